@@ -1,0 +1,51 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+// Building blocks for the per-service schemas. Every variable is prefixed GS_; lists are comma-separated.
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+export const list = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+    .pipe(z.array(z.string()).min(1));
+const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port');
+const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL');
+
+export const commonEnv = {
+  GS_INSTANCE_ID: z.string().min(1).default(hostname()),
+  GS_HTTP_HOST: z.string().default('0.0.0.0'),
+  GS_GRPC_HOST: z.string().default('0.0.0.0'),
+  GS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GS_SHUTDOWN_TIMEOUT_MS: positiveInt(15000),
+  GS_TRACES_EXPORTER: z.enum(['none', 'console', 'otlp']).default('none'),
+  GS_OTLP_ENDPOINT: z.string().url().optional(),
+};
+
+export const busEnv = {
+  GS_BUS: z.enum(['kafka', 'memory']).default('kafka'),
+  GS_KAFKA_BROKERS: list('127.0.0.1:9092').pipe(z.array(hostPort)),
+  GS_KAFKA_CLIENT_ID: z.string().min(1).optional(),
+};
+
+export const redisEnv = {
+  GS_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis:// or rediss://').default('redis://127.0.0.1:6379'),
+};
+
+export const clickhouseEnv = {
+  GS_CLICKHOUSE_URLS: list('http://127.0.0.1:8123').pipe(z.array(httpUrl)),
+  GS_CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('gridstation'),
+  GS_CLICKHOUSE_USER: z.string().default('default'),
+  GS_CLICKHOUSE_PASSWORD: z.string().default(''),
+  GS_CLICKHOUSE_REQUEST_TIMEOUT_MS: positiveInt(30000),
+  GS_CLICKHOUSE_ASYNC_INSERT: z.enum(['on', 'off', 'server-default']).default('off'),
+};
+
+export const hbaseEnv = {
+  GS_HBASE_THRIFT: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port').default('127.0.0.1:9090'),
+  GS_HBASE_POOL_SIZE: positiveInt(4),
+  GS_HBASE_TIMEOUT_MS: positiveInt(10000),
+  GS_HBASE_NAMESPACE: z.string().regex(/^[A-Za-z0-9_]+$/).default('default'),
+};

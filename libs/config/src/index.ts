@@ -1,0 +1,3 @@
+export { ConfigError } from './errors';
+export { loadConfig, type EnvSource } from './load';
+export * from './schemas';

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { busEnv, clickhouseEnv, commonEnv, hbaseEnv, port, redisEnv } from './fields';
+
+// One schema per service: the variables it reads, their defaults, and the typed object it gets.
+
+export interface CommonConfig {
+  service: string;
+  instanceId: string;
+  http: { host: string; port: number };
+  grpc: { host: string; port: number };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  shutdownTimeoutMs: number;
+  telemetry: { tracesExporter: 'none' | 'console' | 'otlp'; otlpEndpoint: string | undefined };
+}
+
+export interface BusConfig {
+  kind: 'kafka' | 'memory';
+  brokers: string[];
+  clientId: string;
+}
+
+export interface ClickHouseConfig {
+  urls: string[];
+  database: string;
+  username: string;
+  password: string;
+  requestTimeoutMs: number;
+  asyncInsert: 'on' | 'off' | 'server-default';
+}
+
+export interface HBaseConfig {
+  host: string;
+  port: number;
+  poolSize: number;
+  timeoutMs: number;
+  namespace: string;
+}
+
+export interface RedisConfig {
+  url: string;
+}
+
+type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>> & { GS_HTTP_PORT: number; GS_GRPC_PORT: number };
+
+const common = (service: string, e: CommonEnv): CommonConfig => ({
+  service,
+  instanceId: e.GS_INSTANCE_ID,
+  http: { host: e.GS_HTTP_HOST, port: e.GS_HTTP_PORT },
+  grpc: { host: e.GS_GRPC_HOST, port: e.GS_GRPC_PORT },
+  logLevel: e.GS_LOG_LEVEL,
+  shutdownTimeoutMs: e.GS_SHUTDOWN_TIMEOUT_MS,
+  telemetry: { tracesExporter: e.GS_TRACES_EXPORTER, otlpEndpoint: e.GS_OTLP_ENDPOINT },
+});
+
+const bus = (service: string, e: z.infer<z.ZodObject<typeof busEnv>> & { GS_INSTANCE_ID: string }): BusConfig => ({
+  kind: e.GS_BUS,
+  brokers: e.GS_KAFKA_BROKERS,
+  clientId: e.GS_KAFKA_CLIENT_ID ?? `${service}-${e.GS_INSTANCE_ID}`,
+});
+
+const clickhouse = (e: z.infer<z.ZodObject<typeof clickhouseEnv>>): ClickHouseConfig => ({
+  urls: e.GS_CLICKHOUSE_URLS,
+  database: e.GS_CLICKHOUSE_DATABASE,
+  username: e.GS_CLICKHOUSE_USER,
+  password: e.GS_CLICKHOUSE_PASSWORD,
+  requestTimeoutMs: e.GS_CLICKHOUSE_REQUEST_TIMEOUT_MS,
+  asyncInsert: e.GS_CLICKHOUSE_ASYNC_INSERT,
+});
+
+const hbase = (e: z.infer<z.ZodObject<typeof hbaseEnv>>): HBaseConfig => {
+  const [host, p] = e.GS_HBASE_THRIFT.split(':') as [string, string];
+  return { host, port: Number(p), poolSize: e.GS_HBASE_POOL_SIZE, timeoutMs: e.GS_HBASE_TIMEOUT_MS, namespace: e.GS_HBASE_NAMESPACE };
+};
+
+const redis = (e: z.infer<z.ZodObject<typeof redisEnv>>): RedisConfig => ({ url: e.GS_REDIS_URL });
+
+// Default ports: HTTP 80xx and gRPC 50xx, one pair per service, so that all of them can run on one host.
+const ports = (http: number, grpc: number) => ({ GS_HTTP_PORT: port(http), GS_GRPC_PORT: port(grpc) });
+
+export const commConfigSchema = z
+  .object({ ...commonEnv, ...ports(8081, 50051), ...busEnv, ...redisEnv, GS_TERMINAL_PORT: port(9100) })
+  .transform((e) => ({
+    ...common('comm', e),
+    bus: bus('comm', e),
+    redis: redis(e),
+    terminalPort: e.GS_TERMINAL_PORT,
+  }));
+
+export const parserConfigSchema = z
+  .object({ ...commonEnv, ...ports(8082, 50052), ...busEnv })
+  .transform((e) => ({ ...common('parser', e), bus: bus('parser', e) }));
+
+export const storageConfigSchema = z
+  .object({ ...commonEnv, ...ports(8083, 50053), ...busEnv, ...clickhouseEnv, ...hbaseEnv })
+  .transform((e) => ({
+    ...common('storage', e),
+    bus: bus('storage', e),
+    clickhouse: clickhouse(e),
+    hbase: hbase(e),
+  }));
+
+export const analyticsConfigSchema = z
+  .object({ ...commonEnv, ...ports(8084, 50054), ...busEnv, ...redisEnv, ...clickhouseEnv })
+  .transform((e) => ({
+    ...common('analytics', e),
+    bus: bus('analytics', e),
+    redis: redis(e),
+    clickhouse: clickhouse(e),
+  }));
+
+export const schedulerConfigSchema = z
+  .object({ ...commonEnv, ...ports(8085, 50055), ...busEnv, ...redisEnv })
+  .transform((e) => ({ ...common('scheduler', e), bus: bus('scheduler', e), redis: redis(e) }));
+
+export const rebalancerConfigSchema = z
+  .object({ ...commonEnv, ...ports(8086, 50056), ...busEnv, ...redisEnv })
+  .transform((e) => ({ ...common('rebalancer', e), bus: bus('rebalancer', e), redis: redis(e) }));
+
+// The all-in-one station: embedded by default (in-process bus, nothing external needed).
+export const stationConfigSchema = z
+  .object({
+    ...commonEnv,
+    ...ports(8080, 50050),
+    ...busEnv,
+    GS_BUS: z.enum(['kafka', 'memory']).default('memory'),
+    GS_DATA_DIR: z.string().default('.gridstation-data'),
+    GS_RUN_SECONDS: z.coerce.number().nonnegative().default(0),
+  })
+  .transform((e) => ({
+    ...common('station', e),
+    bus: bus('station', e),
+    dataDir: e.GS_DATA_DIR,
+    runSeconds: e.GS_RUN_SECONDS,
+  }));
+
+export const agentConfigSchema = z
+  .object({ ...commonEnv, ...ports(8090, 50060), GS_STATION_GRPC: z.string().default('127.0.0.1:50051') })
+  .transform((e) => ({ ...common('agent', e), station: e.GS_STATION_GRPC }));
+
+export type CommConfig = z.infer<typeof commConfigSchema>;
+export type ParserConfig = z.infer<typeof parserConfigSchema>;
+export type StorageConfig = z.infer<typeof storageConfigSchema>;
+export type AnalyticsConfig = z.infer<typeof analyticsConfigSchema>;
+export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
+export type RebalancerConfig = z.infer<typeof rebalancerConfigSchema>;
+export type StationConfig = z.infer<typeof stationConfigSchema>;
+export type AgentConfig = z.infer<typeof agentConfigSchema>;

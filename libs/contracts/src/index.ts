@@ -1,0 +1,8 @@
+// Wire contracts generated from proto/ by ts-proto (`nx run contracts:generate`). Never edit src/gen by hand.
+export * from './gen/gridstation/v1/common';
+export * from './gen/gridstation/v1/raw_frame';
+export * from './gen/gridstation/v1/reading';
+export * from './gen/gridstation/v1/event';
+export * from './gen/gridstation/v1/dead_letter';
+export * as health from './gen/grpc/health/v1/health';
+export { PROTO_ROOT, protoPath } from './proto-files';

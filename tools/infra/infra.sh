@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# Local Kafka (KRaft), ClickHouse, HBase (+ Thrift2 gateway) and Redis for development and tests.
+#
+#   tools/infra/infra.sh up     [kafka|clickhouse|hbase|redis ...]   install if needed, start, wait until healthy
+#   tools/infra/infra.sh down   [service ...]                        stop (data is kept)
+#   tools/infra/infra.sh status [service ...]                        health by a real client round trip
+#   tools/infra/infra.sh clean                                       stop everything and delete all data
+#
+# Everything lives under $GS_INFRA_DIR (default: <repo>/.infra, git-ignored). Jars come from Maven Central
+# (cached in ~/.m2 as well), servers from Debian packages. Every step is idempotent.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+INFRA="${GS_INFRA_DIR:-$REPO/.infra}"
+MVN_DEP="org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
+
+KAFKA_PORT="${GS_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${GS_KAFKA_CONTROLLER_PORT:-9093}"
+CH_HTTP_PORT="${GS_CLICKHOUSE_HTTP_PORT:-8123}"
+CH_TCP_PORT="${GS_CLICKHOUSE_TCP_PORT:-9000}"
+HBASE_ZK_PORT="${GS_HBASE_ZK_PORT:-2181}"
+HBASE_THRIFT_PORT="${GS_HBASE_THRIFT_PORT:-9090}"
+REDIS_PORT="${GS_REDIS_PORT:-6379}"
+
+ALL_SERVICES=(kafka clickhouse hbase redis)
+
+log() { printf '[infra %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+now_ms() { date +%s%3N; }
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_until <seconds> <description> <log file> <command...>
+wait_until() {
+  local secs="$1" what="$2" logf="$3"; shift 3
+  local deadline=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      log "$what did not become healthy within ${secs}s; last lines of $logf:"
+      tail -n 40 "$logf" >&2 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+render() { # render <template> <out> KEY=VALUE...
+  local tpl="$1" out="$2"; shift 2
+  local content; content="$(cat "$tpl")"
+  local kv
+  for kv in "$@"; do content="${content//@${kv%%=*}@/${kv#*=}}"; done
+  printf '%s\n' "$content" >"$out"
+}
+
+stop_pidfile() { # stop_pidfile <pidfile> <name>
+  local pf="$1" name="$2"
+  if pid_alive "$pf"; then
+    local pid; pid="$(cat "$pf")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    log "$name stopped"
+  fi
+  rm -f "$pf"
+}
+
+need_debs() { # need_debs <binary> <package...>: install from Debian when the binary is missing
+  local bin="$1"; shift
+  command -v "$bin" >/dev/null 2>&1 && return 0
+  [ -x "$bin" ] && return 0
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian packages: $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 || {
+      apt-get update -qq >/dev/null 2>&1
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    }
+  else
+    # Without root: unpack the packages (and their library dependencies) under the infra folder.
+    local root="$INFRA/debs"
+    mkdir -p "$root/download"
+    ( cd "$root/download" && apt-get download "$@" $(apt-cache depends --recurse --no-recommends --no-suggests \
+        --no-conflicts --no-breaks --no-replaces --no-enhances "$@" | grep '^\w' | sort -u) >/dev/null 2>&1 ) || true
+    for deb in "$root"/download/*.deb; do dpkg -x "$deb" "$root/root"; done
+    export PATH="$root/root/usr/bin:$root/root/usr/sbin:$PATH"
+    export LD_LIBRARY_PATH="$root/root/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+  fi
+}
+
+java_libs() { # java_libs <name>: copy the runtime jars of tools/infra/<name>/pom.xml once
+  local name="$1" dir="$INFRA/$1/libs" pom="$HERE/$1/pom.xml"
+  local stamp="$dir/.pom.sha"
+  local sha; sha="$(sha256sum "$pom" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sha" ]; then return 0; fi
+  command -v mvn >/dev/null || die "Maven is required to fetch $name jars (apt-get install maven)"
+  log "resolving $name jars from Maven Central"
+  rm -rf "$dir"; mkdir -p "$dir"
+  mvn -B -q -Dstyle.color=never -f "$pom" "$MVN_DEP:copy-dependencies" -DincludeScope=runtime -DoutputDirectory="$dir" >"$INFRA/$name-mvn.log" 2>&1 \
+    || { tail -n 30 "$INFRA/$name-mvn.log" >&2; die "could not resolve $name jars"; }
+  echo "$sha" >"$stamp"
+}
+
+# --- Kafka -----------------------------------------------------------------------------------------------
+
+kafka_dir() { echo "$INFRA/kafka"; }
+kafka_health() { node "$HERE/probe.js" kafka "127.0.0.1:$KAFKA_PORT"; }
+
+kafka_up() {
+  local d; d="$(kafka_dir)"
+  if pid_alive "$d/kafka.pid" && kafka_health >/dev/null 2>&1; then log "kafka already up"; return 0; fi
+  java_libs kafka
+  mkdir -p "$d/data" "$d/logs"
+  render "$HERE/kafka/server.properties.tpl" "$d/server.properties" \
+    PORT="$KAFKA_PORT" CONTROLLER_PORT="$KAFKA_CONTROLLER_PORT" DATA="$d/data"
+  if [ ! -f "$d/data/meta.properties" ]; then
+    java -cp "$d/libs/*" -Dlog4j.configuration="file:$HERE/kafka/log4j.properties" -Dkafka.logs.dir="$d/logs" \
+      kafka.tools.StorageTool format -t "R3JpZHN0YXRpb25LYWZrYQ" -c "$d/server.properties" --ignore-formatted >/dev/null
+  fi
+  log "starting kafka on 127.0.0.1:$KAFKA_PORT"
+  nohup java -Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$HERE/kafka/log4j.properties" -Dkafka.logs.dir="$d/logs" \
+    -cp "$d/libs/*" kafka.Kafka "$d/server.properties" >"$d/logs/stdout.log" 2>&1 &
+  echo $! >"$d/kafka.pid"
+  wait_until 120 kafka "$d/logs/server.log" kafka_health
+}
+kafka_down() { stop_pidfile "$(kafka_dir)/kafka.pid" kafka; }
+
+# --- ClickHouse ------------------------------------------------------------------------------------------
+
+ch_dir() { echo "$INFRA/clickhouse"; }
+ch_bin() { command -v clickhouse-server || echo /usr/sbin/clickhouse-server; }
+ch_health() { curl -fsS --max-time 2 "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary 'SELECT version()'; }
+
+clickhouse_up() {
+  local d; d="$(ch_dir)"
+  if pid_alive "$d/clickhouse.pid" && ch_health >/dev/null 2>&1; then log "clickhouse already up"; return 0; fi
+  need_debs /usr/sbin/clickhouse-server clickhouse-server clickhouse-client
+  mkdir -p "$d/data" "$d/tmp" "$d/log" "$d/user_files" "$d/format_schemas"
+  render "$HERE/clickhouse/config.xml.tpl" "$d/config.xml" DIR="$d" HTTP_PORT="$CH_HTTP_PORT" TCP_PORT="$CH_TCP_PORT"
+  cp "$HERE/clickhouse/users.xml" "$d/users.xml"
+  log "starting clickhouse on 127.0.0.1:$CH_HTTP_PORT (http) / $CH_TCP_PORT (native)"
+  nohup "$(ch_bin)" --config-file="$d/config.xml" --pid-file="$d/clickhouse.pid.server" >"$d/log/stdout.log" 2>&1 &
+  echo $! >"$d/clickhouse.pid"
+  wait_until 90 clickhouse "$d/log/server.err.log" ch_health
+}
+clickhouse_down() { stop_pidfile "$(ch_dir)/clickhouse.pid" clickhouse; rm -f "$(ch_dir)/clickhouse.pid.server"; }
+
+# --- HBase -----------------------------------------------------------------------------------------------
+
+hbase_dir() { echo "$INFRA/hbase"; }
+HBASE_JDK17=(-Dorg.apache.hbase.thirdparty.io.netty.tryReflectionSetAccessible=true --add-modules jdk.unsupported
+  --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.util=ALL-UNNAMED
+  --add-opens java.base/java.util.concurrent=ALL-UNNAMED
+  --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
+  --add-exports java.security.jgss/sun.security.krb5=ALL-UNNAMED
+  --add-exports java.base/sun.net.dns=ALL-UNNAMED --add-exports java.base/sun.net.util=ALL-UNNAMED)
+
+hbase_java() { # hbase_java <heap> <log file name> <args...>; call it in a subshell: it replaces the process
+  local d heap="$1" logfile="$2"; shift 2; d="$(hbase_dir)"
+  trap '' HUP
+  exec java "-Xmx$heap" -XX:+UseG1GC "${HBASE_JDK17[@]}" -Dzookeeper.admin.enableServer=false \
+    -Dlog4j2.configurationFile="file:$HERE/hbase/log4j2.properties" -Dhbase.log.dir="$d/logs" -Dhbase.log.file="$logfile" \
+    -cp "$d/conf:$d/libs/*" "$@"
+}
+
+# Runs the admin helper (split, move, regions, probe); used by tests too.
+hbase_admin() { ( hbase_java 256m admin.log "$HERE/hbase/HBaseAdmin.java" "$@" ); }
+hbase_health() { node "$HERE/probe.js" hbase "127.0.0.1:$HBASE_THRIFT_PORT"; }
+hbase_master_health() { hbase_admin probe; }
+
+hbase_up() {
+  local d; d="$(hbase_dir)"
+  if pid_alive "$d/master.pid" && pid_alive "$d/thrift.pid" && hbase_health >/dev/null 2>&1; then
+    log "hbase already up"; return 0
+  fi
+  java_libs hbase
+  mkdir -p "$d/conf" "$d/logs" "$d/root" "$d/tmp" "$d/zk"
+  render "$HERE/hbase/hbase-site.xml.tpl" "$d/conf/hbase-site.xml" DIR="$d" ZK_PORT="$HBASE_ZK_PORT" THRIFT_PORT="$HBASE_THRIFT_PORT"
+  if ! pid_alive "$d/master.pid"; then
+    log "starting hbase standalone (master + region server + zookeeper :$HBASE_ZK_PORT)"
+    ( hbase_java 1g master.log org.apache.hadoop.hbase.master.HMaster start ) >"$d/logs/master.stdout" 2>&1 &
+    echo $! >"$d/master.pid"
+    wait_until 180 "hbase master" "$d/logs/master.log" hbase_master_health
+  fi
+  if ! pid_alive "$d/thrift.pid"; then
+    log "starting hbase thrift2 gateway on 127.0.0.1:$HBASE_THRIFT_PORT"
+    ( hbase_java 512m thrift.log org.apache.hadoop.hbase.thrift2.ThriftServer -b 127.0.0.1 -p "$HBASE_THRIFT_PORT" -f -c start ) \
+      >"$d/logs/thrift.stdout" 2>&1 &
+    echo $! >"$d/thrift.pid"
+  fi
+  wait_until 120 "hbase thrift2" "$d/logs/thrift.log" hbase_health
+}
+hbase_down() { stop_pidfile "$(hbase_dir)/thrift.pid" "hbase thrift2"; stop_pidfile "$(hbase_dir)/master.pid" "hbase master"; }
+
+# --- Redis -----------------------------------------------------------------------------------------------
+
+redis_dir() { echo "$INFRA/redis"; }
+redis_health() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+
+redis_up() {
+  local d; d="$(redis_dir)"
+  if redis_health; then log "redis already up"; return 0; fi
+  need_debs redis-server redis-server redis-tools
+  mkdir -p "$d"
+  log "starting redis on 127.0.0.1:$REDIS_PORT"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
+    --pidfile "$d/redis.pid" --logfile "$d/redis.log" --dir "$d"
+  wait_until 30 redis "$d/redis.log" redis_health
+}
+redis_down() {
+  if redis_health; then redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; log "redis stopped"; fi
+  rm -f "$(redis_dir)/redis.pid"
+}
+
+# --- commands --------------------------------------------------------------------------------------------
+
+status_one() {
+  local s="$1" out
+  case "$s" in
+    kafka) out="$(kafka_health 2>&1)" ;;
+    clickhouse) out="ClickHouse $(ch_health 2>&1)" ;;
+    hbase) out="$(hbase_health 2>&1)" ;;
+    redis) out="$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null | grep -E '^redis_version' | tr -d '\r')" ; redis_health || out="" ;;
+    *) die "unknown service $s" ;;
+  esac
+  local rc=$?
+  if [ -n "$out" ] && [ $rc = 0 ]; then printf '%-11s up    %s\n' "$s" "$(echo "$out" | tr '\n' ' ')"; return 0; fi
+  printf '%-11s down\n' "$s"; return 1
+}
+
+cmd="${1:-status}"; shift || true
+services=("$@"); [ ${#services[@]} -eq 0 ] && services=("${ALL_SERVICES[@]}")
+mkdir -p "$INFRA"
+
+case "$cmd" in
+  up)
+    command -v node >/dev/null || die "node is required for health probes"
+    [ -d "$REPO/node_modules/kafkajs" ] || die "run npm ci first: the health probes use the project's clients"
+    for s in "${services[@]}"; do
+      t0=$(now_ms)
+      "${s}_up"
+      log "$s healthy after $(( $(now_ms) - t0 )) ms"
+    done ;;
+  down) for s in "${services[@]}"; do "${s}_down"; done ;;
+  status) rc=0; for s in "${services[@]}"; do status_one "$s" || rc=1; done; exit $rc ;;
+  clean) for s in "${ALL_SERVICES[@]}"; do "${s}_down"; done
+         for s in kafka clickhouse hbase redis; do rm -rf "${INFRA:?}/$s/data" "${INFRA:?}/$s/root" "${INFRA:?}/$s/zk" "${INFRA:?}/$s/tmp"; done
+         rm -rf "${INFRA:?}/clickhouse" "${INFRA:?}/redis"; log "data removed (jars kept)" ;;
+  hbase-admin) hbase_admin "$@" ;;
+  *) die "usage: infra.sh up|down|status|clean [kafka|clickhouse|hbase|redis ...] | hbase-admin <args>" ;;
+esac
