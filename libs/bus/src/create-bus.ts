@@ -1,0 +1,15 @@
+import type { BusConfig } from '@gridstation/config';
+import type { Logger } from '@gridstation/telemetry';
+import { KafkaBus } from './kafka-bus';
+import { MemoryBus } from './memory-bus';
+import type { MessageBus } from './types';
+
+/** The one place that chooses the adapter: services only ever see MessageBus. */
+export function createBus(config: BusConfig, service: string, log: Logger): MessageBus {
+  switch (config.kind) {
+    case 'kafka':
+      return new KafkaBus({ service, clientId: config.clientId, brokers: config.brokers, log });
+    case 'memory':
+      return new MemoryBus({ service, log });
+  }
+}

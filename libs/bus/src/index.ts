@@ -1,0 +1,21 @@
+export { TOPICS, TOPIC_SPECS, type TopicName, type TopicSpec } from './topics';
+export {
+  OK,
+  deadLetter,
+  retry,
+  type BatchHandler,
+  type InboundBatch,
+  type InboundMessage,
+  type MessageBus,
+  type Outcome,
+  type OutboundMessage,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionStats,
+} from './types';
+export { InFlightGate } from './in-flight-gate';
+export { planOutcomes, OutcomeCountMismatchError } from './outcomes';
+export { consumerLag } from './instrumentation';
+export { KafkaBus, type KafkaBusOptions } from './kafka-bus';
+export { MemoryBus, type MemoryBusOptions } from './memory-bus';
+export { createBus } from './create-bus';

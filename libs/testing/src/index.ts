@@ -1,0 +1,3 @@
+export { waitFor, sleep } from './wait-for';
+export { infra, requireService, hbaseAdmin, uniqueName, REPO_ROOT, INFRA_SCRIPT } from './infra';
+export { testLogger } from './silent-logger';
