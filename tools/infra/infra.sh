@@ -191,7 +191,7 @@ hbase_up() {
   fi
   if ! pid_alive "$d/thrift.pid"; then
     log "starting hbase thrift2 gateway on 127.0.0.1:$HBASE_THRIFT_PORT"
-    ( hbase_java 512m thrift.log org.apache.hadoop.hbase.thrift2.ThriftServer -b 127.0.0.1 -p "$HBASE_THRIFT_PORT" -f -c start ) \
+    ( hbase_java 512m thrift.log org.apache.hadoop.hbase.thrift2.ThriftServer -b 127.0.0.1 -p "$HBASE_THRIFT_PORT" -c start ) \
       >"$d/logs/thrift.stdout" 2>&1 &
     echo $! >"$d/thrift.pid"
   fi

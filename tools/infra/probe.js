@@ -44,7 +44,7 @@ async function probeHBase() {
   const THBaseService = require('../../libs/hbase/src/generated/THBaseService');
   const [host, port] = address.split(':');
   const conn = thrift.createConnection(host, Number(port), {
-    transport: thrift.TFramedTransport,
+    transport: thrift.TBufferedTransport,
     protocol: thrift.TCompactProtocol,
     connect_timeout: 2000,
   });

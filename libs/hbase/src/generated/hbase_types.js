@@ -13,119 +13,73 @@ var Int64 = require('node-int64');
 
 var ttypes = module.exports = {};
 ttypes.TDeleteType = {
-  '0' : 'DELETE_COLUMN',
   'DELETE_COLUMN' : 0,
-  '1' : 'DELETE_COLUMNS',
   'DELETE_COLUMNS' : 1,
-  '2' : 'DELETE_FAMILY',
   'DELETE_FAMILY' : 2,
-  '3' : 'DELETE_FAMILY_VERSION',
   'DELETE_FAMILY_VERSION' : 3
 };
 ttypes.TDurability = {
-  '0' : 'USE_DEFAULT',
   'USE_DEFAULT' : 0,
-  '1' : 'SKIP_WAL',
   'SKIP_WAL' : 1,
-  '2' : 'ASYNC_WAL',
   'ASYNC_WAL' : 2,
-  '3' : 'SYNC_WAL',
   'SYNC_WAL' : 3,
-  '4' : 'FSYNC_WAL',
   'FSYNC_WAL' : 4
 };
 ttypes.TConsistency = {
-  '1' : 'STRONG',
   'STRONG' : 1,
-  '2' : 'TIMELINE',
   'TIMELINE' : 2
 };
 ttypes.TReadType = {
-  '1' : 'DEFAULT',
   'DEFAULT' : 1,
-  '2' : 'STREAM',
   'STREAM' : 2,
-  '3' : 'PREAD',
   'PREAD' : 3
 };
 ttypes.TCompareOp = {
-  '0' : 'LESS',
   'LESS' : 0,
-  '1' : 'LESS_OR_EQUAL',
   'LESS_OR_EQUAL' : 1,
-  '2' : 'EQUAL',
   'EQUAL' : 2,
-  '3' : 'NOT_EQUAL',
   'NOT_EQUAL' : 3,
-  '4' : 'GREATER_OR_EQUAL',
   'GREATER_OR_EQUAL' : 4,
-  '5' : 'GREATER',
   'GREATER' : 5,
-  '6' : 'NO_OP',
   'NO_OP' : 6
 };
 ttypes.TBloomFilterType = {
-  '0' : 'NONE',
   'NONE' : 0,
-  '1' : 'ROW',
   'ROW' : 1,
-  '2' : 'ROWCOL',
   'ROWCOL' : 2,
-  '3' : 'ROWPREFIX_FIXED_LENGTH',
   'ROWPREFIX_FIXED_LENGTH' : 3
 };
 ttypes.TCompressionAlgorithm = {
-  '0' : 'LZO',
   'LZO' : 0,
-  '1' : 'GZ',
   'GZ' : 1,
-  '2' : 'NONE',
   'NONE' : 2,
-  '3' : 'SNAPPY',
   'SNAPPY' : 3,
-  '4' : 'LZ4',
   'LZ4' : 4,
-  '5' : 'BZIP2',
   'BZIP2' : 5,
-  '6' : 'ZSTD',
   'ZSTD' : 6
 };
 ttypes.TDataBlockEncoding = {
-  '0' : 'NONE',
   'NONE' : 0,
-  '2' : 'PREFIX',
   'PREFIX' : 2,
-  '3' : 'DIFF',
   'DIFF' : 3,
-  '4' : 'FAST_DIFF',
   'FAST_DIFF' : 4,
-  '7' : 'ROW_INDEX_V1',
   'ROW_INDEX_V1' : 7
 };
 ttypes.TKeepDeletedCells = {
-  '0' : 'FALSE',
   'FALSE' : 0,
-  '1' : 'TRUE',
   'TRUE' : 1,
-  '2' : 'TTL',
   'TTL' : 2
 };
 ttypes.TLogType = {
-  '1' : 'SLOW_LOG',
   'SLOW_LOG' : 1,
-  '2' : 'LARGE_LOG',
   'LARGE_LOG' : 2
 };
 ttypes.TFilterByOperator = {
-  '0' : 'AND',
   'AND' : 0,
-  '1' : 'OR',
   'OR' : 1
 };
 ttypes.TThriftServerType = {
-  '1' : 'ONE',
   'ONE' : 1,
-  '2' : 'TWO',
   'TWO' : 2
 };
 var TTimeRange = module.exports.TTimeRange = function(args) {

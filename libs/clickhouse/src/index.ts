@@ -1,0 +1,19 @@
+export { ClickHouseAdapterError, type ClickHouseErrorCode } from './errors';
+export {
+  capabilitiesOf,
+  insertSettings,
+  parseVersion,
+  type AsyncInsertMode,
+  type Capabilities,
+  type ServerVersion,
+} from './version';
+export { identifier, inList, literal, quoteString, sql, SqlFragment, type SqlValue } from './sql';
+export {
+  createClickHouseClient,
+  detectServerVersion,
+  openClickHouse,
+  pingClickHouse,
+  type ClickHouseClient,
+  type ClickHouseHandle,
+} from './client';
+export { applyMigrations, loadMigrations, parseMigration, LEDGER_TABLE, type Migration, type MigrationReport } from './migrations';

@@ -1,0 +1,3 @@
+export type { Bytes, Cell, PutRow, RegionInfo, Row, ScanOptions, TableSpec, WideColumnStore } from './adapter';
+export { HBaseError, type HBaseErrorCode } from './errors';
+export { ThriftHBaseStore, fromThriftResult, toThriftPut } from './thrift-store';
