@@ -1,3 +1,22 @@
 import baseConfig from '../../eslint.config.mjs';
 
-export default [...baseConfig];
+// Codecs are pure: bytes in, values or typed errors out. Anything that does I/O is banned here.
+const io = ['net', 'tls', 'dgram', 'fs', 'fs/promises', 'http', 'https', 'http2', 'child_process', 'worker_threads', 'cluster', 'dns'];
+
+export default [
+  ...baseConfig,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...io, ...io.map((m) => `node:${m}`)].map((name) => ({ name, message: 'codecs must not do I/O' })),
+          patterns: [
+            { group: ['kafkajs', 'ioredis', '@clickhouse/*', 'thrift', '@grpc/*', '@nestjs/*', 'pino'], message: 'codecs must not depend on I/O or framework packages' },
+          ],
+        },
+      ],
+    },
+  },
+];

@@ -19,3 +19,5 @@ export { consumerLag } from './instrumentation';
 export { KafkaBus, type KafkaBusOptions } from './kafka-bus';
 export { MemoryBus, type MemoryBusOptions } from './memory-bus';
 export { createBus } from './create-bus';
+export { managedBus } from './managed-bus';
+export { BUS } from './token';

@@ -17,3 +17,5 @@ export {
   type ClickHouseHandle,
 } from './client';
 export { applyMigrations, loadMigrations, parseMigration, LEDGER_TABLE, type Migration, type MigrationReport } from './migrations';
+export { managedClickHouse, type ManagedClickHouse } from './managed-clickhouse';
+export { CLICKHOUSE } from './token';

@@ -78,7 +78,6 @@ export interface ThriftServiceModule {
   Client: unknown;
 }
 
-/* eslint-disable @typescript-eslint/no-require-imports -- generated CommonJS without usable typings */
+// Generated CommonJS without usable typings: loaded with require and typed by the interfaces above.
 export const thriftTypes = require('./generated/hbase_types') as ThriftTypes;
 export const thriftService = require('./generated/THBaseService') as ThriftServiceModule;
-/* eslint-enable @typescript-eslint/no-require-imports */

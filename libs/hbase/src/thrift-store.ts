@@ -260,6 +260,6 @@ export class ThriftHBaseStore implements WideColumnStore {
     this.closed = true;
     const slots = await Promise.allSettled(this.slots.filter((s): s is Promise<Slot> => s !== undefined));
     for (const s of slots) if (s.status === 'fulfilled') s.value.conn.end();
-    this.slots.fill(undefined);
+    for (let i = 0; i < this.slots.length; i++) this.slots[i] = undefined;
   }
 }

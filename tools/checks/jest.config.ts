@@ -1,5 +1,5 @@
 export default {
-  displayName: 'analytics',
+  displayName: 'workspace-checks',
   preset: '../../jest.preset.js',
   rootDir: '.',
   testMatch: ['<rootDir>/src/**/*.spec.ts'],

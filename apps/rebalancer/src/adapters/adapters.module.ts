@@ -1,0 +1,17 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { RebalancerConfig } from '@gridstation/config';
+import { provideResource } from '@gridstation/service';
+import { BUS, managedBus } from '@gridstation/bus';
+import { managedRedis, REDIS } from '@gridstation/cache';
+
+/** Every client of the outside world this service uses; nothing else in the service opens connections. */
+@Module({})
+export class RebalancerAdaptersModule {
+  static register(config: RebalancerConfig): DynamicModule {
+    const providers = [
+      ...provideResource(BUS, 'bus', (log) => managedBus(config.bus, 'rebalancer', log)),
+      ...provideResource(REDIS, 'redis', () => managedRedis(config.redis)),
+    ];
+    return { module: RebalancerAdaptersModule, global: true, providers, exports: providers.map((p) => p.provide) };
+  }
+}

@@ -1,0 +1,25 @@
+import { loadConfig, storageConfigSchema } from '@gridstation/config';
+import { startTelemetry } from '@gridstation/telemetry';
+import { expectServiceContract, freePort, requireService } from '@gridstation/testing';
+import { bootstrap } from '../src/bootstrap';
+
+describe('storage service', () => {
+  const telemetry = startTelemetry({ service: 'storage', instanceId: 'it', tracesExporter: 'none' });
+  afterAll(() => telemetry.shutdown());
+
+  it('starts against its real dependencies, reports them over HTTP and gRPC, and shuts down cleanly', async () => {
+    await requireService('kafka');
+    await requireService('clickhouse');
+    await requireService('hbase');
+    const config = loadConfig('storage', storageConfigSchema, {
+      GS_HTTP_HOST: '127.0.0.1',
+      GS_GRPC_HOST: '127.0.0.1',
+      GS_HTTP_PORT: String(await freePort()),
+      GS_GRPC_PORT: String(await freePort()),
+      GS_LOG_LEVEL: 'warn',
+      GS_CLICKHOUSE_DATABASE: 'gs_storage_it',
+    });
+    const svc = await bootstrap(config, telemetry, false);
+    await expectServiceContract(svc, 'storage', ['bus', 'clickhouse', 'hbase']);
+  });
+});

@@ -1,0 +1,1 @@
+export const BUS = Symbol.for('gridstation.bus');

@@ -1,0 +1,1 @@
+export const CLICKHOUSE = Symbol.for('gridstation.clickhouse');

@@ -1,0 +1,1 @@
+export const HBASE = Symbol.for('gridstation.hbase');

@@ -1,0 +1,65 @@
+import { Controller, Inject } from '@nestjs/common';
+import { GrpcMethod, RpcException } from '@nestjs/microservices';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { Observable } from 'rxjs';
+import { health } from '@gridstation/contracts';
+import type { CommonConfig } from '@gridstation/config';
+import { HealthRegistry } from './health-registry';
+import { HEALTH, SERVICE_CONFIG } from './tokens';
+
+const { HealthCheckResponse_ServingStatus: Serving } = health;
+type HealthCheckRequest = health.HealthCheckRequest;
+type HealthCheckResponse = health.HealthCheckResponse;
+
+/** grpc.health.v1 as specified by gRPC: "" is the whole server; `gridstation.<service>` is this service. */
+@Controller()
+export class GrpcHealthController {
+  private readonly known: Set<string>;
+
+  constructor(
+    @Inject(HEALTH) private readonly health: HealthRegistry,
+    @Inject(SERVICE_CONFIG) config: CommonConfig,
+  ) {
+    this.known = new Set(['', `gridstation.${config.service}`]);
+  }
+
+  private async current(): Promise<HealthCheckResponse> {
+    const r = await this.health.readiness();
+    return { status: r.ready ? Serving.SERVING : Serving.NOT_SERVING };
+  }
+
+  @GrpcMethod('Health', 'Check')
+  async check(req: HealthCheckRequest): Promise<HealthCheckResponse> {
+    if (!this.known.has(req.service)) {
+      throw new RpcException({ code: GrpcStatus.NOT_FOUND, message: `unknown service "${req.service}"` });
+    }
+    return this.current();
+  }
+
+  /** Sends the status now and again on every change, until the client cancels. */
+  @GrpcMethod('Health', 'Watch')
+  watch(req: HealthCheckRequest): Observable<HealthCheckResponse> {
+    return new Observable<HealthCheckResponse>((sub) => {
+      if (!this.known.has(req.service)) {
+        sub.next({ status: Serving.SERVICE_UNKNOWN });
+        return () => undefined;
+      }
+      let last: number | undefined;
+      let stopped = false;
+      const tick = async () => {
+        if (stopped) return;
+        const s = (await this.current()).status;
+        if (s !== last) {
+          last = s;
+          sub.next({ status: s });
+        }
+      };
+      void tick();
+      const timer = setInterval(() => void tick(), 1000);
+      return () => {
+        stopped = true;
+        clearInterval(timer);
+      };
+    });
+  }
+}

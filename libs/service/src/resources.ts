@@ -1,0 +1,59 @@
+import type { FactoryProvider, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { Logger } from '@gridstation/telemetry';
+import { HealthRegistry } from './health-registry';
+import { HEALTH, LOGGER } from './tokens';
+
+/** A client of something outside the process (Kafka, a store, Redis) with a lifecycle Nest manages. */
+export interface ManagedResource {
+  /** Connects or prepares; a failure here stops start-up with the reason. */
+  start?(): Promise<void>;
+  healthCheck(): Promise<void>;
+  /** Drains and disconnects; called once on shutdown, after the servers stopped taking requests. */
+  close(): Promise<void>;
+}
+
+class ResourceLifecycle<T extends ManagedResource> implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    readonly name: string,
+    readonly resource: T,
+    private readonly log: Logger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.resource.start?.();
+    this.log.info({ resource: this.name }, 'resource started');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.resource.close();
+    this.log.info({ resource: this.name }, 'resource closed');
+  }
+}
+
+/**
+ * Provides `token` as the resource made by `create`, registers its health check under `name`, starts it
+ * during module init and closes it on shutdown.
+ */
+export function provideResource<T extends ManagedResource>(
+  token: symbol,
+  name: string,
+  create: (log: Logger) => T,
+): FactoryProvider<T>[] {
+  const lifecycleToken = Symbol(`${name}-lifecycle`);
+  return [
+    {
+      provide: lifecycleToken,
+      inject: [HEALTH, LOGGER],
+      useFactory: (health: HealthRegistry, log: Logger) => {
+        const resource = create(log.child({ resource: name }));
+        health.register(name, () => resource.healthCheck());
+        return new ResourceLifecycle(name, resource, log) as unknown as T;
+      },
+    },
+    {
+      provide: token,
+      inject: [lifecycleToken],
+      useFactory: (lifecycle: ResourceLifecycle<T>) => lifecycle.resource,
+    },
+  ];
+}

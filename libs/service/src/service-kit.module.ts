@@ -1,0 +1,33 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { CommonConfig } from '@gridstation/config';
+import type { Logger, Telemetry } from '@gridstation/telemetry';
+import { GrpcHealthController } from './grpc-health.controller';
+import { HealthController } from './health.controller';
+import type { HealthRegistry } from './health-registry';
+import { HEALTH, LOGGER, SERVICE_CONFIG, TELEMETRY } from './tokens';
+
+export interface ServiceKitOptions {
+  config: CommonConfig;
+  telemetry: Telemetry;
+  logger: Logger;
+  health: HealthRegistry;
+}
+
+@Module({})
+export class ServiceKitModule {
+  static forRoot(o: ServiceKitOptions): DynamicModule {
+    const providers = [
+      { provide: SERVICE_CONFIG, useValue: o.config },
+      { provide: TELEMETRY, useValue: o.telemetry },
+      { provide: LOGGER, useValue: o.logger },
+      { provide: HEALTH, useValue: o.health },
+    ];
+    return {
+      module: ServiceKitModule,
+      global: true,
+      controllers: [HealthController, GrpcHealthController],
+      providers,
+      exports: providers.map((p) => p.provide),
+    };
+  }
+}

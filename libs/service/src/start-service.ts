@@ -1,0 +1,116 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { ReflectionService } from '@grpc/reflection';
+import type { CommonConfig } from '@gridstation/config';
+import { PROTO_ROOT, protoPath } from '@gridstation/contracts';
+import { createLogger, type Logger, type Telemetry } from '@gridstation/telemetry';
+import type { AddressInfo } from 'node:net';
+import { HealthRegistry } from './health-registry';
+import { NestPinoLogger } from './nest-logger';
+import { registerProcessMetrics } from './process-metrics';
+import { ServiceKitModule } from './service-kit.module';
+
+export interface GrpcApi {
+  /** Proto packages served, e.g. 'gridstation.v1'. */
+  packages: string[];
+  /** Proto files relative to proto/, e.g. 'gridstation/v1/query.proto'. */
+  files: string[];
+}
+
+export interface StartServiceOptions {
+  config: CommonConfig;
+  telemetry: Telemetry;
+  /** The service's own modules. */
+  imports: Array<DynamicModule | Type>;
+  /** gRPC services beyond grpc.health.v1 (which every service serves). */
+  grpc?: GrpcApi;
+  logger?: Logger;
+  /** Exit the process on SIGTERM/SIGINT after a graceful shutdown (true for real processes, false in tests). */
+  handleSignals?: boolean;
+}
+
+export interface RunningService {
+  app: INestApplication;
+  health: HealthRegistry;
+  logger: Logger;
+  httpPort: number;
+  grpcAddress: string;
+  /** Stops taking work (readiness off), drains, closes resources, bounded by the configured timeout. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * Starts a Gridstation service: HTTP (/healthz, /readyz, /metrics), gRPC (grpc.health.v1, server
+ * reflection, and the service's own APIs), and graceful shutdown. Telemetry must already be running.
+ */
+export async function startService(o: StartServiceOptions): Promise<RunningService> {
+  const { config } = o;
+  const logger = o.logger ?? createLogger({ service: config.service, instanceId: config.instanceId, level: config.logLevel });
+  const health = new HealthRegistry();
+  const stopProcessMetrics = registerProcessMetrics(config.service, config.instanceId);
+  const app = await NestFactory.create(
+    { module: class GridstationService {}, imports: [ServiceKitModule.forRoot({ config, telemetry: o.telemetry, logger, health }), ...o.imports] },
+    { logger: new NestPinoLogger(logger), abortOnError: false },
+  );
+  const grpcAddress = `${config.grpc.host}:${config.grpc.port}`;
+  app.connectMicroservice<MicroserviceOptions>(
+    {
+      transport: Transport.GRPC,
+      options: {
+        url: grpcAddress,
+        package: ['grpc.health.v1', ...(o.grpc?.packages ?? [])],
+        protoPath: [protoPath('grpc/health/v1/health.proto'), ...(o.grpc?.files ?? []).map(protoPath)],
+        loader: { includeDirs: [PROTO_ROOT], longs: Number, enums: Number, defaults: true, oneofs: true },
+        onLoadPackageDefinition: (pkg: ConstructorParameters<typeof ReflectionService>[0], server: Parameters<ReflectionService['addToServer']>[0]) =>
+          new ReflectionService(pkg).addToServer(server),
+        gracefulShutdown: true,
+      },
+    },
+    { inheritAppConfig: true },
+  );
+  await app.startAllMicroservices();
+  await app.listen(config.http.port, config.http.host);
+  const httpPort = (app.getHttpServer().address() as AddressInfo).port;
+  logger.info({ http: httpPort, grpc: grpcAddress, checks: health.names() }, 'service started');
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    shuttingDown ??= (async () => {
+      logger.info({ reason }, 'shutting down');
+      health.startDraining();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          app.close(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`shutdown took longer than ${config.shutdownTimeoutMs} ms`)), config.shutdownTimeoutMs);
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        stopProcessMetrics();
+      }
+      logger.info('shutdown complete');
+    })();
+    return shuttingDown;
+  };
+
+  if (o.handleSignals) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        shutdown(signal)
+          .then(() => o.telemetry.shutdown())
+          .then(
+            () => process.exit(0),
+            (e: unknown) => {
+              logger.error({ err: e }, 'unclean shutdown');
+              process.exit(1);
+            },
+          );
+      });
+    }
+  }
+  return { app, health, logger, httpPort, grpcAddress, shutdown };
+}

@@ -1,0 +1,5 @@
+/** Nest injection tokens shared by every service. */
+export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
+export const TELEMETRY = Symbol('TELEMETRY');
+export const LOGGER = Symbol('LOGGER');
+export const HEALTH = Symbol('HEALTH');

@@ -1,0 +1,7 @@
+declare const _default: {
+    displayName: string;
+    preset: string;
+    rootDir: string;
+    testMatch: string[];
+};
+export default _default;
