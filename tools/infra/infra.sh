@@ -112,7 +112,7 @@ kafka_health() { node "$HERE/probe.js" kafka "127.0.0.1:$KAFKA_PORT"; }
 
 kafka_up() {
   local d; d="$(kafka_dir)"
-  if pid_alive "$d/kafka.pid" && kafka_health >/dev/null 2>&1; then log "kafka already up"; return 0; fi
+  if kafka_health >/dev/null 2>&1; then log "kafka already up on 127.0.0.1:$KAFKA_PORT"; return 0; fi
   java_libs kafka
   mkdir -p "$d/data" "$d/logs"
   render "$HERE/kafka/server.properties.tpl" "$d/server.properties" \
@@ -138,7 +138,7 @@ ch_health() { curl -fsS --max-time 2 "http://127.0.0.1:$CH_HTTP_PORT/" --data-bi
 
 clickhouse_up() {
   local d; d="$(ch_dir)"
-  if pid_alive "$d/clickhouse.pid" && ch_health >/dev/null 2>&1; then log "clickhouse already up"; return 0; fi
+  if ch_health >/dev/null 2>&1; then log "clickhouse already up on 127.0.0.1:$CH_HTTP_PORT"; return 0; fi
   need_debs /usr/sbin/clickhouse-server clickhouse-server clickhouse-client
   mkdir -p "$d/data" "$d/tmp" "$d/log" "$d/user_files" "$d/format_schemas"
   render "$HERE/clickhouse/config.xml.tpl" "$d/config.xml" DIR="$d" HTTP_PORT="$CH_HTTP_PORT" TCP_PORT="$CH_TCP_PORT"
@@ -177,9 +177,7 @@ hbase_master_health() { hbase_admin probe; }
 
 hbase_up() {
   local d; d="$(hbase_dir)"
-  if pid_alive "$d/master.pid" && pid_alive "$d/thrift.pid" && hbase_health >/dev/null 2>&1; then
-    log "hbase already up"; return 0
-  fi
+  if hbase_health >/dev/null 2>&1; then log "hbase already up on 127.0.0.1:$HBASE_THRIFT_PORT"; return 0; fi
   java_libs hbase
   mkdir -p "$d/conf" "$d/logs" "$d/root" "$d/tmp" "$d/zk"
   render "$HERE/hbase/hbase-site.xml.tpl" "$d/conf/hbase-site.xml" DIR="$d" ZK_PORT="$HBASE_ZK_PORT" THRIFT_PORT="$HBASE_THRIFT_PORT"
@@ -206,7 +204,7 @@ redis_health() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)"
 
 redis_up() {
   local d; d="$(redis_dir)"
-  if redis_health; then log "redis already up"; return 0; fi
+  if redis_health; then log "redis already up on 127.0.0.1:$REDIS_PORT"; return 0; fi
   need_debs redis-server redis-server redis-tools
   mkdir -p "$d"
   log "starting redis on 127.0.0.1:$REDIS_PORT"

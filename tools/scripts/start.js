@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// `npm start`: the station in embedded mode (every service in one process, the in-process bus, nothing
+// external needed). Runs the TypeScript sources directly; configuration comes from GS_* variables.
+'use strict';
+const { spawn } = require('node:child_process');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..', '..');
+const child = spawn(
+  process.execPath,
+  ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'apps/station/src/main.ts')],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.base.json') } },
+);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
