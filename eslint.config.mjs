@@ -2,7 +2,7 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 // Module boundaries are errors, not warnings. Tags:
-//   type:app | type:lib                 apps depend on libs only; libs never on apps
+//   type:app | type:lib | type:tool     apps and tools depend on libs only; libs never on apps
 //   kind:pure | kind:io                 pure libs (codecs, contracts, config) depend on pure libs only
 //   scope:shared | scope:server | scope:edge
 //                                       the edge agent (scope:edge) cannot reach server-side storage libs
@@ -12,6 +12,7 @@ const boundaries = {
   depConstraints: [
     { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
     { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
     { sourceTag: 'kind:pure', onlyDependOnLibsWithTags: ['kind:pure'] },
     { sourceTag: 'scope:edge', onlyDependOnLibsWithTags: ['scope:shared', 'scope:edge'] },
     { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },

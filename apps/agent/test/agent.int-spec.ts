@@ -1,16 +1,10 @@
 import { loadConfig, agentConfigSchema, stationConfigSchema } from '@gridstation/config';
 import { startService } from '@gridstation/service';
 import { startTelemetry } from '@gridstation/telemetry';
-import { expectServiceContract, freePort, httpGet } from '@gridstation/testing';
+import { expectServiceContract, httpGet, localServiceEnv } from '@gridstation/testing';
 import { bootstrap } from '../src/bootstrap';
 
-const local = async () => ({
-  GS_HTTP_HOST: '127.0.0.1',
-  GS_GRPC_HOST: '127.0.0.1',
-  GS_HTTP_PORT: String(await freePort()),
-  GS_GRPC_PORT: String(await freePort()),
-  GS_LOG_LEVEL: 'warn',
-});
+const local = localServiceEnv;
 
 describe('edge agent', () => {
   const telemetry = startTelemetry({ service: 'agent', instanceId: 'it', tracesExporter: 'none' });

@@ -1,6 +1,6 @@
 import { loadConfig, analyticsConfigSchema } from '@gridstation/config';
 import { startTelemetry } from '@gridstation/telemetry';
-import { expectServiceContract, freePort, requireService } from '@gridstation/testing';
+import { expectServiceContract, localServiceEnv, requireService } from '@gridstation/testing';
 import { bootstrap } from '../src/bootstrap';
 
 describe('analytics service', () => {
@@ -12,11 +12,7 @@ describe('analytics service', () => {
     await requireService('redis');
     await requireService('clickhouse');
     const config = loadConfig('analytics', analyticsConfigSchema, {
-      GS_HTTP_HOST: '127.0.0.1',
-      GS_GRPC_HOST: '127.0.0.1',
-      GS_HTTP_PORT: String(await freePort()),
-      GS_GRPC_PORT: String(await freePort()),
-      GS_LOG_LEVEL: 'warn',
+      ...(await localServiceEnv()),
       GS_CLICKHOUSE_DATABASE: 'gs_analytics_it',
     });
     const svc = await bootstrap(config, telemetry, false);

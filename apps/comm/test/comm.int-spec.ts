@@ -1,6 +1,6 @@
 import { loadConfig, commConfigSchema } from '@gridstation/config';
 import { startTelemetry } from '@gridstation/telemetry';
-import { expectServiceContract, freePort, requireService } from '@gridstation/testing';
+import { expectServiceContract, localServiceEnv, requireService } from '@gridstation/testing';
 import { bootstrap } from '../src/bootstrap';
 
 describe('comm service', () => {
@@ -10,13 +10,7 @@ describe('comm service', () => {
   it('starts against its real dependencies, reports them over HTTP and gRPC, and shuts down cleanly', async () => {
     await requireService('kafka');
     await requireService('redis');
-    const config = loadConfig('comm', commConfigSchema, {
-      GS_HTTP_HOST: '127.0.0.1',
-      GS_GRPC_HOST: '127.0.0.1',
-      GS_HTTP_PORT: String(await freePort()),
-      GS_GRPC_PORT: String(await freePort()),
-      GS_LOG_LEVEL: 'warn',
-    });
+    const config = loadConfig('comm', commConfigSchema, await localServiceEnv());
     const svc = await bootstrap(config, telemetry, false);
     await expectServiceContract(svc, 'comm', ['bus', 'redis']);
   });

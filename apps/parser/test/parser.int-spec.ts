@@ -1,6 +1,6 @@
 import { loadConfig, parserConfigSchema } from '@gridstation/config';
 import { startTelemetry } from '@gridstation/telemetry';
-import { expectServiceContract, freePort, requireService } from '@gridstation/testing';
+import { expectServiceContract, localServiceEnv, requireService } from '@gridstation/testing';
 import { bootstrap } from '../src/bootstrap';
 
 describe('parser service', () => {
@@ -9,13 +9,7 @@ describe('parser service', () => {
 
   it('starts against its real dependencies, reports them over HTTP and gRPC, and shuts down cleanly', async () => {
     await requireService('kafka');
-    const config = loadConfig('parser', parserConfigSchema, {
-      GS_HTTP_HOST: '127.0.0.1',
-      GS_GRPC_HOST: '127.0.0.1',
-      GS_HTTP_PORT: String(await freePort()),
-      GS_GRPC_PORT: String(await freePort()),
-      GS_LOG_LEVEL: 'warn',
-    });
+    const config = loadConfig('parser', parserConfigSchema, await localServiceEnv());
     const svc = await bootstrap(config, telemetry, false);
     await expectServiceContract(svc, 'parser', ['bus']);
   });

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig, stationConfigSchema } from '@gridstation/config';
 import { startTelemetry } from '@gridstation/telemetry';
-import { expectServiceContract, freePort, httpGet, REPO_ROOT, waitFor } from '@gridstation/testing';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { expectServiceContract, localServiceEnv, grpcHealthCheck, httpGet, REPO_ROOT, waitFor } from '@gridstation/testing';
 import { bootstrap } from '../src/bootstrap';
 
 const MAIN = join(REPO_ROOT, 'apps/station/src/main.ts');
@@ -21,25 +22,37 @@ function runMain(env: Record<string, string>) {
 }
 
 describe('station (embedded mode)', () => {
-  const telemetry = startTelemetry({ service: 'station', instanceId: 'it', tracesExporter: 'none' });
+  const spans = new InMemorySpanExporter();
+  const telemetry = startTelemetry({ service: 'station', instanceId: 'it', tracesExporter: 'none', spanExporter: spans });
   afterAll(() => telemetry.shutdown());
 
+  it("continues the caller's trace for an incoming gRPC call", async () => {
+    const config = loadConfig('station', stationConfigSchema, await localServiceEnv());
+    const svc = await bootstrap(config, telemetry, false);
+    try {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const callerSpan = '00f067aa0ba902b7';
+      await grpcHealthCheck(svc.grpcAddress, '', { traceparent: `00-${traceId}-${callerSpan}-01` });
+      const server = spans.getFinishedSpans().find((s) => s.spanContext().traceId === traceId);
+      expect(server).toBeDefined();
+      expect(server!.name).toBe('GrpcHealthController/check');
+      expect(server!.parentSpanContext?.spanId).toBe(callerSpan);
+    } finally {
+      await svc.shutdown('test');
+    }
+  });
+
   it('starts with the in-process bus and nothing external, and meets the service contract', async () => {
-    const config = loadConfig('station', stationConfigSchema, {
-      GS_HTTP_HOST: '127.0.0.1',
-      GS_GRPC_HOST: '127.0.0.1',
-      GS_HTTP_PORT: String(await freePort()),
-      GS_GRPC_PORT: String(await freePort()),
-      GS_LOG_LEVEL: 'warn',
-    });
+    const config = loadConfig('station', stationConfigSchema, await localServiceEnv());
     expect(config.bus.kind).toBe('memory');
     const svc = await bootstrap(config, telemetry, false);
     await expectServiceContract(svc, 'station', ['bus']);
   });
 
   it('as a process: becomes ready, then exits 0 after a graceful shutdown on SIGTERM', async () => {
-    const httpPort = await freePort();
-    const p = runMain({ GS_HTTP_HOST: '127.0.0.1', GS_GRPC_HOST: '127.0.0.1', GS_HTTP_PORT: String(httpPort), GS_GRPC_PORT: String(await freePort()) });
+    const env: Record<string, string> = { ...(await localServiceEnv()), GS_LOG_LEVEL: 'info' };
+    const httpPort = Number(env['GS_HTTP_PORT']);
+    const p = runMain(env);
     try {
       await waitFor(async () => (await httpGet(httpPort, '/readyz')).status === 200, `station to be ready (stderr: ${p.out.stderr})`, 60_000, 200);
       p.child.kill('SIGTERM');

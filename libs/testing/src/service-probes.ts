@@ -1,4 +1,4 @@
-import { credentials, loadPackageDefinition, type ServiceClientConstructor, type GrpcObject } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, Metadata, type ServiceClientConstructor, type GrpcObject } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -40,10 +40,12 @@ function client(address: string, file: string, pkgPath: string[], service: strin
 }
 
 /** grpc.health.v1.Health/Check; resolves with the status name or rejects with the gRPC error. */
-export function grpcHealthCheck(address: string, service = ''): Promise<string> {
+export function grpcHealthCheck(address: string, service = '', headers: Record<string, string> = {}): Promise<string> {
   const c = client(address, join(REPO_ROOT, 'proto/grpc/health/v1/health.proto'), ['grpc', 'health', 'v1'], 'Health', [join(REPO_ROOT, 'proto')]);
+  const md = new Metadata();
+  for (const [k, v] of Object.entries(headers)) md.set(k, v);
   return new Promise((resolve, reject) => {
-    c['Check']!({ service }, { deadline: Date.now() + 10_000 }, (err: Error | null, res: { status: string }) => {
+    c['Check']!({ service }, md, { deadline: Date.now() + 10_000 }, (err: Error | null, res: { status: string }) => {
       c.close();
       if (err) reject(err);
       else resolve(res.status);
@@ -65,4 +67,15 @@ export function grpcReflectionServices(address: string): Promise<string[]> {
     call.on('error', reject);
     call.write({ list_services: '' });
   });
+}
+
+/** GS_* variables for a service under test: loopback only, free ports, quiet logs. */
+export async function localServiceEnv(): Promise<Record<string, string>> {
+  return {
+    GS_HTTP_HOST: '127.0.0.1',
+    GS_GRPC_HOST: '127.0.0.1',
+    GS_HTTP_PORT: String(await freePort()),
+    GS_GRPC_PORT: String(await freePort()),
+    GS_LOG_LEVEL: 'warn',
+  };
 }
