@@ -109,6 +109,7 @@ class KafkaSubscription implements Subscription {
     const { topic, partition } = batch;
     const all = batch.messages;
     const key = `${topic}/${partition}`;
+    if (all.length > 0) consumerLag.record(this.groupId, topic, partition, BigInt(batch.highWatermark), BigInt(all[0]!.offset));
     let i = 0;
     while (i < all.length) {
       if (!isRunning() || isStale() || this.processor.aborted) return;

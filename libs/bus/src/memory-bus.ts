@@ -199,6 +199,7 @@ class MemorySubscription implements Subscription {
         await log.waitForAppend(stopped);
         continue;
       }
+      consumerLag.record(this.groupId, ref.topic.name, ref.partition, log.end, this.group.committed.get(key) ?? log.base);
       const records = log.read(position, narrow ? 1 : this.options.maxBatchSize);
       const messages: InboundMessage[] = records.map(({ offset, record }) => ({
         topic: ref.topic.name,

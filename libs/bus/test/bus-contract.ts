@@ -3,6 +3,7 @@ import { sleep, waitFor } from '@gridstation/testing';
 import {
   OK,
   TOPICS,
+  consumerLag,
   deadLetter,
   retry,
   type InboundMessage,
@@ -241,6 +242,27 @@ export function busContract(name: string, setup: () => Promise<BusHarness>, tear
       expect(peak).toBeLessThanOrEqual(4);
       expect(sub.stats().pauses).toBeGreaterThan(0);
       expect(sub.stats().committed).toBe(60);
+    });
+
+    it('reports consumer lag while records wait, and zero once they are committed', async () => {
+      const topic = await h.topic(1);
+      const groupId = h.group();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      track(
+        await h.bus.subscribe({
+          groupId,
+          topics: [topic],
+          handler: async () => {
+            await gate;
+            return OK;
+          },
+        }),
+      );
+      await h.bus.publish(topic, Array.from({ length: 10 }, (_, i) => msg('k', String(i))));
+      await waitFor(() => consumerLag.get(groupId, topic, 0) === 10, 'a lag of 10 while the handler holds the batch', h.timeoutMs);
+      release();
+      await waitFor(() => consumerLag.get(groupId, topic, 0) === 0, 'a lag of 0 after the commit', h.timeoutMs);
     });
 
     it('shares partitions between two members and hands them over when one leaves', async () => {
