@@ -16,8 +16,8 @@ describe('Redis against a real server', () => {
     await redis.set(`${key}:s`, 'comm-0', 'PX', 60_000);
     expect(await redis.get(`${key}:s`)).toBe('comm-0');
     expect(await redis.pttl(`${key}:s`)).toBeGreaterThan(0);
-    await redis.hset(`${key}:h`, { '4101-0012A': 'comm-1', '4101-0012B': 'comm-2' });
-    expect(await redis.hgetall(`${key}:h`)).toEqual({ '4101-0012A': 'comm-1', '4101-0012B': 'comm-2' });
+    await redis.hset(`${key}:h`, { '4101-00018': 'comm-1', '4101-00019': 'comm-2' });
+    expect(await redis.hgetall(`${key}:h`)).toEqual({ '4101-00018': 'comm-1', '4101-00019': 'comm-2' });
     expect(await redis.del(`${key}:s`, `${key}:h`)).toBe(2);
   });
 

@@ -18,7 +18,7 @@ describe('contracts', () => {
           frameId: 'f1',
           protocol: Protocol.PROTOCOL_QGDW_1376_1,
           payload: Buffer.from([0x68, 0x16]),
-          terminalAddress: '4101-0012A',
+          terminalAddress: '4101-00018',
           receivedAtMs: 1,
           direction: 1,
           source: 'tcp:x',
@@ -32,7 +32,7 @@ describe('contracts', () => {
     expect(bytes[0]).toBe(0x0a);
     const back = RawFrameBatch.decode(bytes);
     expect(back.frames[0]!.payload.equals(Buffer.from([0x68, 0x16]))).toBe(true);
-    expect(back.frames[0]!.terminalAddress).toBe('4101-0012A');
+    expect(back.frames[0]!.terminalAddress).toBe('4101-00018');
     expect(back.producer).toBe('p');
   });
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { Unit } from '@gridstation/contracts';
+import type { Result } from '../common/errors';
 import { lookup1997, lookup2007 } from './registry';
 import {
   decodeDlt645Frame,
@@ -18,6 +19,10 @@ import {
 // Frames below are written out byte by byte from DL/T 645-2007 / -1997 (data bytes already +33H,
 // checksums summed by hand), not produced by this encoder.
 const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
+function must<T>(r: Result<T>): T {
+  if (!r.ok) throw new Error(`${r.error.code} at ${r.error.offset}: ${r.error.message}`);
+  return r.value;
+}
 const toHex = (b: Uint8Array) => [...b].map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
 
 function decode(s: string): { frame: Dlt645Frame; payload: Dlt645Payload } {
@@ -139,7 +144,7 @@ describe('DL/T 645 frame errors', () => {
 });
 
 describe('DL/T 645 encoder against the standard', () => {
-  const enc = (r: { ok: boolean; value?: Uint8Array }) => toHex(r.value!);
+  const enc = (r: Result<Uint8Array>) => toHex(must(r));
 
   it('builds the frames the standard shows', () => {
     expect(enc(encodeRead('AAAAAAAAAAAA', '00010000'))).toBe('68 AA AA AA AA AA AA 68 11 04 33 33 34 33 AE 16');
@@ -153,9 +158,9 @@ describe('DL/T 645 encoder against the standard', () => {
 
   it('builds read-address, write-address and read-follow-up requests', () => {
     expect(enc(encodeReadAddress())).toBe('68 AA AA AA AA AA AA 68 13 00 DF 16');
-    const w = decodeDlt645Frame(encodeWriteAddress('123456789012').value!);
+    const w = decodeDlt645Frame(must(encodeWriteAddress('123456789012')));
     expect(w.ok && [...w.value.data]).toEqual([0x12, 0x90, 0x78, 0x56, 0x34, 0x12]);
-    const f = decodeDlt645Frame(encodeReadFollowUp('000000000001', '06000001', 2).value!);
+    const f = decodeDlt645Frame(must(encodeReadFollowUp('000000000001', '06000001', 2)));
     expect(f.ok && f.value.control.fn).toBe(0x12);
     expect(f.ok && [...f.value.data]).toEqual([0x01, 0x00, 0x00, 0x06, 0x02]);
   });
@@ -174,7 +179,7 @@ describe('DL/T 645 round trips (property)', () => {
   it.each(ids)('encode -> decode keeps every value of %s', (di) => {
     fc.assert(
       fc.property(address, fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 }), { minLength: 1, maxLength: 8 }), (addr, raws) => {
-        const { frame: sample } = decode(toHex(encodeRead(addr, di).value!));
+        const { frame: sample } = decode(toHex(must(encodeRead(addr, di))));
         expect(sample.address).toBe(addr);
         const def = di.length === 8 ? lookup2007(parseInt(di, 16) >>> 0)! : lookup1997(parseInt(di, 16))!;
         const formats = def.repeated ? raws.map(() => def.repeated!.format) : def.fields.map((f) => f.format);
@@ -187,7 +192,7 @@ describe('DL/T 645 round trips (property)', () => {
         });
         const frame = encodeReadReply(addr, di, values);
         expect(frame.ok).toBe(true);
-        const { payload } = decode(toHex(frame.value!));
+        const { payload } = decode(toHex(must(frame)));
         expect(payload.fields!.map((x) => x.value)).toEqual(values.map((v) => (Object.is(v, -0) ? 0 : v)));
       }),
     );

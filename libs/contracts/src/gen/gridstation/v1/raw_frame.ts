@@ -17,8 +17,9 @@ export interface RawFrame {
   /** The frame bytes: from the first 0x68 to the final 0x16 inclusive. */
   payload: Buffer;
   /**
-   * Logical address of the sender. Q/GDW 1376.1: "A1-A2" as 4 + 5 hex digits, e.g. "4101-0012A"
-   * (region code, terminal address). DL/T 645: the 12-digit meter address, most significant digit first.
+   * Logical address of the sender. Q/GDW 1376.1: "A1-A2", the 4-digit administrative region code
+   * (BCD) and the terminal address as 5 decimal digits (binary 1..65535), e.g. "4101-00018".
+   * DL/T 645: the 12-digit meter address, most significant digit first.
    */
   terminalAddress: string;
   /** Receipt time at the station (or at the edge agent, for agent batches). */
