@@ -1,2 +1,4 @@
 export * from './frame';
 export * from './link';
+export * from './formats';
+export * from './class-data';
