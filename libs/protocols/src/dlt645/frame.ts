@@ -99,15 +99,20 @@ export interface Dlt645Frame {
   length: number;
 }
 
+// Two characters per address byte: BCD digits, 'A' for a wildcard nibble, '' when neither.
+const ADDRESS_PAIRS: string[] = Array.from({ length: 256 }, (_, b) => {
+  const n = (x: number) => (x <= 9 ? String(x) : x === 0x0a ? 'A' : '');
+  const hi = n(b >> 4);
+  const lo = n(b & 0x0f);
+  return hi && lo ? hi + lo : '';
+});
+
 function addressText(buf: Uint8Array, at: number): Result<string> {
   let s = '';
   for (let i = at + 5; i >= at; i--) {
-    const b = buf[i]!;
-    for (const nibble of [b >> 4, b & 0x0f]) {
-      if (nibble <= 9) s += String(nibble);
-      else if (nibble === 0x0a) s += 'A';
-      else return fail('BAD_BCD', i, `address byte 0x${b.toString(16).padStart(2, '0')} at ${i} is neither BCD nor wildcard`);
-    }
+    const pair = ADDRESS_PAIRS[buf[i]!]!;
+    if (pair === '') return fail('BAD_BCD', i, `address byte 0x${buf[i]!.toString(16).padStart(2, '0')} at ${i} is neither BCD nor wildcard`);
+    s += pair;
   }
   return ok(s);
 }
@@ -183,22 +188,32 @@ function readDi(data: Uint8Array, version: Dlt645Version): number {
 }
 
 function decodeField(data: Uint8Array, at: number, f: FieldDef, tariff?: number): Result<DecodedField> {
-  const base = { name: f.name, ...(f.quantity ? { quantity: f.quantity } : {}), ...(f.unit === undefined ? {} : { unit: f.unit }), ...(tariff === undefined ? {} : { tariff }) };
+  let value: FieldValue;
   switch (f.format.kind) {
     case 'bcd': {
       const v = decodeBcd(data, at, f.format);
-      return v.ok ? ok({ ...base, value: v.value }) : v;
+      if (!v.ok) return v;
+      value = v.value;
+      break;
     }
     case 'time': {
       const v = decodeTime(data, at, f.format);
-      return v.ok ? ok({ ...base, value: v.value }) : v;
+      if (!v.ok) return v;
+      value = v.value;
+      break;
     }
     case 'hex': {
       let s = '';
       for (let i = at + f.format.bytes - 1; i >= at; i--) s += data[i]!.toString(16).toUpperCase().padStart(2, '0');
-      return ok({ ...base, value: s });
+      value = s;
+      break;
     }
   }
+  const out: DecodedField = { name: f.name, value };
+  if (f.quantity !== undefined) out.quantity = f.quantity;
+  if (f.unit !== undefined) out.unit = f.unit;
+  if (tariff !== undefined) out.tariff = tariff;
+  return ok(out);
 }
 
 /** Decodes the values of a data item from `data` starting at `at`; errors carry offsets within `data`. */

@@ -169,8 +169,19 @@ function frozen(di: number, d2: number, d1: number, d0: number): DataItemDef | u
   };
 }
 
-/** Looks up a DL/T 645-2007 data identifier (DI3 first). */
+const cache2007 = new Map<number, DataItemDef | null>();
+
+/** Looks up a DL/T 645-2007 data identifier (DI3 first). Definitions are built once and shared. */
 export function lookup2007(di: number): DataItemDef | undefined {
+  let def = cache2007.get(di);
+  if (def === undefined) {
+    def = build2007(di) ?? null;
+    if (cache2007.size < 65_536) cache2007.set(di, def);
+  }
+  return def ?? undefined;
+}
+
+function build2007(di: number): DataItemDef | undefined {
   const d3 = (di >>> 24) & 0xff;
   const d2 = (di >>> 16) & 0xff;
   const d1 = (di >>> 8) & 0xff;
