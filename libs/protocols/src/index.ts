@@ -6,3 +6,4 @@ export { time, decodeTime, encodeTime, type TimeFormat, type TimeLayout } from '
 export * as dlt645 from './dlt645';
 export * as qgdw1376 from './qgdw1376';
 export * from './deframe';
+export { describeDlt645, describeEvent, describeQgdw, deviceTimeText, parseHex, type Description } from './describe';

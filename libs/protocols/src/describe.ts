@@ -1,0 +1,133 @@
+import { Unit } from '@gridstation/contracts';
+import type { DeviceTime } from './common/values';
+import type { DeframeEvent } from './deframe';
+import { decodeDlt645Frame, interpretDlt645 } from './dlt645/frame';
+import { decodeClass1 } from './qgdw1376/class-data';
+import { decodeQgdwFrame, terminalKey, type QgdwFrame } from './qgdw1376/frame';
+import { AFN, decodeConfirm, decodeLinkCheck } from './qgdw1376/link';
+
+// A plain-JSON description of a frame or a deframing error, for people (the inspector) and for tools
+// that want a stable, readable view without depending on the codec types.
+
+export type Description = Record<string, unknown>;
+
+const UNIT_TEXT: Partial<Record<Unit, string>> = {
+  [Unit.UNIT_NONE]: '',
+  [Unit.UNIT_KWH]: 'kWh',
+  [Unit.UNIT_KVARH]: 'kvarh',
+  [Unit.UNIT_KVAH]: 'kVAh',
+  [Unit.UNIT_V]: 'V',
+  [Unit.UNIT_A]: 'A',
+  [Unit.UNIT_KW]: 'kW',
+  [Unit.UNIT_KVAR]: 'kvar',
+  [Unit.UNIT_KVA]: 'kVA',
+  [Unit.UNIT_HZ]: 'Hz',
+  [Unit.UNIT_PERCENT]: '%',
+  [Unit.UNIT_DEGREE]: '°',
+  [Unit.UNIT_CELSIUS]: '°C',
+  [Unit.UNIT_SECOND]: 's',
+};
+
+const pad = (n: number) => String(n).padStart(2, '0');
+export function deviceTimeText(t: DeviceTime): string {
+  return `${t.year}-${pad(t.month)}-${pad(t.day)} ${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
+}
+
+const hexText = (b: Uint8Array) => [...b].map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+
+function value(v: unknown): unknown {
+  if (v !== null && typeof v === 'object' && 'year' in v) return deviceTimeText(v as DeviceTime);
+  return v;
+}
+
+function item(x: { name: string; value: unknown; quantity?: string; unit?: number; tariff?: number }): Description {
+  const out: Description = { name: x.name, value: value(x.value) };
+  if (x.unit !== undefined && UNIT_TEXT[x.unit as Unit]) out['unit'] = UNIT_TEXT[x.unit as Unit];
+  if (x.quantity) out['quantity'] = x.quantity;
+  if (x.tariff !== undefined) out['tariff'] = x.tariff;
+  return out;
+}
+
+export function describeDlt645(bytes: Uint8Array, offset: number): Description {
+  const f = decodeDlt645Frame(bytes);
+  if (!f.ok) return { offset, protocol: 'dlt645', error: f.error.code, errorOffset: offset + f.error.offset, message: f.error.message };
+  const { address, control, version, length } = f.value;
+  const out: Description = {
+    offset,
+    protocol: `dlt645-${version}`,
+    length,
+    address,
+    control: { raw: control.raw, fromMeter: control.fromMeter, abnormal: control.abnormal, followUp: control.followUp, function: control.fnName },
+  };
+  const p = interpretDlt645(f.value);
+  if (!p.ok) return { ...out, error: p.error.code, errorOffset: offset + p.error.offset, message: p.error.message };
+  const { kind, di, fields, errors, errorBits, seq, unsupported, time } = p.value;
+  out['kind'] = kind;
+  if (di) out['di'] = di;
+  if (p.value.item) out['item'] = p.value.item.name;
+  if (fields) out['values'] = fields.map(item);
+  if (errorBits !== undefined) out['errors'] = { bits: errorBits, names: errors };
+  if (seq !== undefined) out['seq'] = seq;
+  if (time) out['time'] = deviceTimeText(time);
+  if (unsupported) out['unsupported'] = { reason: unsupported.reason, raw: hexText(unsupported.raw) };
+  return out;
+}
+
+function describeQgdwBody(f: QgdwFrame, offset: number): Description {
+  switch (f.afn) {
+    case AFN.linkCheck: {
+      const k = decodeLinkCheck(f);
+      return k.ok ? { link: k.value } : { error: k.error.code, errorOffset: offset + k.error.offset, message: k.error.message };
+    }
+    case AFN.confirm: {
+      const c = decodeConfirm(f);
+      return c.ok ? { confirm: c.value } : { error: c.error.code, errorOffset: offset + c.error.offset, message: c.error.message };
+    }
+    case AFN.class1: {
+      if (!f.control.up) return { request: hexText(f.body) };
+      const d = decodeClass1(f);
+      if (!d.ok) return { error: d.error.code, errorOffset: offset + d.error.offset, message: d.error.message };
+      const out: Description = { units: d.value.units.map((u) => ({ pn: u.pn, fn: u.fn, name: u.name, values: u.values.map(item) })) };
+      if (d.value.unsupported) out['unsupported'] = { pn: d.value.unsupported.pn, fn: d.value.unsupported.fn, reason: d.value.unsupported.reason, raw: hexText(d.value.unsupported.raw) };
+      if (d.value.ec) out['ec'] = d.value.ec;
+      if (d.value.tp) out['tp'] = d.value.tp;
+      return out;
+    }
+    default:
+      return { unsupported: { reason: `AFN ${f.afn.toString(16).toUpperCase().padStart(2, '0')}H is not decoded yet`, raw: hexText(f.body) } };
+  }
+}
+
+export function describeQgdw(bytes: Uint8Array, offset: number): Description {
+  const f = decodeQgdwFrame(bytes);
+  if (!f.ok) return { offset, protocol: 'qgdw1376', error: f.error.code, errorOffset: offset + f.error.offset, message: f.error.message };
+  const v = f.value;
+  return {
+    offset,
+    protocol: v.protocolId === 2 ? 'qgdw1376.1-2013' : 'qgdw130-2005',
+    length: v.length,
+    terminal: terminalKey(v.address),
+    address: v.address,
+    control: { raw: v.control.raw, up: v.control.up, prm: v.control.prm, acd: v.control.acd, fcb: v.control.fcb, fcv: v.control.fcv, function: v.control.fnName },
+    afn: v.afn.toString(16).toUpperCase().padStart(2, '0'),
+    seq: { tpv: v.seq.tpv, fir: v.seq.fir, fin: v.seq.fin, con: v.seq.con, seq: v.seq.seq },
+    ...describeQgdwBody(v, offset),
+  };
+}
+
+/** One line of inspector output for a deframer event. */
+export function describeEvent(e: DeframeEvent): Description {
+  if (e.type === 'error') return { offset: e.offset, error: e.code, length: e.length, message: e.message };
+  return e.protocol === 'dlt645' ? describeDlt645(e.bytes, e.offset) : describeQgdw(e.bytes, e.offset);
+}
+
+/** Hex text as engineers paste it: spaces, newlines, commas, "0x" prefixes and "H" suffixes allowed. */
+export function parseHex(text: string): Uint8Array | { error: string } {
+  const cleaned = text.replace(/0x/gi, '').replace(/([0-9a-f]{2})h\b/gi, '$1').replace(/[\s,;:-]+/g, '');
+  if (cleaned.length % 2 !== 0) return { error: `odd number of hex digits (${cleaned.length})` };
+  const bad = /[^0-9a-fA-F]/.exec(cleaned);
+  if (bad) return { error: `"${bad[0]}" is not a hex digit` };
+  const out = new Uint8Array(cleaned.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(cleaned.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
