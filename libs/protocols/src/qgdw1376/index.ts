@@ -2,3 +2,4 @@ export * from './frame';
 export * from './link';
 export * from './formats';
 export * from './class-data';
+export * from './events';

@@ -1,0 +1,95 @@
+import type { Result } from '../common/errors';
+import { decodeQgdwFrame } from './frame';
+import { decodeEventRecord, decodeEvents, encodeEventsRequest, encodePowerEventsReport } from './events';
+
+const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
+const toHex = (b: Uint8Array) => [...b].map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+function must<T>(r: Result<T>): T {
+  if (!r.ok) throw new Error(`${r.error.code} at ${r.error.offset}: ${r.error.message}`);
+  return r.value;
+}
+const ADDRESS = { region: '4101', terminal: 1, master: 0, group: false };
+
+// Written out from the standard by hand. Active report of one ERC14 record (C = C4H, CON set):
+// power off 2026-11-21 08:05, power on 08:47 (A.15 each), EC1 = 1, Pm = 0, Pn = 1.
+const ERC14_REPORT = '68 72 00 72 00 68 C4 01 41 01 00 00 0E 70 00 00 01 00 01 00 00 01 0E 0A 05 08 21 11 26 47 08 21 11 26 AC 16';
+// Answer to F1 with one ERC10 record: p1, start, phase A, voltage loss (flag 81H), Ua 0, Ub 220.5,
+// Uc 219.8, Ia 0, Ib 1.250, Ic 1.100, forward active energy 12345.6789.
+const ERC10_ANSWER =
+  '68 BA 00 BA 00 68 88 01 41 01 00 00 0E 60 00 00 01 00 02 00 01 02 0A 1C 00 09 21 11 26 01 80 81 00 00 05 22 98 21 00 00 00 50 12 00 00 11 00 89 67 45 23 01 74 16';
+
+describe('AFN 0E events', () => {
+  it('decodes an active ERC14 report: power-off and power-on times', () => {
+    const f = must(decodeQgdwFrame(hex(ERC14_REPORT)));
+    expect(f.control).toMatchObject({ up: true, prm: true, fn: 4 });
+    expect(f.seq.con).toBe(true);
+    expect(must(decodeEvents(f))).toEqual({
+      important: true,
+      ec1: 1,
+      ec2: 0,
+      pm: 0,
+      pn: 1,
+      records: [
+        {
+          erc: 14,
+          name: 'terminal power-off/power-on',
+          powerOffAt: { year: 2026, month: 11, day: 21, hour: 8, minute: 5, second: 0 },
+          powerOnAt: { year: 2026, month: 11, day: 21, hour: 8, minute: 47, second: 0 },
+        },
+      ],
+    });
+  });
+
+  it('encodes the same report', () => {
+    const frame = must(
+      encodePowerEventsReport(ADDRESS, 0, 1, 0, [
+        { powerOffAt: { year: 2026, month: 11, day: 21, hour: 8, minute: 5, second: 0 }, powerOnAt: { year: 2026, month: 11, day: 21, hour: 8, minute: 47, second: 0 } },
+      ]),
+    );
+    expect(toHex(frame)).toBe(ERC14_REPORT);
+  });
+
+  it('decodes ERC10 voltage loss on phase A with voltages, currents and energy', () => {
+    const p = must(decodeEvents(must(decodeQgdwFrame(hex(ERC10_ANSWER)))));
+    expect(p.records[0]).toEqual({
+      erc: 10,
+      name: 'voltage circuit anomaly',
+      at: { year: 2026, month: 11, day: 21, hour: 9, minute: 0, second: 0 },
+      pn: 1,
+      starts: true,
+      phases: { a: true, b: false, c: false },
+      kind: 'voltage-loss',
+      voltages: [0, 220.5, 219.8],
+      currents: [0, 1.25, 1.1],
+      energy: 12345.6789,
+    });
+  });
+
+  it('reads a power-off record still open (power-on time not yet known, EE filler) and the 11-byte 2013 layout', () => {
+    const content = hex('05 08 21 11 26 EE EE EE EE EE 03');
+    expect(must(decodeEventRecord(14, content, 0, 11))).toEqual({
+      erc: 14,
+      name: 'terminal power-off/power-on',
+      powerOffAt: { year: 2026, month: 11, day: 21, hour: 8, minute: 5, second: 0 },
+      powerOnAt: null,
+      attributes: { normal: true, valid: true },
+    });
+  });
+
+  it('keeps records it does not decode, and stays aligned on Le', () => {
+    const body = hex('01 03 AA BB CC');
+    expect(must(decodeEventRecord(1, body, 2, 3))).toEqual({ erc: 1, name: 'unsupported', raw: hex('AA BB CC') });
+  });
+
+  it('reports a record whose Le runs past the frame', () => {
+    const f = must(decodeQgdwFrame(hex(ERC14_REPORT)));
+    const cut = { ...f, body: f.body.subarray(0, f.body.length - 3) };
+    expect(decodeEvents(cut)).toMatchObject({ ok: false, error: { code: 'LENGTH_MISMATCH' } });
+  });
+
+  it('builds the master request for important events 0..255', () => {
+    const f = must(decodeQgdwFrame(must(encodeEventsRequest(ADDRESS, 2, true, 0, 255))));
+    expect(f.afn).toBe(0x0e);
+    expect([...f.body]).toEqual([0, 0, 1, 0, 0, 255]);
+  });
+});
