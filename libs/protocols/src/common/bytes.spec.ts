@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { addOffset33, bcdToInt, checksum8, intToBcd, removeOffset33 } from './bytes';
+import { bcd, decodeBcd, encodeBcd } from './values';
 
 const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
 
@@ -56,5 +57,18 @@ describe('DL/T 645 data offset', () => {
 
   it('is undone by removeOffset33 for any bytes', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => expect([...removeOffset33(addOffset33(b))]).toEqual([...b])));
+  });
+});
+
+describe('signed BCD range', () => {
+  it('uses the 3 bits left beside the sign for the top digit (A.9 reaches ±79.9999)', () => {
+    const f = bcd(3, 4, true);
+    const out = new Uint8Array(3);
+    expect(encodeBcd(79.9999, f, out, 0).ok).toBe(true);
+    expect([...out]).toEqual([0x99, 0x99, 0x79]);
+    expect(decodeBcd(out, 0, f)).toEqual({ ok: true, value: 79.9999 });
+    expect(encodeBcd(-10, f, out, 0).ok).toBe(true);
+    expect([...out]).toEqual([0x00, 0x00, 0x90]);
+    expect(encodeBcd(80, f, out, 0)).toMatchObject({ ok: false, error: { code: 'RANGE' } });
   });
 });

@@ -48,8 +48,9 @@ export function encodeBcd(value: number, f: BcdFormat, out: Uint8Array, offset: 
   // A value that rounds to zero is zero: no sign bit (the format has no negative zero).
   const negative = value < 0 && n > 0;
   if (negative && !f.signed) return fail('RANGE', offset, `${value} is negative for an unsigned format`);
-  const digits = f.bytes * 2 - (f.signed ? 1 : 0);
-  if (n >= 10 ** digits) return fail('RANGE', offset, `${value} does not fit ${f.bytes} BCD bytes with ${f.decimals} decimals`);
+  // Signed formats keep the sign in D7 of the last byte, whose high digit then only has 3 bits (0..7).
+  const limit = f.signed ? 8 * 10 ** (f.bytes * 2 - 1) : 10 ** (f.bytes * 2);
+  if (n >= limit) return fail('RANGE', offset, `${value} does not fit ${f.bytes} BCD bytes with ${f.decimals} decimals`);
   for (let i = 0; i < f.bytes; i++) {
     const two = n % 100;
     out[offset + i] = ((Math.floor(two / 10) << 4) | (two % 10)) & 0xff;

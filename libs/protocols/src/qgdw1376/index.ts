@@ -3,3 +3,4 @@ export * from './link';
 export * from './formats';
 export * from './class-data';
 export * from './events';
+export * from './frozen-data';

@@ -1,0 +1,196 @@
+import { Unit } from '@gridstation/contracts';
+import { fail, ok, type Result } from '../common/errors';
+import type { DeviceTime } from '../common/values';
+import { encodeFn, encodePn, encodeQgdwFrame, type QgdwFrame } from './frame';
+import { decodeFormat, encodeFormat, FORMATS, type QgdwFormatName, type QgdwValue } from './formats';
+import { AFN, readDataUnitId } from './link';
+
+// Class 2 data (AFN 0D): frozen values. Each data unit starts with a time label:
+// - daily freezes: Td_d = the day (A.20);
+// - curves: Td_c = start time (A.15), density m (1 byte), number of points n (1 byte); point k is at
+//   start + k * interval(m). m: 1 = 15 min, 2 = 30 min, 3 = 60 min, 254 = 5 min, 255 = 1 min.
+
+export type FrozenKind = 'daily' | 'curve';
+
+interface DailyDef {
+  fn: number;
+  kind: 'daily';
+  name: string;
+  format: QgdwFormatName;
+  quantity: string;
+  unit: Unit;
+}
+interface CurveDef {
+  fn: number;
+  kind: 'curve';
+  name: string;
+  format: QgdwFormatName;
+  quantity: string;
+  unit: Unit;
+}
+export type FrozenDef = DailyDef | CurveDef;
+
+export const CLASS2: Record<number, FrozenDef> = {
+  81: { fn: 81, kind: 'curve', name: 'total active power curve', format: 'A.9', quantity: 'power.active.total', unit: Unit.UNIT_KW },
+  89: { fn: 89, kind: 'curve', name: 'phase A voltage curve', format: 'A.7', quantity: 'voltage.a', unit: Unit.UNIT_V },
+  90: { fn: 90, kind: 'curve', name: 'phase B voltage curve', format: 'A.7', quantity: 'voltage.b', unit: Unit.UNIT_V },
+  91: { fn: 91, kind: 'curve', name: 'phase C voltage curve', format: 'A.7', quantity: 'voltage.c', unit: Unit.UNIT_V },
+  97: { fn: 97, kind: 'curve', name: 'forward active energy per interval curve', format: 'A.13', quantity: 'energy.active.import.interval', unit: Unit.UNIT_KWH },
+  101: { fn: 101, kind: 'curve', name: 'forward active energy reading curve', format: 'A.11', quantity: 'energy.active.import', unit: Unit.UNIT_KWH },
+  161: { fn: 161, kind: 'daily', name: 'daily frozen forward active energy (total, tariffs 1..M)', format: 'A.14', quantity: 'energy.active.import', unit: Unit.UNIT_KWH },
+};
+
+export const DENSITY_MINUTES: Record<number, number> = { 1: 15, 2: 30, 3: 60, 254: 5, 255: 1 };
+
+export interface FrozenUnit {
+  pn: number;
+  fn: number;
+  name: string;
+  kind: FrozenKind;
+  quantity: string;
+  unit: Unit;
+  /** Daily: the frozen day; curve: the first point. */
+  start: DeviceTime | null;
+  /** Curve only: minutes between points. */
+  intervalMinutes?: number;
+  /** Daily: the terminal's reading time. */
+  readAt?: DeviceTime | null;
+  /** Daily: values total first, then tariffs; curve: one value per point (null = no data). */
+  values: Array<number | null>;
+}
+
+export interface FrozenPayload {
+  units: FrozenUnit[];
+  unsupported?: { fn: number[]; reason: string; raw: Uint8Array };
+}
+
+function asTime(v: QgdwValue): DeviceTime | null {
+  return v !== null && typeof v === 'object' ? v : null;
+}
+
+export function decodeClass2(frame: QgdwFrame, table: Record<number, FrozenDef> = CLASS2): Result<FrozenPayload> {
+  const body = frame.body;
+  const shift = <T>(r: Result<T>): Result<T> => (r.ok ? r : { ok: false, error: { ...r.error, offset: r.error.offset + frame.bodyOffset } });
+  const auxLen = (frame.control.up && frame.control.acd ? 2 : 0) + (frame.seq.tpv ? 6 : 0);
+  const limit = body.length - auxLen;
+  const out: FrozenPayload = { units: [] };
+  let p = 0;
+  const read = (name: QgdwFormatName): Result<QgdwValue> => {
+    const f = FORMATS[name];
+    if (p + f.bytes > limit) return fail('TRUNCATED', frame.bodyOffset + p, `${name} needs ${f.bytes} bytes, ${limit - p} left`);
+    const r = shift(decodeFormat(body, p, f));
+    p += f.bytes;
+    return r;
+  };
+  while (p < limit) {
+    const id = shift(readDataUnitId(body, p));
+    if (!id.ok) return id;
+    const { pn, fn } = id.value;
+    const def = fn.length === 1 ? table[fn[0]!] : undefined;
+    if (!def || pn === 'all' || pn.length !== 1) {
+      out.unsupported = { fn, reason: def ? 'data unit names more than one measurement point' : `AFN 0D F${fn.join(', F')} not supported`, raw: body.slice(p, limit) };
+      break;
+    }
+    p += 4;
+    const unit: FrozenUnit = { pn: pn[0]!, fn: def.fn, name: def.name, kind: def.kind, quantity: def.quantity, unit: def.unit, start: null, values: [] };
+    if (def.kind === 'daily') {
+      const day = read('A.20');
+      if (!day.ok) return day;
+      const readAt = read('A.15');
+      if (!readAt.ok) return readAt;
+      const m = read('BIN1');
+      if (!m.ok) return m;
+      unit.start = asTime(day.value);
+      unit.readAt = asTime(readAt.value);
+      for (let t = 0; t <= (m.value as number); t++) {
+        const v = read(def.format);
+        if (!v.ok) return v;
+        unit.values.push(v.value as number | null);
+      }
+    } else {
+      const start = read('A.15');
+      if (!start.ok) return start;
+      const m = read('BIN1');
+      if (!m.ok) return m;
+      const n = read('BIN1');
+      if (!n.ok) return n;
+      const minutes = DENSITY_MINUTES[m.value as number];
+      if (minutes === undefined) return fail('RANGE', frame.bodyOffset + p - 2, `curve density ${String(m.value)} is not defined`);
+      unit.start = asTime(start.value);
+      unit.intervalMinutes = minutes;
+      for (let k = 0; k < (n.value as number); k++) {
+        const v = read(def.format);
+        if (!v.ok) return v;
+        unit.values.push(v.value as number | null);
+      }
+    }
+    out.units.push(unit);
+  }
+  return ok(out);
+}
+
+export interface FrozenRequest {
+  pn: number;
+  fn: number;
+  /** Daily: the day; curve: the first point. */
+  start: DeviceTime;
+  /** Curve: density code and number of points. */
+  density?: number;
+  points?: number;
+}
+
+/** Master -> terminal AFN 0D request: each unit's identifier followed by its time label. */
+export function encodeClass2Request(address: QgdwFrame['address'], pseq: number, units: readonly FrozenRequest[], table: Record<number, FrozenDef> = CLASS2): Result<Uint8Array> {
+  const body: number[] = [];
+  for (const u of units) {
+    const def = table[u.fn];
+    if (!def) return fail('RANGE', 0, `F${u.fn} not supported`);
+    body.push(...encodePn(u.pn), ...encodeFn(u.fn));
+    const t = new Uint8Array(5);
+    if (def.kind === 'daily') {
+      const r = encodeFormat(u.start, FORMATS['A.20'], t, 0);
+      if (!r.ok) return r;
+      body.push(...t.subarray(0, 3));
+    } else {
+      const r = encodeFormat(u.start, FORMATS['A.15'], t, 0);
+      if (!r.ok) return r;
+      body.push(...t, u.density ?? 1, u.points ?? 96);
+    }
+  }
+  return encodeQgdwFrame({ control: 0x4b, address, afn: AFN.class2, seq: 0x60 | (pseq & 0x0f), body: Uint8Array.from(body) });
+}
+
+export interface FrozenToEncode {
+  pn: number;
+  fn: number;
+  start: DeviceTime;
+  readAt?: DeviceTime;
+  density?: number;
+  values: Array<number | null>;
+}
+
+/** Terminal -> master AFN 0D response (simulator, tests). C = 88H. */
+export function encodeClass2Response(address: QgdwFrame['address'], rseq: number, units: readonly FrozenToEncode[], table: Record<number, FrozenDef> = CLASS2): Result<Uint8Array> {
+  const body: number[] = [];
+  const put = (v: QgdwValue, name: QgdwFormatName): Result<void> => {
+    const tmp = new Uint8Array(FORMATS[name].bytes);
+    const r = encodeFormat(v, FORMATS[name], tmp, 0);
+    if (r.ok) body.push(...tmp);
+    return r;
+  };
+  for (const u of units) {
+    const def = table[u.fn];
+    if (!def) return fail('RANGE', 0, `F${u.fn} not supported`);
+    body.push(...encodePn(u.pn), ...encodeFn(u.fn));
+    if (def.kind === 'daily') {
+      for (const r of [put(u.start, 'A.20'), put(u.readAt ?? u.start, 'A.15'), put(u.values.length - 1, 'BIN1')]) if (!r.ok) return r;
+    } else {
+      for (const r of [put(u.start, 'A.15'), put(u.density ?? 1, 'BIN1'), put(u.values.length, 'BIN1')]) if (!r.ok) return r;
+    }
+    for (const v of u.values) {
+      const r = put(v, def.format);
+      if (!r.ok) return r;
+    }
+  }
+  return encodeQgdwFrame({ control: 0x88, address, afn: AFN.class2, seq: 0x60 | (rseq & 0x0f), body: Uint8Array.from(body) });
+}
