@@ -4,3 +4,4 @@ export * from './formats';
 export * from './class-data';
 export * from './events';
 export * from './frozen-data';
+export * from './forward';
