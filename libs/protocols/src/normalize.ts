@@ -1,0 +1,274 @@
+import {
+  DeviceKind,
+  EventType,
+  QualityFlag,
+  Unit,
+  type DeviceEvent,
+  type FrameRef,
+  type Reading,
+} from '@gridstation/contracts';
+import { fail, ok, type Result } from './common/errors';
+import { deviceTimeToEpochMs, type DeviceTime } from './common/values';
+import { decodeDlt645Frame, interpretDlt645, type Dlt645Frame, type Dlt645Payload } from './dlt645/frame';
+import { decodeClass1 } from './qgdw1376/class-data';
+import { decodeEvents, type EventRecord } from './qgdw1376/events';
+import { decodeForwardResponse } from './qgdw1376/forward';
+import { decodeQgdwFrame, terminalKey, type QgdwFrame } from './qgdw1376/frame';
+import { decodeClass2 } from './qgdw1376/frozen-data';
+import { AFN, decodeLinkCheck } from './qgdw1376/link';
+
+// Decoded frames -> the station's contracts. Every value becomes a Reading (a value the device marked
+// as missing is kept, NaN with QUALITY_FLAG_DEVICE_INVALID), every event record a DeviceEvent, and
+// whatever is recognised but not yet supported is returned with its bytes. Nothing is dropped silently.
+// Conventions: power factor is a ratio (1376.1 sends percent), device clocks are read in the configured
+// zone, a daily freeze is dated 00:00 of its day.
+
+export interface NormalizeContext {
+  receivedAtMs: number;
+  /** Minutes east of UTC of the devices' clocks (480 for China Standard Time). */
+  tzOffsetMinutes: number;
+  source: FrameRef;
+  /** The meter behind a terminal's measurement point, from the archive; undefined when unknown. */
+  meterOf?: (terminal: string, pn: number) => string | undefined;
+}
+
+export interface UnsupportedPart {
+  what: string;
+  reason: string;
+  raw: Uint8Array;
+}
+
+export interface Normalized {
+  /** "A1-A2" for 1376.1, the meter address for DL/T 645. */
+  device: string;
+  readings: Reading[];
+  events: DeviceEvent[];
+  unsupported: UnsupportedPart[];
+  /** Link-level facts the communication service acts on. */
+  link?: 'login' | 'logout' | 'heartbeat';
+}
+
+const INVALID = QualityFlag.QUALITY_FLAG_DEVICE_INVALID;
+
+function reading(
+  ctx: NormalizeContext,
+  meterId: string,
+  terminal: string,
+  pn: number,
+  quantity: string,
+  unit: Unit,
+  value: number | null,
+  dataTimeMs: number,
+  tariff = 0,
+): Reading {
+  let v = value;
+  let u = unit;
+  if (v !== null && unit === Unit.UNIT_PERCENT && quantity.startsWith('power_factor')) {
+    v = v / 100;
+    u = Unit.UNIT_NONE;
+  } else if (unit === Unit.UNIT_PERCENT && quantity.startsWith('power_factor')) {
+    u = Unit.UNIT_NONE;
+  }
+  return {
+    meterId,
+    terminalAddress: terminal,
+    measurementPoint: pn,
+    quantity,
+    tariff,
+    unit: u,
+    value: v ?? Number.NaN,
+    dataTimeMs,
+    receivedAtMs: ctx.receivedAtMs,
+    quality: v === null ? INVALID : 0,
+    source: ctx.source,
+  };
+}
+
+function event(
+  ctx: NormalizeContext,
+  deviceId: string,
+  kind: DeviceKind,
+  type: EventType,
+  code: string,
+  occurredAtMs: number,
+  terminal: string,
+  extra: Partial<DeviceEvent> = {},
+): DeviceEvent {
+  return {
+    eventId: `${deviceId}|${code}|${type}|${occurredAtMs}`,
+    deviceId,
+    deviceKind: kind,
+    type,
+    code,
+    occurredAtMs,
+    endedAtMs: 0,
+    receivedAtMs: ctx.receivedAtMs,
+    terminalAddress: terminal,
+    measurementPoint: 0,
+    attributes: {},
+    raw: Buffer.alloc(0),
+    source: ctx.source,
+    ...extra,
+  };
+}
+
+const ms = (ctx: NormalizeContext, t: DeviceTime | null | undefined, fallback = ctx.receivedAtMs) => (t ? deviceTimeToEpochMs(t, ctx.tzOffsetMinutes) : fallback);
+const phaseText = (p: { a: boolean; b: boolean; c: boolean }) => [p.a ? 'A' : '', p.b ? 'B' : '', p.c ? 'C' : ''].filter(Boolean).join(',');
+
+function eventsOf(ctx: NormalizeContext, terminal: string, rec: EventRecord): { events: DeviceEvent[]; unsupported?: UnsupportedPart } {
+  const T = DeviceKind.DEVICE_KIND_TERMINAL;
+  switch (rec.erc) {
+    case 14: {
+      if (!('powerOffAt' in rec)) break;
+      const out: DeviceEvent[] = [];
+      const attributes: Record<string, string> = rec.attributes ? { normal: String(rec.attributes.normal), valid: String(rec.attributes.valid) } : {};
+      if (rec.powerOffAt) {
+        out.push(event(ctx, terminal, T, EventType.EVENT_TYPE_TERMINAL_POWER_OFF, 'ERC14', ms(ctx, rec.powerOffAt), terminal, { endedAtMs: rec.powerOnAt ? ms(ctx, rec.powerOnAt) : 0, attributes }));
+      }
+      if (rec.powerOnAt) out.push(event(ctx, terminal, T, EventType.EVENT_TYPE_TERMINAL_POWER_ON, 'ERC14', ms(ctx, rec.powerOnAt), terminal, { attributes }));
+      return { events: out };
+    }
+    case 9:
+    case 10:
+    case 24:
+    case 25: {
+      if (!('pn' in rec)) break;
+      const type =
+        rec.erc === 10 ? EventType.EVENT_TYPE_PHASE_LOSS : rec.erc === 24 ? EventType.EVENT_TYPE_VOLTAGE_ANOMALY : EventType.EVENT_TYPE_CURRENT_ANOMALY;
+      const meter = ctx.meterOf?.(terminal, rec.pn);
+      const attributes: Record<string, string> = { state: rec.starts ? 'start' : 'end', phases: phaseText(rec.phases), kind: rec.kind };
+      if ('voltages' in rec) rec.voltages.forEach((v, i) => v !== null && (attributes[`u_${'abc'[i]}`] = String(v)));
+      if ('currents' in rec) rec.currents.forEach((v, i) => v !== null && (attributes[`i_${'abc'[i]}`] = String(v)));
+      const device = meter ?? terminal;
+      const kind = meter ? DeviceKind.DEVICE_KIND_METER : T;
+      return { events: [event(ctx, device, kind, type, `ERC${rec.erc}`, ms(ctx, rec.at), terminal, { measurementPoint: rec.pn, attributes })] };
+    }
+  }
+  const raw = 'raw' in rec ? rec.raw : new Uint8Array(0);
+  return {
+    events: [event(ctx, terminal, T, EventType.EVENT_TYPE_OTHER, `ERC${rec.erc}`, ctx.receivedAtMs, terminal, { raw: Buffer.from(raw) })],
+    unsupported: { what: `ERC${rec.erc}`, reason: 'event record not mapped yet', raw },
+  };
+}
+
+function fromDlt645(ctx: NormalizeContext, f: Dlt645Frame, p: Dlt645Payload, terminal: string, out: Normalized): void {
+  const meter = f.address;
+  if (p.unsupported) {
+    out.unsupported.push({ what: `DL/T 645 ${p.di ?? ''}`, reason: p.unsupported.reason, raw: p.unsupported.raw });
+    return;
+  }
+  if (p.kind !== 'read-reply' || !p.fields || !p.item) return;
+  if (p.di?.startsWith('031100') && p.di !== '03110000') {
+    const [start, end] = p.fields.map((x) => x.value as DeviceTime | null);
+    if (start) {
+      out.events.push(
+        event(ctx, meter, DeviceKind.DEVICE_KIND_METER, EventType.EVENT_TYPE_METER_POWER_DOWN, p.di, ms(ctx, start), terminal, { endedAtMs: end ? ms(ctx, end) : 0 }),
+      );
+    }
+    if (end) out.events.push(event(ctx, meter, DeviceKind.DEVICE_KIND_METER, EventType.EVENT_TYPE_METER_POWER_UP, p.di, ms(ctx, end), terminal));
+    return;
+  }
+  for (const x of p.fields) {
+    if (!x.quantity || x.unit === undefined) continue;
+    if (typeof x.value !== 'number' && x.value !== null) continue;
+    out.readings.push(reading(ctx, meter, terminal, 0, x.quantity, x.unit as Unit, x.value, ctx.receivedAtMs, x.tariff ?? p.item.tariff ?? 0));
+  }
+}
+
+function fromQgdw(ctx: NormalizeContext, f: QgdwFrame, out: Normalized): Result<void> {
+  const terminal = out.device;
+  const meterOf = (pn: number) => ctx.meterOf?.(terminal, pn) ?? `${terminal}:p${pn}`;
+  switch (f.afn) {
+    case AFN.confirm:
+      return ok(undefined);
+    case AFN.linkCheck: {
+      const k = decodeLinkCheck(f);
+      if (!k.ok) return k;
+      out.link = k.value;
+      if (k.value !== 'heartbeat') {
+        const type = k.value === 'login' ? EventType.EVENT_TYPE_LOGIN : EventType.EVENT_TYPE_LOGOUT;
+        out.events.push(event(ctx, terminal, DeviceKind.DEVICE_KIND_TERMINAL, type, `AFN02F${k.value === 'login' ? 1 : 2}`, ctx.receivedAtMs, terminal));
+      }
+      return ok(undefined);
+    }
+    case AFN.class1: {
+      if (!f.control.up) return ok(undefined);
+      const d = decodeClass1(f);
+      if (!d.ok) return d;
+      for (const u of d.value.units) {
+        const at = u.values.find((v) => v.name === 'meter reading time');
+        const dataTime = ms(ctx, at?.value as DeviceTime | null | undefined);
+        if (u.fn === 2) {
+          const clock = u.values[0]?.value as DeviceTime | null;
+          out.readings.push(reading(ctx, terminal, terminal, 0, 'clock.offset', Unit.UNIT_SECOND, clock ? (ms(ctx, clock) - ctx.receivedAtMs) / 1000 : null, ctx.receivedAtMs));
+          continue;
+        }
+        for (const v of u.values) {
+          if (!v.quantity || v.unit === undefined) continue;
+          out.readings.push(reading(ctx, meterOf(u.pn), terminal, u.pn, v.quantity, v.unit, v.value as number | null, dataTime, v.tariff ?? 0));
+        }
+      }
+      if (d.value.unsupported) out.unsupported.push({ what: `AFN 0C F${d.value.unsupported.fn.join(',F')}`, reason: d.value.unsupported.reason, raw: d.value.unsupported.raw });
+      return ok(undefined);
+    }
+    case AFN.class2: {
+      if (!f.control.up) return ok(undefined);
+      const d = decodeClass2(f);
+      if (!d.ok) return d;
+      for (const u of d.value.units) {
+        const start = ms(ctx, u.start);
+        u.values.forEach((v, k) => {
+          const dataTime = u.kind === 'curve' ? start + k * (u.intervalMinutes ?? 15) * 60_000 : start;
+          const tariff = u.kind === 'daily' ? k : 0;
+          const quantity = u.kind === 'daily' ? `${u.quantity}.daily` : u.quantity;
+          out.readings.push(reading(ctx, meterOf(u.pn), terminal, u.pn, quantity, u.unit, v, dataTime, tariff));
+        });
+      }
+      if (d.value.unsupported) out.unsupported.push({ what: `AFN 0D F${d.value.unsupported.fn.join(',F')}`, reason: d.value.unsupported.reason, raw: d.value.unsupported.raw });
+      return ok(undefined);
+    }
+    case AFN.class3: {
+      if (!f.control.up) return ok(undefined);
+      const d = decodeEvents(f);
+      if (!d.ok) return d;
+      for (const rec of d.value.records) {
+        const r = eventsOf(ctx, terminal, rec);
+        out.events.push(...r.events);
+        if (r.unsupported) out.unsupported.push(r.unsupported);
+      }
+      return ok(undefined);
+    }
+    case AFN.forward: {
+      if (!f.control.up) return ok(undefined);
+      const d = decodeForwardResponse(f);
+      if (!d.ok) return d;
+      for (const inner of d.value.inner) {
+        if (inner.payload) fromDlt645(ctx, inner.frame, inner.payload, terminal, out);
+        else out.unsupported.push({ what: 'forwarded DL/T 645 frame', reason: inner.error ?? 'not decodable', raw: d.value.content });
+      }
+      return ok(undefined);
+    }
+    default:
+      if (f.control.up) out.unsupported.push({ what: `AFN ${f.afn.toString(16).toUpperCase().padStart(2, '0')}H`, reason: 'AFN not supported yet', raw: f.body.slice() });
+      return ok(undefined);
+  }
+}
+
+/** Decodes one whole frame of either protocol and normalises it. Errors carry byte offsets. */
+export function normalizeFrame(protocol: 'dlt645' | 'qgdw1376', bytes: Uint8Array, ctx: NormalizeContext): Result<Normalized> {
+  if (protocol === 'qgdw1376') {
+    const f = decodeQgdwFrame(bytes);
+    if (!f.ok) return f;
+    const out: Normalized = { device: terminalKey(f.value.address), readings: [], events: [], unsupported: [] };
+    const r = fromQgdw(ctx, f.value, out);
+    return r.ok ? ok(out) : r;
+  }
+  const f = decodeDlt645Frame(bytes);
+  if (!f.ok) return f;
+  const p = interpretDlt645(f.value);
+  if (!p.ok) return p;
+  const out: Normalized = { device: f.value.address, readings: [], events: [], unsupported: [] };
+  if (p.value.kind === 'error-reply') return fail('RANGE', 8, `meter answered with an error: ${(p.value.errors ?? []).join(', ')}`);
+  fromDlt645(ctx, f.value, p.value, '', out);
+  return ok(out);
+}
