@@ -27,7 +27,8 @@ proto_check() {
     [ -z "$(git status --porcelain -- libs/contracts/src/gen)" ]
 }
 
-rm -rf tmp/test-results
+export GS_TEST_RESULTS_DIR="$PWD/tmp/test-results-$$"
+rm -rf "$GS_TEST_RESULTS_DIR"
 phase "infrastructure up" bash tools/infra/infra.sh up
 phase "infrastructure status" bash tools/infra/infra.sh status
 phase "proto lint + generated code up to date" proto_check
@@ -38,13 +39,14 @@ phase "integration tests (real Kafka, ClickHouse, HBase, Redis)" npx nx run-many
 
 node -e '
 const fs = require("fs"), path = require("path");
-const dir = "tmp/test-results";
+const dir = process.env.GS_TEST_RESULTS_DIR;
 const files = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
 const sum = { passed: 0, failed: 0, skipped: 0 };
 for (const f of files) { const r = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")); for (const k in sum) sum[k] += r[k]; }
 console.log(`jest runs: ${files.length}`);
 console.log(`${sum.passed} passed, ${sum.failed} failed, ${sum.skipped} skipped`);
-'
+process.exit(sum.failed > 0 || files.length === 0 ? 1 : 0);
+' || failed_phases+=("test summary")
 if [ ${#failed_phases[@]} -gt 0 ]; then
   echo "FAILED phases: ${failed_phases[*]}"
   exit 1
