@@ -1,5 +1,4 @@
 import { DeviceKind, EventType, QualityFlag, Unit, type FrameRef } from '@gridstation/contracts';
-import type { Result } from './common/errors';
 import { encodeReadReply } from './dlt645/frame';
 import { encodeClass1Response } from './qgdw1376/class-data';
 import { encodePowerEventsReport } from './qgdw1376/events';
@@ -7,11 +6,8 @@ import { encodeForwardResponse } from './qgdw1376/forward';
 import { encodeClass2Response } from './qgdw1376/frozen-data';
 import { encodeLinkCheck } from './qgdw1376/link';
 import { normalizeFrame, type NormalizeContext } from './normalize';
+import { must } from '../test/bytes';
 
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code} at ${r.error.offset}: ${r.error.message}`);
-  return r.value;
-}
 const ADDRESS = { region: '4101', terminal: 1, master: 0, group: false };
 const source: FrameRef = { frameId: 'f-1', topic: 'gs.raw.frames.v1', partition: 3, offset: 42, indexInBatch: 0 };
 const received = Date.UTC(2026, 10, 21, 0, 20, 0); // 08:20 in UTC+8

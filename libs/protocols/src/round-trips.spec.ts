@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import type { Result } from './common/errors';
 import type { BcdFormat, DeviceTime } from './common/values';
 import { decodeDlt645Frame, encodeReadReply, interpretDlt645 } from './dlt645/frame';
 import { lookup1997, lookup2007, type FieldDef } from './dlt645/registry';
@@ -10,11 +9,8 @@ import { CLASS2, decodeClass2, encodeClass2Response } from './qgdw1376/frozen-da
 import { decodeEvents } from './qgdw1376/events';
 import { decodeForwardResponse } from './qgdw1376/forward';
 import { normalizeFrame } from './normalize';
+import { must } from '../test/bytes';
 
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code} at ${r.error.offset}: ${r.error.message}`);
-  return r.value;
-}
 const hex8 = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
 
 /** Every DL/T 645-2007 identifier the registry knows, enumerated from its grouping rules. */

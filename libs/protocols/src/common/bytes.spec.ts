@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { addOffset33, bcdToInt, checksum8, intToBcd, removeOffset33 } from './bytes';
 import { bcd, decodeBcd, encodeBcd } from './values';
+import { hex } from '../../test/bytes';
 
-const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
 
 describe('checksum8', () => {
   it('matches the CS of a DL/T 645-2007 broadcast read of forward active energy (DI 00 01 00 00)', () => {

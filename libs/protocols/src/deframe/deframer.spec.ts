@@ -1,14 +1,9 @@
 import fc from 'fast-check';
-import type { Result } from '../common/errors';
 import { encodeRead, encodeReadReply } from '../dlt645/frame';
 import { encodeLinkCheck } from '../qgdw1376/link';
 import { createAutoDeframer, createDlt645Deframer, createQgdwDeframer, type DeframeEvent } from './index';
+import { hex, must } from '../../test/bytes';
 
-const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
 const LOGIN = hex('68 32 00 32 00 68 C9 01 41 01 00 00 02 70 00 00 01 00 7F 16');
 const HEARTBEAT = hex('68 32 00 32 00 68 C9 01 41 01 00 00 02 71 00 00 04 00 83 16');
 const READ_645 = hex('68 AA AA AA AA AA AA 68 11 04 33 33 34 33 AE 16');

@@ -15,15 +15,10 @@ import {
   type Dlt645Frame,
   type Dlt645Payload,
 } from './frame';
+import { hex, must, toHex } from '../../test/bytes';
 
 // Frames below are written out byte by byte from DL/T 645-2007 / -1997 (data bytes already +33H,
 // checksums summed by hand), not produced by this encoder.
-const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code} at ${r.error.offset}: ${r.error.message}`);
-  return r.value;
-}
-const toHex = (b: Uint8Array) => [...b].map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
 
 function decode(s: string): { frame: Dlt645Frame; payload: Dlt645Payload } {
   const f = decodeDlt645Frame(hex(s));

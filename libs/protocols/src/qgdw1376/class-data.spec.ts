@@ -1,16 +1,10 @@
 import fc from 'fast-check';
 import { Unit } from '@gridstation/contracts';
-import type { Result } from '../common/errors';
 import { decodeQgdwFrame } from './frame';
 import { CLASS1, decodeClass1, encodeClass1Request, encodeClass1Response } from './class-data';
 import { FORMATS } from './formats';
+import { hex, must, toHex } from '../../test/bytes';
 
-const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
-const toHex = (b: Uint8Array) => [...b].map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code} at ${r.error.offset}: ${r.error.message}`);
-  return r.value;
-}
 const ADDRESS = { region: '4101', terminal: 1, master: 0, group: false };
 
 // AFN 0C F129 for p1, written out from the standard: reading time 2026-11-21 08:15 (A.15), M = 4,

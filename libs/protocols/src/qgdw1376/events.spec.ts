@@ -1,13 +1,7 @@
-import type { Result } from '../common/errors';
 import { decodeQgdwFrame } from './frame';
 import { decodeEventRecord, decodeEvents, encodeEventsRequest, encodePowerEventsReport } from './events';
+import { hex, must, toHex } from '../../test/bytes';
 
-const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
-const toHex = (b: Uint8Array) => [...b].map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code} at ${r.error.offset}: ${r.error.message}`);
-  return r.value;
-}
 const ADDRESS = { region: '4101', terminal: 1, master: 0, group: false };
 
 // Written out from the standard by hand. Active report of one ERC14 record (C = C4H, CON set):

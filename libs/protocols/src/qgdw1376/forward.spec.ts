@@ -1,14 +1,8 @@
-import type { Result } from '../common/errors';
 import { encodeReadReply } from '../dlt645/frame';
 import { decodeQgdwFrame } from './frame';
 import { decodeForwardResponse, decodeTimeSet, DLT645_PORT_DEFAULTS, encodeForwardRequest, encodeForwardResponse, encodeTimeSet } from './forward';
+import { hex, must, toHex } from '../../test/bytes';
 
-const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
-const toHex = (b: Uint8Array) => [...b].map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code} at ${r.error.offset}: ${r.error.message}`);
-  return r.value;
-}
 const ADDRESS = { region: '4101', terminal: 1, master: 0, group: false };
 const READ_645 = hex('68 12 90 78 56 34 12 68 11 04 33 33 34 33 68 16');
 

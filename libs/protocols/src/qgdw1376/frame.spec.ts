@@ -1,15 +1,9 @@
-import type { Result } from '../common/errors';
 import { decodeFn, decodePn, decodeQgdwFrame, encodeFn, encodePn, terminalKey, type QgdwFrame } from './frame';
 import { decodeConfirm, decodeLinkCheck, encodeConfirmAll, encodeLinkCheck } from './link';
+import { hex, must, toHex } from '../../test/bytes';
 
 // Frames written out from Q/GDW 1376.1-2013 by hand: L = (user data length << 2) | 2, checksum over
 // the user data area (C through the last data byte), summed by hand.
-const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
-const toHex = (b: Uint8Array) => [...b].map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code} at ${r.error.offset}: ${r.error.message}`);
-  return r.value;
-}
 const frame = (s: string): QgdwFrame => must(decodeQgdwFrame(hex(s)));
 
 const LOGIN = '68 32 00 32 00 68 C9 01 41 01 00 00 02 70 00 00 01 00 7F 16';

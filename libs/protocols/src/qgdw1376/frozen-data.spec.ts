@@ -1,15 +1,9 @@
 import fc from 'fast-check';
 import { Unit } from '@gridstation/contracts';
-import type { Result } from '../common/errors';
 import { decodeQgdwFrame } from './frame';
 import { decodeClass2, encodeClass2Request, encodeClass2Response } from './frozen-data';
+import { hex, must, toHex } from '../../test/bytes';
 
-const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
-const toHex = (b: Uint8Array) => [...b].map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code} at ${r.error.offset}: ${r.error.message}`);
-  return r.value;
-}
 const ADDRESS = { region: '4101', terminal: 1, master: 0, group: false };
 const day = (d: number, hour = 0, minute = 0) => ({ year: 2026, month: 11, day: d, hour, minute, second: 0 });
 
