@@ -70,6 +70,49 @@ describe('AFN 0E events', () => {
     });
   });
 
+  it('decodes ERC24 voltage above the upper-upper limit on phases A and C', () => {
+    // 2026-11-21 10:30, start on p2 (word 8002H), flag 45H = type 01 + phases A, C; Ua 253.4, Ub 231.0, Uc 252.0 (A.7)
+    const content = hex('30 10 21 11 26 02 80 45 34 25 10 23 20 25');
+    expect(must(decodeEventRecord(24, content, 0, 14))).toEqual({
+      erc: 24,
+      name: 'voltage out of limits',
+      at: { year: 2026, month: 11, day: 21, hour: 10, minute: 30, second: 0 },
+      pn: 2,
+      starts: true,
+      phases: { a: true, b: false, c: true },
+      kind: 'above-upper-upper',
+      voltages: [253.4, 231, 252],
+    });
+  });
+
+  it('decodes ERC25 current above the upper limit ending on phase B, with a negative and a missing current', () => {
+    // end on p3 (word 0003H), flag 82H = type 10 + phase B; Ia 1.000, Ib -65.500 (sign bit), Ic missing (EE)
+    const content = hex('30 10 21 11 26 03 00 82 00 10 00 00 55 86 EE EE EE');
+    expect(must(decodeEventRecord(25, content, 0, 17))).toMatchObject({
+      erc: 25,
+      pn: 3,
+      starts: false,
+      phases: { a: false, b: true, c: false },
+      kind: 'above-upper',
+      currents: [1, -65.5, null],
+    });
+  });
+
+  it('decodes ERC9 reversed current on phase C', () => {
+    const content = hex('30 10 21 11 26 01 80 C4 00 22 00 22 00 22 00 10 00 00 10 00 00 10 80 00 00 00 00 00');
+    expect(must(decodeEventRecord(9, content, 0, 28))).toMatchObject({
+      erc: 9,
+      name: 'current circuit anomaly',
+      pn: 1,
+      starts: true,
+      phases: { a: false, b: false, c: true },
+      kind: 'reverse',
+      voltages: [220, 220, 220],
+      currents: [1, 1, -1],
+      energy: 0,
+    });
+  });
+
   it('keeps records it does not decode, and stays aligned on Le', () => {
     const body = hex('01 03 AA BB CC');
     expect(must(decodeEventRecord(1, body, 2, 3))).toEqual({ erc: 1, name: 'unsupported', raw: hex('AA BB CC') });

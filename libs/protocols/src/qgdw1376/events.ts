@@ -61,6 +61,21 @@ function time(r: Result<unknown>): Result<DeviceTime | null> {
   return ok(r.value as DeviceTime | null);
 }
 
+/**
+ * The header shared by ERC9, 10, 24 and 25: occurrence time (A.15), a word with the start/end flag in
+ * D15 and the measurement point in D11-D0, and a flag byte (phases in D0-D2, anomaly type in D6-D7).
+ */
+function pointHeader(buf: Uint8Array, at: number) {
+  const t = time(decodeFormat(buf, at, FORMATS['A.15']));
+  if (!t.ok) return t;
+  const word = buf[at + 5]! | (buf[at + 6]! << 8);
+  const flag = buf[at + 7]!;
+  return ok({
+    head: { at: t.value, pn: word & 0x0fff, starts: (word & 0x8000) !== 0, phases: phasesOf(flag), type: flag >> 6 },
+    rest: reader(buf, at + 8),
+  });
+}
+
 /** Decodes one record's content (`le` bytes at `at`); errors carry offsets within `buf`. */
 export function decodeEventRecord(erc: number, buf: Uint8Array, at: number, le: number): Result<EventRecord> {
   const r = reader(buf, at);
@@ -79,48 +94,33 @@ export function decodeEventRecord(erc: number, buf: Uint8Array, at: number, le: 
     case 9:
     case 10: {
       if (le !== 28) break;
-      const t = time(r.read('A.15'));
-      if (!t.ok) return t;
-      const pnWord = buf[r.at]! | (buf[r.at + 1]! << 8);
-      const flag = buf[r.at + 2]!;
-      const rest = reader(buf, r.at + 3);
+      const h = pointHeader(buf, at);
+      if (!h.ok) return h;
+      const { head, rest } = h.value;
+      const { type, ...common } = head;
+      const kind = erc === 10 ? (['unknown', 'phase-break', 'voltage-loss', 'unknown'] as const)[type]! : (['unknown', 'short-circuit', 'open-circuit', 'reverse'] as const)[type]!;
       const voltages = [num(rest.read('A.7')), num(rest.read('A.7')), num(rest.read('A.7'))];
       const currents = [num(rest.read('A.25')), num(rest.read('A.25')), num(rest.read('A.25'))];
       const energy = num(rest.read('A.14'));
-      const type = flag >> 6;
-      const kind = erc === 10 ? (['unknown', 'phase-break', 'voltage-loss', 'unknown'] as const)[type]! : (['unknown', 'short-circuit', 'open-circuit', 'reverse'] as const)[type]!;
-      return ok({
-        erc,
-        name: erc === 10 ? 'voltage circuit anomaly' : 'current circuit anomaly',
-        at: t.value,
-        pn: pnWord & 0x0fff,
-        starts: (pnWord & 0x8000) !== 0,
-        phases: phasesOf(flag),
-        kind,
-        voltages,
-        currents,
-        energy,
-      });
+      return ok({ erc, name: erc === 10 ? 'voltage circuit anomaly' : 'current circuit anomaly', ...common, kind, voltages, currents, energy });
     }
     case 24: {
       if (le !== 14) break;
-      const t = time(r.read('A.15'));
-      if (!t.ok) return t;
-      const pnWord = buf[r.at]! | (buf[r.at + 1]! << 8);
-      const flag = buf[r.at + 2]!;
-      const rest = reader(buf, r.at + 3);
-      const kind = (['unknown', 'above-upper-upper', 'below-lower-lower', 'unknown'] as const)[flag >> 6]!;
-      return ok({ erc: 24, name: 'voltage out of limits', at: t.value, pn: pnWord & 0x0fff, starts: (pnWord & 0x8000) !== 0, phases: phasesOf(flag), kind, voltages: [num(rest.read('A.7')), num(rest.read('A.7')), num(rest.read('A.7'))] });
+      const h = pointHeader(buf, at);
+      if (!h.ok) return h;
+      const { head, rest } = h.value;
+      const { type, ...common } = head;
+      const kind = (['unknown', 'above-upper-upper', 'below-lower-lower', 'unknown'] as const)[type]!;
+      return ok({ erc: 24, name: 'voltage out of limits', ...common, kind, voltages: [num(rest.read('A.7')), num(rest.read('A.7')), num(rest.read('A.7'))] });
     }
     case 25: {
       if (le !== 17) break;
-      const t = time(r.read('A.15'));
-      if (!t.ok) return t;
-      const pnWord = buf[r.at]! | (buf[r.at + 1]! << 8);
-      const flag = buf[r.at + 2]!;
-      const rest = reader(buf, r.at + 3);
-      const kind = (['unknown', 'above-upper-upper', 'above-upper', 'unknown'] as const)[flag >> 6]!;
-      return ok({ erc: 25, name: 'current out of limits', at: t.value, pn: pnWord & 0x0fff, starts: (pnWord & 0x8000) !== 0, phases: phasesOf(flag), kind, currents: [num(rest.read('A.25')), num(rest.read('A.25')), num(rest.read('A.25'))] });
+      const h = pointHeader(buf, at);
+      if (!h.ok) return h;
+      const { head, rest } = h.value;
+      const { type, ...common } = head;
+      const kind = (['unknown', 'above-upper-upper', 'above-upper', 'unknown'] as const)[type]!;
+      return ok({ erc: 25, name: 'current out of limits', ...common, kind, currents: [num(rest.read('A.25')), num(rest.read('A.25')), num(rest.read('A.25'))] });
     }
   }
   return ok({ erc, name: 'unsupported', raw: buf.slice(at, at + le) });
