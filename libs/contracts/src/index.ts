@@ -6,3 +6,5 @@ export * from './gen/gridstation/v1/event';
 export * from './gen/gridstation/v1/dead_letter';
 export * as health from './gen/grpc/health/v1/health';
 export { PROTO_ROOT, protoPath } from './proto-files';
+export * from './gen/gridstation/v1/query';
+export * from './gen/gridstation/v1/downlink';

@@ -130,7 +130,10 @@ export class ThriftHBaseStore implements WideColumnStore {
     if (e instanceof T.TIllegalArgument) return new HBaseError('ILLEGAL_ARGUMENT', `${what}: ${e.message}`, false, { cause: e });
     if (e instanceof T.TIOError) {
       const msg = e.message ?? '';
-      if (/TableNotFoundException/.test(msg)) return new HBaseError('TABLE_NOT_FOUND', `${what}: ${msg}`, false, { cause: e });
+      // The gateway passes on the Java exception's message only; a TableNotFoundException's message is
+      // the bare table name.
+      const table = what.split(' ')[1];
+      if (/TableNotFoundException/.test(msg) || (table !== undefined && (msg === table || msg.endsWith(`:${table}`)))) return new HBaseError('TABLE_NOT_FOUND', `${what}: ${msg}`, false, { cause: e });
       // The gateway already retried region errors internally; one more round covers a move/split that
       // outlasted its retries. canRetry is set by newer gateways.
       return new HBaseError('IO', `${what}: ${msg}`, e.canRetry !== false, { cause: e });

@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { FrameRef, Unit, unitFromJSON, unitToJSON } from "./common";
+import { RawFrame } from "./raw_frame";
 
 /** One value of one quantity of one meter at one time. */
 export interface Reading {
@@ -44,6 +45,11 @@ export interface ReadingBatch {
   /** Instance that produced the batch. */
   producer: string;
   createdAtMs: number;
+  /**
+   * The raw frames the readings were decoded from (each once, matched by Reading.source.frame_id), so
+   * that storage keeps the frame next to the values it became. Optional for external producers.
+   */
+  frames: RawFrame[];
 }
 
 function createBaseReading(): Reading {
@@ -281,7 +287,7 @@ export const Reading: MessageFns<Reading> = {
 };
 
 function createBaseReadingBatch(): ReadingBatch {
-  return { readings: [], producer: "", createdAtMs: 0 };
+  return { readings: [], producer: "", createdAtMs: 0, frames: [] };
 }
 
 export const ReadingBatch: MessageFns<ReadingBatch> = {
@@ -294,6 +300,9 @@ export const ReadingBatch: MessageFns<ReadingBatch> = {
     }
     if (message.createdAtMs !== 0) {
       writer.uint32(24).int64(message.createdAtMs);
+    }
+    for (const v of message.frames) {
+      RawFrame.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -329,6 +338,14 @@ export const ReadingBatch: MessageFns<ReadingBatch> = {
           message.createdAtMs = longToNumber(reader.int64());
           continue;
         }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.frames.push(RawFrame.decode(reader, reader.uint32()));
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -343,6 +360,7 @@ export const ReadingBatch: MessageFns<ReadingBatch> = {
       readings: globalThis.Array.isArray(object?.readings) ? object.readings.map((e: any) => Reading.fromJSON(e)) : [],
       producer: isSet(object.producer) ? globalThis.String(object.producer) : "",
       createdAtMs: isSet(object.createdAtMs) ? globalThis.Number(object.createdAtMs) : 0,
+      frames: globalThis.Array.isArray(object?.frames) ? object.frames.map((e: any) => RawFrame.fromJSON(e)) : [],
     };
   },
 
@@ -357,6 +375,9 @@ export const ReadingBatch: MessageFns<ReadingBatch> = {
     if (message.createdAtMs !== 0) {
       obj.createdAtMs = Math.round(message.createdAtMs);
     }
+    if (message.frames?.length) {
+      obj.frames = message.frames.map((e) => RawFrame.toJSON(e));
+    }
     return obj;
   },
 
@@ -368,6 +389,7 @@ export const ReadingBatch: MessageFns<ReadingBatch> = {
     message.readings = object.readings?.map((e) => Reading.fromPartial(e)) || [];
     message.producer = object.producer ?? "";
     message.createdAtMs = object.createdAtMs ?? 0;
+    message.frames = object.frames?.map((e) => RawFrame.fromPartial(e)) || [];
     return message;
   },
 };

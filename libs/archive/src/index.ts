@@ -1,0 +1,3 @@
+export { CachedArchive, MemoryArchive, type DeviceArchive, type MeterRecord, type TerminalRecord } from './archive';
+export { RedisArchive } from './redis-archive';
+export { ARCHIVE } from './token';

@@ -1,0 +1,2 @@
+/** Nest injection token for the DeviceArchive. */
+export const ARCHIVE = Symbol('gridstation.archive');

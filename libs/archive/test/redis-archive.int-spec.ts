@@ -1,0 +1,28 @@
+import { createRedis, closeRedis } from '@gridstation/cache';
+import { requireService, uniqueName } from '@gridstation/testing';
+import { RedisArchive } from '../src';
+
+describe('RedisArchive (real Redis)', () => {
+  const redis = createRedis({ url: process.env['GS_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
+  const prefix = uniqueName('gs:test:archive');
+
+  beforeAll(() => requireService('redis'));
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await closeRedis(redis);
+  });
+
+  it('stores terminals with their meters and answers both lookups; a terminal without meters is still known', async () => {
+    const a = new RedisArchive(redis, prefix);
+    await a.put([
+      { address: '4101-00010', meters: [{ pn: 2, meterId: '000000001002' }, { pn: 1, meterId: '000000001001' }] },
+      { address: '4101-00011', meters: [] },
+    ]);
+    expect(await a.terminal('4101-00010')).toEqual({ address: '4101-00010', meters: [{ pn: 1, meterId: '000000001001' }, { pn: 2, meterId: '000000001002' }] });
+    expect(await a.terminal('4101-00011')).toEqual({ address: '4101-00011', meters: [] });
+    expect(await a.terminal('4101-00012')).toBeUndefined();
+    expect(await a.meter('000000001002')).toEqual({ terminal: '4101-00010', pn: 2 });
+    await a.healthCheck();
+  });
+});

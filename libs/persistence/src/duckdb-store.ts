@@ -1,0 +1,200 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { CurveQuery, StoredEvent, StoredReading } from './model';
+import type { ReadingStore } from './ports';
+import { Serial } from './serial';
+
+// The analytical store of the embedded mode: DuckDB in one file on local disk. Same identity as the
+// ClickHouse schema, enforced here by a primary key with INSERT OR REPLACE (newest write wins), so it
+// passes the same contract suite. Rows are appended to a staging table with DuckDB's appender and
+// merged in one statement per batch.
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS readings (
+    meter_id VARCHAR, quantity VARCHAR, tariff UTINYINT, data_time_ms BIGINT, value DOUBLE, unit UTINYINT,
+    quality UINTEGER, received_at_ms BIGINT, terminal_address VARCHAR, measurement_point USMALLINT,
+    frame_id VARCHAR, source_topic VARCHAR, source_partition INTEGER, source_offset BIGINT, stored_at_ms BIGINT,
+    PRIMARY KEY (meter_id, quantity, tariff, data_time_ms))`,
+  `CREATE TEMP TABLE IF NOT EXISTS readings_stage AS SELECT * FROM readings WHERE false`,
+  `CREATE TABLE IF NOT EXISTS device_events (
+    event_id VARCHAR PRIMARY KEY, device_id VARCHAR, occurred_at_ms BIGINT, device_kind UTINYINT, type UTINYINT, code VARCHAR,
+    ended_at_ms BIGINT, received_at_ms BIGINT, terminal_address VARCHAR, measurement_point USMALLINT,
+    attributes_json VARCHAR, frame_id VARCHAR, stored_at_ms BIGINT)`,
+];
+
+const COLUMNS =
+  'meter_id, quantity, tariff, data_time_ms, value, unit, quality, received_at_ms, terminal_address, measurement_point, frame_id, source_topic, source_partition, source_offset, stored_at_ms';
+
+const fromRow = (r: Record<string, DuckDBValue>): StoredReading => ({
+  meterId: String(r['meter_id']),
+  quantity: String(r['quantity']),
+  tariff: Number(r['tariff']),
+  dataTimeMs: Number(r['data_time_ms']),
+  value: r['value'] === null ? Number.NaN : Number(r['value']),
+  unit: Number(r['unit']),
+  quality: Number(r['quality']),
+  receivedAtMs: Number(r['received_at_ms']),
+  terminalAddress: String(r['terminal_address']),
+  measurementPoint: Number(r['measurement_point']),
+  frameId: String(r['frame_id']),
+  sourceTopic: String(r['source_topic']),
+  sourcePartition: Number(r['source_partition']),
+  sourceOffset: Number(r['source_offset']),
+  storedAtMs: Number(r['stored_at_ms']),
+});
+
+const placeholders = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
+
+export class DuckDbReadingStore implements ReadingStore {
+  readonly kind = 'duckdb';
+  private readonly serial = new Serial();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  /** `path` is a database file (created if missing) or ':memory:'. */
+  static async open(path: string): Promise<DuckDbReadingStore> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const instance = await DuckDBInstance.create(path);
+    return new DuckDbReadingStore(instance, await instance.connect());
+  }
+
+  migrate(): Promise<void> {
+    return this.serial.run(async () => {
+      for (const s of SCHEMA) await this.conn.run(s);
+    });
+  }
+
+  insertReadings(rows: readonly StoredReading[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.serial.run(async () => {
+      const a = await this.conn.createAppender('readings_stage');
+      try {
+        for (const r of rows) {
+          a.appendVarchar(r.meterId);
+          a.appendVarchar(r.quantity);
+          a.appendUTinyInt(r.tariff);
+          a.appendBigInt(BigInt(r.dataTimeMs));
+          if (Number.isFinite(r.value)) a.appendDouble(r.value);
+          else a.appendNull();
+          a.appendUTinyInt(r.unit);
+          a.appendUInteger(r.quality);
+          a.appendBigInt(BigInt(r.receivedAtMs));
+          a.appendVarchar(r.terminalAddress);
+          a.appendUSmallInt(r.measurementPoint);
+          a.appendVarchar(r.frameId);
+          a.appendVarchar(r.sourceTopic);
+          a.appendInteger(r.sourcePartition);
+          a.appendBigInt(BigInt(r.sourceOffset));
+          a.appendBigInt(BigInt(r.storedAtMs));
+          a.endRow();
+        }
+        a.flushSync();
+      } finally {
+        a.closeSync();
+      }
+      try {
+        // A batch may repeat an identity (the newest write wins, as in ClickHouse).
+        await this.conn.run(
+          `INSERT OR REPLACE INTO readings SELECT ${COLUMNS} FROM readings_stage
+           QUALIFY row_number() OVER (PARTITION BY meter_id, quantity, tariff, data_time_ms ORDER BY stored_at_ms DESC) = 1`,
+        );
+      } finally {
+        await this.conn.run('DELETE FROM readings_stage');
+      }
+    });
+  }
+
+  insertEvents(rows: readonly StoredEvent[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.serial.run(async () => {
+      const unique = new Map(rows.map((e) => [e.eventId, e]));
+      for (const e of unique.values()) {
+        await this.conn.run(`INSERT OR REPLACE INTO device_events VALUES (${placeholders(13)})`, [
+          e.eventId,
+          e.deviceId,
+          BigInt(e.occurredAtMs),
+          e.deviceKind,
+          e.type,
+          e.code,
+          BigInt(e.endedAtMs),
+          BigInt(e.receivedAtMs),
+          e.terminalAddress,
+          e.measurementPoint,
+          JSON.stringify(e.attributes),
+          e.frameId,
+          BigInt(e.storedAtMs),
+        ]);
+      }
+    });
+  }
+
+  latest(meterId: string, quantities: readonly string[]): Promise<StoredReading[]> {
+    const q = quantities.length > 0 ? `AND quantity IN (${placeholders(quantities.length, 2)})` : '';
+    return this.select(
+      `SELECT ${COLUMNS} FROM readings WHERE meter_id = $1 ${q}
+       QUALIFY row_number() OVER (PARTITION BY quantity, tariff ORDER BY data_time_ms DESC) = 1
+       ORDER BY quantity, tariff`,
+      [meterId, ...quantities],
+    );
+  }
+
+  curve(c: CurveQuery): Promise<StoredReading[]> {
+    const params: DuckDBValue[] = [c.meterId, BigInt(c.fromMs), BigInt(c.toMs)];
+    let where = 'meter_id = $1 AND data_time_ms >= $2 AND data_time_ms < $3';
+    if (c.quantities.length > 0) {
+      where += ` AND quantity IN (${placeholders(c.quantities.length, params.length + 1)})`;
+      params.push(...c.quantities);
+    }
+    if (c.after) {
+      const n = params.length;
+      where += ` AND (data_time_ms, quantity, tariff) > ($${n + 1}, $${n + 2}, $${n + 3})`;
+      params.push(BigInt(c.after.dataTimeMs), c.after.quantity, c.after.tariff);
+    }
+    params.push(c.limit);
+    return this.select(`SELECT ${COLUMNS} FROM readings WHERE ${where} ORDER BY data_time_ms, quantity, tariff LIMIT $${params.length}`, params);
+  }
+
+  async countReadings(meterIds?: readonly string[]): Promise<number> {
+    if (meterIds && meterIds.length === 0) return 0;
+    const rows = await this.rows(
+      meterIds ? `SELECT count(*) AS n FROM readings WHERE meter_id IN (${placeholders(meterIds.length)})` : 'SELECT count(*) AS n FROM readings',
+      meterIds ? [...meterIds] : [],
+    );
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  readingsOf(meterIds: readonly string[]): Promise<StoredReading[]> {
+    if (meterIds.length === 0) return Promise.resolve([]);
+    return this.select(`SELECT ${COLUMNS} FROM readings WHERE meter_id IN (${placeholders(meterIds.length)}) ORDER BY meter_id, quantity, tariff, data_time_ms`, [
+      ...meterIds,
+    ]);
+  }
+
+  async countEvents(): Promise<number> {
+    const rows = await this.rows('SELECT count(*) AS n FROM device_events', []);
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  async healthCheck(): Promise<void> {
+    await this.rows('SELECT 1 AS ok', []);
+  }
+
+  close(): Promise<void> {
+    return this.serial.run(async () => {
+      this.conn.closeSync();
+      this.instance.closeSync();
+    });
+  }
+
+  private async select(sqlText: string, params: DuckDBValue[]): Promise<StoredReading[]> {
+    return (await this.rows(sqlText, params)).map(fromRow);
+  }
+
+  private rows(sqlText: string, params: DuckDBValue[]): Promise<Array<Record<string, DuckDBValue>>> {
+    return this.serial.run(async () => (await this.conn.runAndReadAll(sqlText, params)).getRowObjects());
+  }
+}

@@ -1,0 +1,110 @@
+import { openClickHouse, pingClickHouse, type ClickHouseHandle } from '@gridstation/clickhouse';
+import type { ClickHouseConfig } from '@gridstation/config';
+import type { Logger } from '@gridstation/telemetry';
+import { gsMeter } from '@gridstation/telemetry';
+
+// A pool over several ClickHouse replica URLs. Each replica has its own keep-alive client; a background
+// probe pings every replica on an interval and marks it up or down; work goes to the first healthy
+// replica in configured order (so writes stick to one replica while it lives) and, when a call fails with
+// a connection-level error, the replica is marked down and the call moves to the next one. A batch that
+// fails over may have reached the first replica: the tables deduplicate on the reading identity, so the
+// second write is harmless.
+
+export class NoHealthyReplicaError extends Error {
+  readonly code = 'NO_HEALTHY_REPLICA' as const;
+}
+
+interface Replica {
+  url: string;
+  handle?: ClickHouseHandle;
+  up: boolean;
+  lastError?: string;
+}
+
+const failovers = gsMeter('storage').createCounter('gs_clickhouse_failovers_total', { description: 'Calls moved to another ClickHouse replica after an error' });
+
+/** Errors that say the replica (not the statement) is the problem. */
+export function isConnectionError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  const message = e instanceof Error ? e.message : String(e);
+  return (
+    (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code)) ||
+    /socket hang up|Timeout error|ECONNREFUSED|ECONNRESET|other side closed/i.test(message)
+  );
+}
+
+export class ClickHouseHaPool {
+  private readonly replicas: Replica[];
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: ClickHouseConfig,
+    private readonly log: Logger,
+    private readonly probeIntervalMs = 2000,
+  ) {
+    this.replicas = config.urls.map((url) => ({ url, up: false }));
+  }
+
+  /** Opens every replica it can; at least one must answer. Starts the health probe. */
+  async start(): Promise<void> {
+    await Promise.all(this.replicas.map((r) => this.probe(r)));
+    if (!this.replicas.some((r) => r.up)) {
+      throw new NoHealthyReplicaError(`no ClickHouse replica answered: ${this.replicas.map((r) => `${r.url} (${r.lastError ?? 'down'})`).join(', ')}`);
+    }
+    this.timer = setInterval(() => void Promise.all(this.replicas.map((r) => this.probe(r))), this.probeIntervalMs);
+    this.timer.unref();
+  }
+
+  status(): Array<{ url: string; up: boolean; lastError?: string }> {
+    return this.replicas.map((r) => ({ url: r.url, up: r.up, ...(r.lastError ? { lastError: r.lastError } : {}) }));
+  }
+
+  /** The handle of the replica work currently goes to. */
+  primary(): ClickHouseHandle {
+    const r = this.replicas.find((x) => x.up && x.handle);
+    if (!r) throw new NoHealthyReplicaError('no healthy ClickHouse replica');
+    return r.handle!;
+  }
+
+  /** Runs `fn` on the first healthy replica, moving on to the next on connection errors. */
+  async run<T>(fn: (h: ClickHouseHandle) => Promise<T>): Promise<T> {
+    let lastError: unknown;
+    for (const r of this.replicas) {
+      if (!r.up || !r.handle) continue;
+      try {
+        return await fn(r.handle);
+      } catch (e) {
+        if (!isConnectionError(e)) throw e;
+        lastError = e;
+        r.up = false;
+        r.lastError = String(e);
+        failovers.add(1, { from: r.url });
+        this.log.warn({ replica: r.url, err: e }, 'ClickHouse replica failed; trying the next one');
+      }
+    }
+    throw new NoHealthyReplicaError(`no healthy ClickHouse replica (last error: ${String(lastError ?? 'all marked down')})`);
+  }
+
+  async healthCheck(): Promise<void> {
+    if (!this.replicas.some((r) => r.up)) throw new NoHealthyReplicaError('no healthy ClickHouse replica');
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all(this.replicas.map((r) => r.handle?.close()));
+  }
+
+  private async probe(r: Replica): Promise<void> {
+    try {
+      r.handle ??= await openClickHouse(this.config, r.url);
+      await pingClickHouse(r.handle.client);
+      if (!r.up) this.log.info({ replica: r.url }, 'ClickHouse replica up');
+      r.up = true;
+      delete r.lastError;
+    } catch (e) {
+      if (r.up) this.log.warn({ replica: r.url, err: e }, 'ClickHouse replica down');
+      r.up = false;
+      r.lastError = String(e);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+export * from './model';
+export { READING_STORE, type ReadingStore } from './ports';
+export { ClickHouseReadingStore, MIGRATIONS_DIR } from './clickhouse-store';
+export { ClickHouseHaPool, NoHealthyReplicaError, isConnectionError } from './ha-pool';
+export { DuckDbReadingStore } from './duckdb-store';
+export { LevelWideColumnStore } from './level-store';
+export * from './meter-rows';
+export { DualTriggerBatcher, type BatcherOptions } from './batcher';
+export { ValidityChecker, DEFAULT_VALIDITY, DEFAULT_RANGES, type ValidityOptions, type ValidityOutcome, type Checked } from './validity';
+export { StorageWorker, DEFAULT_STORAGE_OPTIONS, type StorageWorkerOptions, type StorageStats } from './storage-worker';
+export { ReadingQueries, QueryError, encodePageToken, decodePageToken, withinDeadline, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './query-service';
+export { ReadingQueryController } from './query.controller';
+export { StorageFeatureModule } from './storage.module';
+export { managedClickHouseStore, managedDuckDbStore, managedLevelStore } from './managed-stores';
+export { LatencyWindow } from './latency';

@@ -1,0 +1,79 @@
+import type { GetCurveRequest, GetCurveResponse, GetLatestReadingsRequest, GetLatestReadingsResponse } from '@gridstation/contracts';
+import { toReading, type CurveCursor } from './model';
+import type { ReadingStore } from './ports';
+
+// Reading queries, independent of the transport (the gRPC controller maps errors to status codes).
+
+export class QueryError extends Error {
+  constructor(
+    readonly code: 'INVALID_ARGUMENT' | 'DEADLINE_EXCEEDED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_PAGE_SIZE = 1000;
+export const MAX_PAGE_SIZE = 10_000;
+
+export function encodePageToken(c: CurveCursor): string {
+  return Buffer.from(JSON.stringify([c.dataTimeMs, c.quantity, c.tariff])).toString('base64url');
+}
+
+export function decodePageToken(token: string): CurveCursor {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(token, 'base64url').toString());
+    if (Array.isArray(v) && v.length === 3 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && Number.isInteger(v[2])) {
+      return { dataTimeMs: v[0] as number, quantity: v[1] as string, tariff: v[2] as number };
+    }
+  } catch {
+    /* fall through */
+  }
+  throw new QueryError('INVALID_ARGUMENT', 'page_token is not one this service issued');
+}
+
+/** Rejects with DEADLINE_EXCEEDED when `deadlineMs` (epoch ms) passes first. */
+export async function withinDeadline<T>(deadlineMs: number, work: () => Promise<T>): Promise<T> {
+  const left = deadlineMs - Date.now();
+  if (!Number.isFinite(left)) return work();
+  if (left <= 0) throw new QueryError('DEADLINE_EXCEEDED', 'deadline passed before the query started');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new QueryError('DEADLINE_EXCEEDED', `query did not finish within ${left} ms`)), left);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class ReadingQueries {
+  constructor(private readonly store: ReadingStore) {}
+
+  async latest(req: GetLatestReadingsRequest, deadlineMs = Number.POSITIVE_INFINITY): Promise<GetLatestReadingsResponse> {
+    if (!req.meterId) throw new QueryError('INVALID_ARGUMENT', 'meter_id is required');
+    const rows = await withinDeadline(deadlineMs, () => this.store.latest(req.meterId, req.quantities));
+    return { readings: rows.map(toReading) };
+  }
+
+  async curve(req: GetCurveRequest, deadlineMs = Number.POSITIVE_INFINITY): Promise<GetCurveResponse> {
+    if (!req.meterId) throw new QueryError('INVALID_ARGUMENT', 'meter_id is required');
+    if (!(req.toMs > req.fromMs)) throw new QueryError('INVALID_ARGUMENT', 'to_ms must be after from_ms');
+    if (req.pageSize > MAX_PAGE_SIZE) throw new QueryError('INVALID_ARGUMENT', `page_size must be at most ${MAX_PAGE_SIZE}`);
+    const limit = req.pageSize || DEFAULT_PAGE_SIZE;
+    const after = req.pageToken ? decodePageToken(req.pageToken) : undefined;
+    // One row more than asked tells whether another page exists.
+    const rows = await withinDeadline(deadlineMs, () =>
+      this.store.curve({ meterId: req.meterId, quantities: req.quantities, fromMs: req.fromMs, toMs: req.toMs, limit: limit + 1, ...(after ? { after } : {}) }),
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      readings: page.map(toReading),
+      nextPageToken: rows.length > limit && last ? encodePageToken({ dataTimeMs: last.dataTimeMs, quantity: last.quantity, tariff: last.tariff }) : '',
+    };
+  }
+}

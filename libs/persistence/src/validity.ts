@@ -1,0 +1,118 @@
+import { QualityFlag } from '@gridstation/contracts';
+import type { StoredReading } from './model';
+import { readingKey } from './model';
+
+// Validity checks run on every reading before it is stored. Nothing is dropped silently: a failed check
+// sets a QualityFlag bit on the stored row (and a metric counts it); only an exact duplicate of a value
+// stored moments ago is not written again (it would change nothing) and is counted as such.
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+/** Plausible ranges by quantity prefix (the first matching prefix wins). */
+export const DEFAULT_RANGES: ReadonlyArray<[prefix: string, range: Range]> = [
+  ['voltage', { min: 0, max: 1_000 }],
+  ['current', { min: -10_000, max: 10_000 }],
+  ['power_factor', { min: -1, max: 1 }],
+  ['power', { min: -100_000, max: 100_000 }],
+  ['energy', { min: 0, max: 9_999_999_999 }],
+  ['frequency', { min: 45, max: 55 }],
+  ['demand', { min: -100_000, max: 100_000 }],
+];
+
+export interface ValidityOptions {
+  /** Data time further ahead of the station's clock than this is TIME_IN_FUTURE (device clock wrong). */
+  maxFutureMs: number;
+  /** Data time older than this is TIME_TOO_OLD. */
+  maxAgeMs: number;
+  ranges: ReadonlyArray<[string, Range]>;
+  /** Identities remembered for duplicate detection. */
+  recentCapacity: number;
+}
+
+export const DEFAULT_VALIDITY: ValidityOptions = {
+  maxFutureMs: 5 * 60_000,
+  maxAgeMs: 400 * 24 * 3_600_000,
+  ranges: DEFAULT_RANGES,
+  recentCapacity: 1_000_000,
+};
+
+export type ValidityOutcome = 'good' | 'device_invalid' | 'out_of_range' | 'time_in_future' | 'time_too_old' | 'unknown_meter' | 'duplicate' | 'conflict';
+
+export interface Checked {
+  reading: StoredReading;
+  /** false: an exact duplicate of a recently stored value; not written again. */
+  write: boolean;
+  outcomes: ValidityOutcome[];
+}
+
+const sameValue = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+export class ValidityChecker {
+  /** identity -> value, insertion-ordered for eviction. */
+  private readonly recent = new Map<string, number>();
+
+  constructor(private readonly options: ValidityOptions = DEFAULT_VALIDITY) {}
+
+  rangeOf(quantity: string): Range | undefined {
+    return this.options.ranges.find(([p]) => quantity === p || quantity.startsWith(`${p}.`) || quantity.startsWith(`${p}_`))?.[1];
+  }
+
+  /** `known(meterId)`: the meter is in the archive. Sets quality bits on the returned copies. */
+  check(readings: readonly StoredReading[], nowMs: number, known: (meterId: string) => boolean): Checked[] {
+    const out: Checked[] = [];
+    for (const input of readings) {
+      const r = { ...input };
+      const outcomes: ValidityOutcome[] = [];
+      let q = r.quality;
+      if (q & QualityFlag.QUALITY_FLAG_DEVICE_INVALID) outcomes.push('device_invalid');
+      const range = this.rangeOf(r.quantity);
+      if (range && Number.isFinite(r.value) && (r.value < range.min || r.value > range.max)) {
+        q |= QualityFlag.QUALITY_FLAG_OUT_OF_RANGE;
+        outcomes.push('out_of_range');
+      }
+      if (r.dataTimeMs > nowMs + this.options.maxFutureMs) {
+        q |= QualityFlag.QUALITY_FLAG_TIME_IN_FUTURE;
+        outcomes.push('time_in_future');
+      } else if (r.dataTimeMs < nowMs - this.options.maxAgeMs) {
+        q |= QualityFlag.QUALITY_FLAG_TIME_TOO_OLD;
+        outcomes.push('time_too_old');
+      }
+      if (!known(r.meterId)) {
+        q |= QualityFlag.QUALITY_FLAG_UNKNOWN_METER;
+        outcomes.push('unknown_meter');
+      }
+      const key = readingKey(r);
+      const prior = this.recent.get(key);
+      let write = true;
+      if (prior !== undefined) {
+        if (sameValue(prior, r.value)) {
+          write = false;
+          outcomes.push('duplicate');
+        } else {
+          q |= QualityFlag.QUALITY_FLAG_CONFLICT;
+          outcomes.push('conflict');
+        }
+      }
+      r.quality = q;
+      if (outcomes.length === 0) outcomes.push('good');
+      out.push({ reading: r, write, outcomes });
+    }
+    return out;
+  }
+
+  /** Remembers identities once they are stored (not before: a failed write must not mark them duplicate). */
+  remember(rows: readonly StoredReading[]): void {
+    for (const r of rows) {
+      const key = readingKey(r);
+      this.recent.delete(key);
+      this.recent.set(key, r.value);
+    }
+    while (this.recent.size > this.options.recentCapacity) {
+      const oldest = this.recent.keys().next().value as string;
+      this.recent.delete(oldest);
+    }
+  }
+}
