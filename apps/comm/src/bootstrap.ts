@@ -1,9 +1,20 @@
 import type { CommConfig } from '@gridstation/config';
+import { CommFeatureModule } from '@gridstation/ingest';
 import { startService, type RunningService } from '@gridstation/service';
 import type { Telemetry } from '@gridstation/telemetry';
 import { CommAdaptersModule } from './adapters/adapters.module';
 
 // Communication service: terminal connections in, raw frames out to gs.raw.frames.v1; the terminal -> instance registry lives in Redis.
 export function bootstrap(config: CommConfig, telemetry: Telemetry, handleSignals = true): Promise<RunningService> {
-  return startService({ config, telemetry, handleSignals, imports: [CommAdaptersModule.register(config)] });
+  const t = config.terminal;
+  return startService({
+    config,
+    telemetry,
+    handleSignals,
+    imports: [
+      CommAdaptersModule.register(config),
+      CommFeatureModule.register({ ...t, instanceId: config.instanceId, grpcAddress: t.advertiseGrpc }),
+    ],
+    grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/downlink.proto'] },
+  });
 }

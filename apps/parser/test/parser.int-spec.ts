@@ -9,8 +9,9 @@ describe('parser service', () => {
 
   it('starts against its real dependencies, reports them over HTTP and gRPC, and shuts down cleanly', async () => {
     await requireService('kafka');
+    await requireService('redis');
     const config = loadConfig('parser', parserConfigSchema, await localServiceEnv());
     const svc = await bootstrap(config, telemetry, false);
-    await expectServiceContract(svc, 'parser', ['bus']);
+    await expectServiceContract(svc, 'parser', ['bus', 'redis']);
   });
 });

@@ -1,11 +1,92 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
+import { BUS, TOPICS, type MessageBus, OK } from '@gridstation/bus';
 import type { StationConfig } from '@gridstation/config';
+import { DeadLetter } from '@gridstation/contracts';
+import { CommFeatureModule, TerminalServer } from '@gridstation/ingest';
+import { ParserFeatureModule, ParserWorker } from '@gridstation/parsing';
+import { StorageFeatureModule, StorageWorker } from '@gridstation/persistence';
 import { startService, type RunningService } from '@gridstation/service';
+import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
 import type { Telemetry } from '@gridstation/telemetry';
 import { StationAdaptersModule } from './adapters/adapters.module';
+import { STATION_HOOKS, StationHooksModule, type StationHooks } from './hooks';
+import { LiveSummary } from './summary';
 
-// The all-in-one station of the embedded mode: one process, the in-process bus by default.
+// The all-in-one station of the embedded mode: communication, parsing and storage in one process over
+// the in-process bus, DuckDB + LevelDB on local disk; optionally the built-in simulator feeding it and a
+// live summary on stdout.
 export async function bootstrap(config: StationConfig, telemetry: Telemetry, handleSignals = true): Promise<RunningService> {
-  const svc = await startService({ config, telemetry, handleSignals, imports: [StationAdaptersModule.register(config)] });
+  mkdirSync(config.dataDir, { recursive: true });
+  const t = config.terminal;
+  const svc = await startService({
+    config,
+    telemetry,
+    handleSignals,
+    imports: [
+      StationAdaptersModule.register(config),
+      StationHooksModule.register(),
+      CommFeatureModule.register({ ...t, instanceId: config.instanceId, grpcAddress: t.advertiseGrpc }),
+      ParserFeatureModule.register({ producer: 'station', tzOffsetMinutes: config.tzOffsetMinutes }),
+      StorageFeatureModule.register({ batchRows: config.batch.rows, batchDelayMs: config.batch.delayMs, producer: 'station' }),
+    ],
+    grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/query.proto', 'gridstation/v1/downlink.proto'] },
+  });
+  const { app, logger } = svc;
+  const comm = app.get(TerminalServer);
+  const parser = app.get(ParserWorker);
+  const storage = app.get(StorageWorker);
+  const bus = app.get<MessageBus>(BUS);
+
+  // Dead letters of the embedded mode land in a JSON-lines file next to the data.
+  const deadLetterFile = join(config.dataDir, 'dead-letters.jsonl');
+  let deadLetters = 0;
+  await bus.subscribe({
+    groupId: 'station-dead-letter-log',
+    topics: [TOPICS.deadLetter],
+    handler: async (batch) => {
+      for (const m of batch.messages) {
+        const d = DeadLetter.decode(m.value);
+        deadLetters++;
+        appendFileSync(deadLetterFile, `${JSON.stringify({ code: d.code, reason: d.reason, service: d.service, frameId: d.frameId, byteOffset: d.byteOffset, payload: Buffer.from(d.payload).toString('hex'), headers: d.headers, failedAtMs: d.failedAtMs })}\n`);
+      }
+      return OK;
+    },
+  });
+
+  let sim: Simulator | undefined;
+  if (config.simulator.terminals > 0) {
+    sim = new Simulator({ ...DEFAULT_SIMULATOR, ...config.simulator, host: '127.0.0.1', port: comm.port, tzOffsetMinutes: config.tzOffsetMinutes, heartbeatMs: 60_000 });
+    await app.get<DeviceArchive>(ARCHIVE).put(sim.archive());
+    const running = sim;
+    void (async () => {
+      await running.connect();
+      logger.info({ terminals: running.stats().loggedIn, refused: running.stats().refused }, 'simulator connected');
+      await running.run(Number.MAX_SAFE_INTEGER);
+    })().catch((e: unknown) => logger.error({ err: e }, 'simulator failed'));
+  }
+
+  const where = `readings: DuckDB ${resolve(config.dataDir, 'readings.duckdb')} | raw frames + per-meter rows: LevelDB ${resolve(config.dataDir, 'meter-data')} | dead letters: ${resolve(deadLetterFile)} | gRPC ${svc.grpcAddress} (ReadingQueryService, DownlinkService) | terminals tcp/${comm.port}`;
+  let timer: NodeJS.Timeout | undefined;
+  if (config.summaryIntervalMs > 0) {
+    const summary = new LiveSummary({ comm: () => comm.stats(), parser: () => parser.stats(), storage: () => storage.stats(), deadLetters: () => deadLetters });
+    process.stdout.write(`gridstation embedded: ${where}\n`);
+    timer = setInterval(() => process.stdout.write(`${new Date().toISOString()} ${summary.line()}\n`), config.summaryIntervalMs);
+    timer.unref();
+  }
+
+  const hooks = app.get<StationHooks>(STATION_HOOKS);
+  hooks.beforeShutdown.push(async () => {
+    if (timer) clearInterval(timer);
+    await sim?.close();
+  });
+  hooks.afterShutdown.push(async () => {
+    if (config.summaryIntervalMs > 0) {
+      const s = storage.stats();
+      process.stdout.write(`stopped: ${s.readingsStored} readings, ${s.eventsStored} events, ${s.framesStored} frame rows stored; ${deadLetters} dead letters. Data: ${where}\n`);
+    }
+  });
   if (handleSignals && config.runSeconds > 0) {
     // Bounded runs (demos, smoke tests): the same graceful path as SIGTERM.
     setTimeout(() => process.kill(process.pid, 'SIGTERM'), config.runSeconds * 1000).unref();

@@ -46,7 +46,7 @@ describe('station (embedded mode)', () => {
     const config = loadConfig('station', stationConfigSchema, await localServiceEnv());
     expect(config.bus.kind).toBe('memory');
     const svc = await bootstrap(config, telemetry, false);
-    await expectServiceContract(svc, 'station', ['bus']);
+    await expectServiceContract(svc, 'station', ['bus', 'readings', 'meter-data']);
   });
 
   it('as a process: becomes ready, then exits 0 after a graceful shutdown on SIGTERM', async () => {

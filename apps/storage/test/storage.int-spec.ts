@@ -11,11 +11,12 @@ describe('storage service', () => {
     await requireService('kafka');
     await requireService('clickhouse');
     await requireService('hbase');
+    await requireService('redis');
     const config = loadConfig('storage', storageConfigSchema, {
       ...(await localServiceEnv()),
       GS_CLICKHOUSE_DATABASE: 'gs_storage_it',
     });
     const svc = await bootstrap(config, telemetry, false);
-    await expectServiceContract(svc, 'storage', ['bus', 'clickhouse', 'hbase']);
+    await expectServiceContract(svc, 'storage', ['bus', 'clickhouse', 'hbase', 'redis']);
   });
 });

@@ -49,3 +49,28 @@ export const hbaseEnv = {
   GS_HBASE_TIMEOUT_MS: positiveInt(10000),
   GS_HBASE_NAMESPACE: z.string().regex(/^[A-Za-z0-9_]+$/).default('default'),
 };
+
+/** Terminal-facing settings of the communication feature (comm service and the station). */
+export const terminalEnv = {
+  GS_TERMINAL_HOST: z.string().default('0.0.0.0'),
+  GS_MAX_CONNECTIONS: positiveInt(20000),
+  GS_IDLE_TIMEOUT_MS: positiveInt(1_800_000),
+  GS_FRAME_RATE: positiveInt(100),
+  GS_FRAME_BURST: positiveInt(500),
+  GS_PUBLISH_BUFFER_FRAMES: positiveInt(50000),
+  GS_PUBLISH_BATCH_FRAMES: positiveInt(2000),
+  GS_PUBLISH_LINGER_MS: positiveInt(20),
+  /** host:port other instances reach this one's gRPC on; default: GS_GRPC_HOST (127.0.0.1 for 0.0.0.0) and GS_GRPC_PORT. */
+  GS_ADVERTISE_GRPC: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port').optional(),
+};
+
+/** Storage batching. */
+export const batchEnv = {
+  GS_BATCH_ROWS: positiveInt(5000),
+  GS_BATCH_DELAY_MS: positiveInt(200),
+};
+
+/** Minutes east of UTC of the devices' clocks (480 = China Standard Time). */
+export const deviceTzEnv = {
+  GS_DEVICE_TZ_OFFSET_MINUTES: z.coerce.number().int().min(-720).max(840).default(480),
+};

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { busEnv, clickhouseEnv, commonEnv, hbaseEnv, port, redisEnv } from './fields';
+import { batchEnv, busEnv, clickhouseEnv, commonEnv, deviceTzEnv, hbaseEnv, port, positiveInt, redisEnv, terminalEnv } from './fields';
 
 // One schema per service: the variables it reads, their defaults, and the typed object it gets.
 
@@ -40,6 +40,37 @@ export interface RedisConfig {
   url: string;
 }
 
+export interface TerminalConfig {
+  host: string;
+  port: number;
+  maxConnections: number;
+  idleTimeoutMs: number;
+  frameRatePerSec: number;
+  frameBurst: number;
+  bufferFrames: number;
+  publishBatchFrames: number;
+  publishLingerMs: number;
+  /** gRPC address other instances use to reach this one. */
+  advertiseGrpc: string;
+}
+
+type TerminalEnv = z.infer<z.ZodObject<typeof terminalEnv>> & { GS_TERMINAL_PORT: number; GS_GRPC_HOST: string; GS_GRPC_PORT: number };
+
+const terminal = (e: TerminalEnv): TerminalConfig => ({
+  host: e.GS_TERMINAL_HOST,
+  port: e.GS_TERMINAL_PORT,
+  maxConnections: e.GS_MAX_CONNECTIONS,
+  idleTimeoutMs: e.GS_IDLE_TIMEOUT_MS,
+  frameRatePerSec: e.GS_FRAME_RATE,
+  frameBurst: e.GS_FRAME_BURST,
+  bufferFrames: e.GS_PUBLISH_BUFFER_FRAMES,
+  publishBatchFrames: e.GS_PUBLISH_BATCH_FRAMES,
+  publishLingerMs: e.GS_PUBLISH_LINGER_MS,
+  advertiseGrpc: e.GS_ADVERTISE_GRPC ?? `${e.GS_GRPC_HOST === '0.0.0.0' ? '127.0.0.1' : e.GS_GRPC_HOST}:${e.GS_GRPC_PORT}`,
+});
+
+const batch = (e: z.infer<z.ZodObject<typeof batchEnv>>) => ({ rows: e.GS_BATCH_ROWS, delayMs: e.GS_BATCH_DELAY_MS });
+
 type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>> & { GS_HTTP_PORT: number; GS_GRPC_PORT: number };
 
 const common = (service: string, e: CommonEnv): CommonConfig => ({
@@ -78,25 +109,28 @@ const redis = (e: z.infer<z.ZodObject<typeof redisEnv>>): RedisConfig => ({ url:
 const ports = (http: number, grpc: number) => ({ GS_HTTP_PORT: port(http), GS_GRPC_PORT: port(grpc) });
 
 export const commConfigSchema = z
-  .object({ ...commonEnv, ...ports(8081, 50051), ...busEnv, ...redisEnv, GS_TERMINAL_PORT: port(9100) })
+  .object({ ...commonEnv, ...ports(8081, 50051), ...busEnv, ...redisEnv, ...terminalEnv, ...deviceTzEnv, GS_TERMINAL_PORT: port(9100) })
   .transform((e) => ({
     ...common('comm', e),
     bus: bus('comm', e),
     redis: redis(e),
-    terminalPort: e.GS_TERMINAL_PORT,
+    terminal: terminal(e),
+    tzOffsetMinutes: e.GS_DEVICE_TZ_OFFSET_MINUTES,
   }));
 
 export const parserConfigSchema = z
-  .object({ ...commonEnv, ...ports(8082, 50052), ...busEnv })
-  .transform((e) => ({ ...common('parser', e), bus: bus('parser', e) }));
+  .object({ ...commonEnv, ...ports(8082, 50052), ...busEnv, ...redisEnv, ...deviceTzEnv })
+  .transform((e) => ({ ...common('parser', e), bus: bus('parser', e), redis: redis(e), tzOffsetMinutes: e.GS_DEVICE_TZ_OFFSET_MINUTES }));
 
 export const storageConfigSchema = z
-  .object({ ...commonEnv, ...ports(8083, 50053), ...busEnv, ...clickhouseEnv, ...hbaseEnv })
+  .object({ ...commonEnv, ...ports(8083, 50053), ...busEnv, ...clickhouseEnv, ...hbaseEnv, ...redisEnv, ...batchEnv })
   .transform((e) => ({
     ...common('storage', e),
     bus: bus('storage', e),
     clickhouse: clickhouse(e),
     hbase: hbase(e),
+    redis: redis(e),
+    batch: batch(e),
   }));
 
 export const analyticsConfigSchema = z
@@ -123,14 +157,28 @@ export const stationConfigSchema = z
     ...ports(8080, 50050),
     ...busEnv,
     GS_BUS: z.enum(['kafka', 'memory']).default('memory'),
+    ...terminalEnv,
+    ...batchEnv,
+    ...deviceTzEnv,
+    GS_TERMINAL_PORT: port(9100),
     GS_DATA_DIR: z.string().default('.gridstation-data'),
     GS_RUN_SECONDS: z.coerce.number().nonnegative().default(0),
+    /** Built-in simulator: terminals to simulate (0 = none), meters each, report rounds per second. */
+    GS_SIM_TERMINALS: z.coerce.number().int().nonnegative().default(0),
+    GS_SIM_METERS: positiveInt(8),
+    GS_SIM_RATE: z.coerce.number().positive().default(1),
+    GS_SUMMARY_INTERVAL_MS: z.coerce.number().int().nonnegative().default(5000),
   })
   .transform((e) => ({
     ...common('station', e),
     bus: bus('station', e),
     dataDir: e.GS_DATA_DIR,
     runSeconds: e.GS_RUN_SECONDS,
+    terminal: terminal(e),
+    batch: batch(e),
+    tzOffsetMinutes: e.GS_DEVICE_TZ_OFFSET_MINUTES,
+    simulator: { terminals: e.GS_SIM_TERMINALS, metersPerTerminal: e.GS_SIM_METERS, roundsPerSecond: e.GS_SIM_RATE },
+    summaryIntervalMs: e.GS_SUMMARY_INTERVAL_MS,
   }));
 
 export const agentConfigSchema = z

@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { credentials, loadPackageDefinition, Metadata, type ServiceClientConstructor, type GrpcObject } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { request } from 'node:http';
@@ -77,5 +79,8 @@ export async function localServiceEnv(): Promise<Record<string, string>> {
     GS_HTTP_PORT: String(await freePort()),
     GS_GRPC_PORT: String(await freePort()),
     GS_LOG_LEVEL: 'warn',
+    // Services with a terminal port bind an ephemeral one; embedded stores go to a fresh directory.
+    GS_TERMINAL_PORT: '0',
+    GS_DATA_DIR: mkdtempSync(join(tmpdir(), 'gs-data-')),
   };
 }

@@ -61,7 +61,7 @@ describe('deploy/k8s/base', () => {
       expect(ports['grpc']).toBe(config.grpc.port);
       expect(container.livenessProbe.httpGet.path).toBe('/healthz');
       expect(container.readinessProbe.grpc.port).toBe(config.grpc.port);
-      if ('terminalPort' in config) expect(ports['terminals']).toBe(config.terminalPort);
+      if ('terminal' in config) expect(ports['terminals']).toBe(config.terminal.port);
       const svc = docs.find((d) => d.kind === 'Service' && d.metadata.name === `gs-${service}`);
       expect(svc).toBeDefined();
       expect(docs.some((d) => d.kind === 'PodDisruptionBudget' && d.metadata.name === `gs-${service}`)).toBe(true);

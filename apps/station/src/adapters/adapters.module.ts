@@ -1,14 +1,27 @@
+import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { StationConfig } from '@gridstation/config';
 import { provideResource } from '@gridstation/service';
 import { BUS, managedBus } from '@gridstation/bus';
+import { HBASE } from '@gridstation/hbase';
+import { ARCHIVE, MemoryArchive } from '@gridstation/archive';
+import { CONNECTION_REGISTRY, MemoryRegistry } from '@gridstation/ingest';
+import { managedDuckDbStore, managedLevelStore, READING_STORE } from '@gridstation/persistence';
 
-/** Every client of the outside world this service uses; nothing else in the service opens connections. */
+/**
+ * The embedded mode's adapters: the in-process bus, DuckDB for the analytical store and LevelDB for the
+ * wide-column store (both on local disk under GS_DATA_DIR), the archive and connection registry in
+ * memory. The features are the same ones the distributed services run.
+ */
 @Module({})
 export class StationAdaptersModule {
   static register(config: StationConfig): DynamicModule {
     const providers = [
       ...provideResource(BUS, 'bus', (log) => managedBus(config.bus, 'station', log)),
+      ...provideResource(READING_STORE, 'readings', () => managedDuckDbStore(join(config.dataDir, 'readings.duckdb'))),
+      ...provideResource(HBASE, 'meter-data', () => managedLevelStore(join(config.dataDir, 'meter-data'))),
+      { provide: ARCHIVE, useValue: new MemoryArchive() },
+      { provide: CONNECTION_REGISTRY, useValue: new MemoryRegistry() },
     ];
     return { module: StationAdaptersModule, global: true, providers, exports: providers.map((p) => p.provide) };
   }

@@ -2,8 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { StorageConfig } from '@gridstation/config';
 import { provideResource } from '@gridstation/service';
 import { BUS, managedBus } from '@gridstation/bus';
-import { CLICKHOUSE, managedClickHouse } from '@gridstation/clickhouse';
 import { HBASE, managedHBase } from '@gridstation/hbase';
+import { managedRedis, REDIS, type ManagedRedis } from '@gridstation/cache';
+import { ARCHIVE, CachedArchive, RedisArchive } from '@gridstation/archive';
+import { managedClickHouseStore, READING_STORE } from '@gridstation/persistence';
 
 /** Every client of the outside world this service uses; nothing else in the service opens connections. */
 @Module({})
@@ -11,8 +13,10 @@ export class StorageAdaptersModule {
   static register(config: StorageConfig): DynamicModule {
     const providers = [
       ...provideResource(BUS, 'bus', (log) => managedBus(config.bus, 'storage', log)),
-      ...provideResource(CLICKHOUSE, 'clickhouse', () => managedClickHouse(config.clickhouse)),
+      ...provideResource(READING_STORE, 'clickhouse', (log) => managedClickHouseStore(config.clickhouse, log)),
       ...provideResource(HBASE, 'hbase', () => managedHBase(config.hbase)),
+      ...provideResource(REDIS, 'redis', () => managedRedis(config.redis)),
+      { provide: ARCHIVE, inject: [REDIS], useFactory: (r: ManagedRedis) => new CachedArchive(new RedisArchive(r.client), 30_000) },
     ];
     return { module: StorageAdaptersModule, global: true, providers, exports: providers.map((p) => p.provide) };
   }

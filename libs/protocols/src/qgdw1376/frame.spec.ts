@@ -1,5 +1,5 @@
 import { decodeFn, decodePn, decodeQgdwFrame, encodeFn, encodePn, terminalKey, type QgdwFrame } from './frame';
-import { decodeConfirm, decodeLinkCheck, encodeConfirmAll, encodeLinkCheck } from './link';
+import { decodeConfirm, decodeLinkCheck, encodeConfirmAll, encodeDenyAll, encodeLinkCheck } from './link';
 import { hex, must, toHex } from '../../test/bytes';
 
 // Frames written out from Q/GDW 1376.1-2013 by hand: L = (user data length << 2) | 2, checksum over
@@ -9,6 +9,8 @@ const frame = (s: string): QgdwFrame => must(decodeQgdwFrame(hex(s)));
 const LOGIN = '68 32 00 32 00 68 C9 01 41 01 00 00 02 70 00 00 01 00 7F 16';
 const HEARTBEAT = '68 32 00 32 00 68 C9 01 41 01 00 00 02 71 00 00 04 00 83 16';
 const CONFIRM = '68 32 00 32 00 68 0B 01 41 01 00 00 00 60 00 00 01 00 AF 16';
+// AFN 00 F2 (all denied): DT1 = 02H, checksum one more than CONFIRM's.
+const DENY = '68 32 00 32 00 68 0B 01 41 01 00 00 00 60 00 00 02 00 B0 16';
 
 describe('Q/GDW 1376.1 link layer', () => {
   it('decodes a terminal login: L, C, A, AFN, SEQ and the data unit', () => {
@@ -34,6 +36,11 @@ describe('Q/GDW 1376.1 link layer', () => {
     const c = frame(CONFIRM);
     expect(c.control).toMatchObject({ up: false, prm: false, fn: 11 });
     expect(must(decodeConfirm(c))).toEqual({ kind: 'all-confirmed' });
+  });
+
+  it('refuses a login with AFN 00 F2 (all denied)', () => {
+    expect(toHex(must(encodeDenyAll(frame(LOGIN))))).toBe(DENY);
+    expect(must(decodeConfirm(frame(DENY)))).toEqual({ kind: 'all-denied' });
   });
 
   it('builds the login and heartbeat frames a terminal sends', () => {

@@ -89,6 +89,18 @@ export function encodeConfirmAll(request: QgdwFrame, masterAddress = request.add
   });
 }
 
+/** The master's refusal of a frame that asked for confirmation: AFN 00 F2 (all denied), otherwise as encodeConfirmAll. */
+export function encodeDenyAll(request: QgdwFrame, masterAddress = request.address.master): Result<Uint8Array> {
+  return encodeQgdwFrame({
+    control: 0x0b,
+    address: { ...request.address, master: masterAddress, group: false },
+    afn: AFN.confirm,
+    seq: 0x60 | request.seq.seq,
+    body: Uint8Array.of(0x00, 0x00, 0x02, 0x00),
+    protocolId: request.protocolId,
+  });
+}
+
 /** A terminal's AFN 02 frame (simulator and tests): C9H, CON set, FIR/FIN, PSEQ. */
 export function encodeLinkCheck(kind: LinkKind, address: QgdwFrame['address'], pseq: number): Result<Uint8Array> {
   const fn = { login: 0x01, logout: 0x02, heartbeat: 0x04 }[kind];

@@ -1,0 +1,60 @@
+import { QualityFlag } from '@gridstation/contracts';
+import { normalizeFrame, qgdw1376 } from '@gridstation/protocols';
+import { asActiveReport, deviceTime, QUARTER_MS } from './sim-terminal';
+import { GroundTruth } from './truth';
+import { loadShape, MeterModel, tariffAt } from './load-model';
+
+describe('load model', () => {
+  it('has a night trough and evening peak, and time-of-use tariffs cover the day', () => {
+    expect(loadShape(4)).toBeLessThan(0.4);
+    expect(loadShape(19.5)).toBeGreaterThan(0.9);
+    const seen = new Set(Array.from({ length: 24 }, (_, h) => tariffAt(h)));
+    expect([...seen].sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('produces plausible three-phase values within the wire formats and energy that never decreases', () => {
+    const m = new MeterModel(42);
+    let last = 0;
+    for (let k = 0; k < 96; k++) {
+      const at = Date.UTC(2026, 10, 1) + k * QUARTER_MS;
+      const s = m.snapshot(at);
+      for (const u of s.u) expect(u).toBeGreaterThan(210), expect(u).toBeLessThan(230);
+      expect(s.pTotal).toBeLessThan(80); // A.9 holds +-79.9999
+      expect(s.pfTotal).toBeGreaterThan(84);
+      const e = m.registers(at).activeImport[0]!;
+      expect(e).toBeGreaterThanOrEqual(last);
+      last = e;
+    }
+  });
+});
+
+describe('simulated frames', () => {
+  it('an active report is C = C4H with CON set and still decodes to the same data', () => {
+    const address = { region: '4101', terminal: 7, master: 0, group: false };
+    const t = deviceTime(Date.UTC(2026, 10, 1, 2, 15), 480);
+    expect(t).toMatchObject({ year: 2026, month: 11, day: 1, hour: 10, minute: 15 });
+    const response = qgdw1376.encodeClass1Response(address, 1, [{ pn: 1, fn: 129, values: [t, 1, 10.5, 5.25] }]);
+    if (!response.ok) throw new Error(response.error.message);
+    const report = asActiveReport(response.value, 5);
+    const f = qgdw1376.decodeQgdwFrame(report);
+    if (!f.ok) throw new Error(f.error.message);
+    expect(f.value.control).toMatchObject({ up: true, prm: true, fn: 4 });
+    expect(f.value.seq).toMatchObject({ con: true, seq: 5 });
+    const n = normalizeFrame('qgdw1376', report, { receivedAtMs: 0, tzOffsetMinutes: 480, source: { frameId: 'x', topic: '', partition: 0, offset: 0, indexInBatch: 0 } });
+    if (!n.ok) throw new Error(n.error.message);
+    expect(n.value.readings.map((r) => [r.quantity, r.tariff, r.value, r.dataTimeMs, r.quality & QualityFlag.QUALITY_FLAG_DEVICE_INVALID])).toEqual([
+      ['energy.active.import', 0, 10.5, Date.UTC(2026, 10, 1, 2, 15), 0],
+      ['energy.active.import', 1, 5.25, Date.UTC(2026, 10, 1, 2, 15), 0],
+    ]);
+  });
+
+  it('ground truth keeps one value per identity and refuses a contradiction', () => {
+    const g = new GroundTruth();
+    const r = { meterId: 'm', quantity: 'voltage.a', tariff: 0, dataTimeMs: 1, value: 220.1 };
+    g.add(r);
+    g.add({ ...r });
+    expect(g.readings.size).toBe(1);
+    expect(g.repeats).toBe(1);
+    expect(() => g.add({ ...r, value: 220.2 })).toThrow(/simulator bug/);
+  });
+});

@@ -1,0 +1,287 @@
+import { connect, type Socket } from 'node:net';
+import { createQgdwDeframer, qgdw1376, type DeviceTime } from '@gridstation/protocols';
+import { MeterModel, type Snapshot } from './load-model';
+import type { GroundTruth } from './truth';
+
+// One simulated concentrator (Q/GDW 1376.1 terminal) with its meters, over a real TCP connection.
+
+export interface SimTerminalOptions {
+  host: string;
+  port: number;
+  region: string;
+  terminal: number;
+  /** Meters behind it, pn 1..meters. */
+  meters: number;
+  /** First data time (ms, on a 15-minute boundary); each report round advances 15 minutes. */
+  startMs: number;
+  tzOffsetMinutes: number;
+  heartbeatMs: number;
+  seed: number;
+  /** Every n-th round also sends one malformed frame (alternating bad checksum / bad content); 0 = never. */
+  badFrameEvery: number;
+  /** Every n-th round reports a power-off/on event; 0 = never. */
+  eventEvery: number;
+}
+
+export const QUARTER_MS = 15 * 60_000;
+
+export const meterIdOf = (terminal: number, pn: number, region = '4101'): string => `${region}${String(terminal).padStart(5, '0')}${String(pn).padStart(3, '0')}`;
+
+export function deviceTime(ms: number, tzOffsetMinutes: number): DeviceTime {
+  const d = new Date(ms + tzOffsetMinutes * 60_000);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: 0 };
+}
+
+function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T {
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+/** Turns a response-shaped uplink frame into an active report: C = C4H (PRM = 1, user data), CON set. */
+export function asActiveReport(bytes: Uint8Array, pseq: number): Uint8Array {
+  const f = must(qgdw1376.decodeQgdwFrame(bytes));
+  return must(qgdw1376.encodeQgdwFrame({ control: 0xc4, address: f.address, afn: f.afn, seq: 0x70 | (pseq & 0x0f), body: f.body }));
+}
+
+export interface SimTerminalStats {
+  framesSent: number;
+  confirmed: number;
+  denied: number;
+  readsAnswered: number;
+  loggedIn: boolean;
+  refused: boolean;
+}
+
+export class SimTerminal {
+  readonly address: qgdw1376.QgdwAddress;
+  readonly models: MeterModel[];
+  private socket?: Socket;
+  private pseq = 0;
+  private round = 0;
+  private heartbeat?: NodeJS.Timeout;
+  private readonly history = new Map<number, Snapshot[]>();
+  readonly stats: SimTerminalStats = { framesSent: 0, confirmed: 0, denied: 0, readsAnswered: 0, loggedIn: false, refused: false };
+  private loginWaiter?: (ok: boolean) => void;
+  /** Values already answered for (pn, Fn, minute): a repeated read within a minute gets the same answer. */
+  private readonly answered = new Map<string, number[]>();
+  private closed = false;
+
+  constructor(
+    readonly o: SimTerminalOptions,
+    private readonly truth: GroundTruth,
+  ) {
+    this.address = { region: o.region, terminal: o.terminal, master: 0, group: false };
+    this.models = Array.from({ length: o.meters }, (_, k) => new MeterModel(o.seed * 1000 + k + 1, o.tzOffsetMinutes));
+  }
+
+  get key(): string {
+    return qgdw1376.terminalKey(this.address);
+  }
+
+  meterId(pn: number): string {
+    return meterIdOf(this.o.terminal, pn, this.o.region);
+  }
+
+  /** Connects and logs in; resolves false when the station refuses the login. */
+  async connect(): Promise<boolean> {
+    const socket = connect({ host: this.o.host, port: this.o.port, noDelay: true });
+    this.socket = socket;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.closed = true;
+      this.loginWaiter?.(false);
+    });
+    const deframer = createQgdwDeframer();
+    socket.on('data', (chunk: Buffer) => {
+      for (const ev of deframer.push(chunk)) if (ev.type === 'frame') this.onFrame(Uint8Array.from(ev.bytes));
+    });
+    const result = new Promise<boolean>((resolve) => (this.loginWaiter = resolve));
+    this.send(must(qgdw1376.encodeLinkCheck('login', this.address, this.nextSeq())));
+    const ok = await result;
+    this.loginWaiter = undefined;
+    this.stats.loggedIn = ok;
+    this.stats.refused = !ok;
+    if (ok && this.o.heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => this.send(must(qgdw1376.encodeLinkCheck('heartbeat', this.address, this.nextSeq()))), this.o.heartbeatMs);
+      this.heartbeat.unref();
+    }
+    return ok;
+  }
+
+  /** One report round: current values (F25), energy (F33), every 4th round the hour's curves, and extras. */
+  reportRound(): boolean {
+    if (this.closed || !this.stats.loggedIn) return false;
+    const k = this.round++;
+    const at = this.o.startMs + k * QUARTER_MS;
+    const tz = this.o.tzOffsetMinutes;
+    const t = deviceTime(at, tz);
+    const snaps = this.models.map((m) => m.snapshot(at));
+    this.history.set(at, snaps);
+    this.history.delete(at - 8 * QUARTER_MS);
+    this.send(asActiveReport(this.class1Frame(1, snaps, t, at, 25), this.nextSeq()));
+    this.send(asActiveReport(this.class1Frame(1, snaps, t, at, 33), this.nextSeq()));
+    if (k % 4 === 3) this.sendCurves(at - 3 * QUARTER_MS);
+    if (this.o.badFrameEvery > 0 && k % this.o.badFrameEvery === this.o.badFrameEvery - 1) this.sendMalformed(k, snaps, t);
+    if (this.o.eventEvery > 0 && k % this.o.eventEvery === this.o.eventEvery - 1) this.sendPowerEvent(at);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const s = this.socket;
+    if (!s || this.closed) return;
+    await new Promise<void>((resolve) => {
+      s.once('close', () => resolve());
+      s.end();
+      setTimeout(() => {
+        s.destroy();
+        resolve();
+      }, 2000).unref();
+    });
+  }
+
+  private nextSeq(): number {
+    this.pseq = (this.pseq + 1) & 0x0f;
+    return this.pseq;
+  }
+
+  private send(bytes: Uint8Array): void {
+    if (this.closed || !this.socket) return;
+    this.stats.framesSent++;
+    this.socket.write(bytes);
+  }
+
+  /** Builds an AFN 0C response frame (F25 or F33) for every meter and records its values. */
+  private class1Frame(rseq: number, snaps: Snapshot[], t: DeviceTime, at: number, fn: 25 | 33, record = true): Uint8Array {
+    const units: qgdw1376.UnitToEncode[] = snaps.map((s, k) => {
+      const pn = k + 1;
+      const values = fn === 25 ? this.f25Values(s) : this.f33Values(this.models[k]!, at);
+      if (record) this.recordUnit(pn, fn, values, at);
+      return { pn, fn, values: [t, ...values] };
+    });
+    return must(qgdw1376.encodeClass1Response(this.address, rseq, units));
+  }
+
+  private f25Values(s: Snapshot): number[] {
+    return [s.pTotal, ...s.p, s.qTotal, ...s.q, s.pfTotal, ...s.pf, ...s.u, ...s.i, s.iN, s.sTotal, ...s.s];
+  }
+
+  private f33Values(m: MeterModel, at: number): number[] {
+    const r = m.registers(at);
+    return [4, ...r.activeImport, ...r.reactive1, ...r.reactiveQ1, ...r.reactiveQ4];
+  }
+
+  /** Ground truth for one unit, named by the standard's element table (quantity and tariff per value). */
+  private recordUnit(pn: number, fn: number, values: number[], at: number): void {
+    const def = qgdw1376.CLASS1[fn]!;
+    let k = 0;
+    let count = 0;
+    for (const el of def.elements) {
+      if (!('series' in el) && el.name === 'meter reading time') continue;
+      if (!('series' in el) && el.format === 'BIN1') {
+        count = values[k++]!;
+        continue;
+      }
+      const n = 'series' in el ? count + 1 : 1;
+      for (let tariff = 0; tariff < n; tariff++) {
+        const v = values[k++]!;
+        if (!el.quantity) continue;
+        const pf = el.quantity.startsWith('power_factor');
+        this.truth.add({ meterId: this.meterId(pn), quantity: el.quantity, tariff: 'series' in el ? tariff : 0, dataTimeMs: at, value: pf ? v / 100 : v });
+      }
+    }
+  }
+
+  /** AFN 0D F81 (total active power) and F89 (phase A voltage) curves of the hour ending at the last round. */
+  private sendCurves(from: number): void {
+    const points = [0, 1, 2, 3].map((i) => from + i * QUARTER_MS);
+    const series = points.map((p) => this.history.get(p));
+    if (series.some((s) => !s)) return;
+    const start = deviceTime(from, this.o.tzOffsetMinutes);
+    const units: qgdw1376.FrozenToEncode[] = [];
+    this.models.forEach((_, k) => {
+      const pn = k + 1;
+      const power = series.map((s) => s![k]!.pTotal);
+      const volts = series.map((s) => s![k]!.u[0]);
+      units.push({ pn, fn: 81, start, density: 1, values: power }, { pn, fn: 89, start, density: 1, values: volts });
+      points.forEach((p, i) => {
+        this.truth.add({ meterId: this.meterId(pn), quantity: 'power.active.total', tariff: 0, dataTimeMs: p, value: power[i]! });
+        this.truth.add({ meterId: this.meterId(pn), quantity: 'voltage.a', tariff: 0, dataTimeMs: p, value: volts[i]! });
+      });
+    });
+    this.send(asActiveReport(must(qgdw1376.encodeClass2Response(this.address, 0, units)), this.nextSeq()));
+  }
+
+  private sendMalformed(k: number, snaps: Snapshot[], t: DeviceTime): void {
+    const good = asActiveReport(this.class1Frame(1, snaps.slice(0, 1), t, 0, 25, false), this.nextSeq());
+    const bad = Uint8Array.from(good);
+    if (Math.floor((k + 1) / this.o.badFrameEvery) % 2 === 1) {
+      bad[bad.length - 2] = (bad[bad.length - 2]! + 1) & 0xff; // checksum off by one
+      this.truth.badChecksumFrames++;
+    } else {
+      // The reading time's month byte (A.15) becomes 0x13: valid BCD, impossible month; checksum fixed.
+      const f = must(qgdw1376.decodeQgdwFrame(bad));
+      const body = Uint8Array.from(f.body);
+      body[4 + 3] = 0x13;
+      const again = must(qgdw1376.encodeQgdwFrame({ control: 0xc4, address: f.address, afn: f.afn, seq: f.seq.raw, body }));
+      bad.set(again);
+      this.truth.badContentFrames++;
+    }
+    this.send(bad);
+  }
+
+  private sendPowerEvent(at: number): void {
+    const off = deviceTime(at - 10 * 60_000, this.o.tzOffsetMinutes);
+    const on = deviceTime(at - 5 * 60_000, this.o.tzOffsetMinutes);
+    this.truth.eventRecords++;
+    this.send(must(qgdw1376.encodePowerEventsReport(this.address, this.nextSeq(), this.truth.eventRecords & 0xff, 0, [{ powerOffAt: off, powerOnAt: on }])));
+  }
+
+  private onFrame(bytes: Uint8Array): void {
+    const d = qgdw1376.decodeQgdwFrame(bytes);
+    if (!d.ok || d.value.control.up) return;
+    const f = d.value;
+    if (f.afn === qgdw1376.AFN.confirm) {
+      const c = qgdw1376.decodeConfirm(f);
+      const ok = c.ok && c.value.kind === 'all-confirmed';
+      if (ok) this.stats.confirmed++;
+      else this.stats.denied++;
+      this.loginWaiter?.(ok);
+      return;
+    }
+    if (f.afn === qgdw1376.AFN.class1 && f.control.prm) this.answerRead(f);
+  }
+
+  /** Answers an AFN 0C read with the values of the current minute (recorded as ground truth too). */
+  private answerRead(f: qgdw1376.QgdwFrame): void {
+    const wanted: Array<{ pn: number; fn: number }> = [];
+    for (let at = 0; at + 4 <= f.body.length; at += 4) {
+      const pns = qgdw1376.decodePn(f.body[at]!, f.body[at + 1]!);
+      const fns = qgdw1376.decodeFn(f.body[at + 2]!, f.body[at + 3]!);
+      if (pns === 'all') continue;
+      for (const pn of pns) for (const fn of fns) wanted.push({ pn, fn });
+    }
+    const now = Math.floor(Date.now() / 60_000) * 60_000;
+    const t = deviceTime(now, this.o.tzOffsetMinutes);
+    const units: qgdw1376.UnitToEncode[] = [];
+    for (const w of wanted) {
+      const model = this.models[w.pn - 1];
+      if (!model || (w.fn !== 25 && w.fn !== 33)) continue;
+      const key = `${w.pn}|${w.fn}|${now}`;
+      let values = this.answered.get(key);
+      if (!values) {
+        values = w.fn === 25 ? this.f25Values(model.snapshot(now)) : this.f33Values(model, now);
+        this.answered.set(key, values);
+        this.recordUnit(w.pn, w.fn, values, now);
+      }
+      units.push({ pn: w.pn, fn: w.fn, values: [t, ...values] });
+    }
+    if (units.length === 0) return;
+    this.stats.readsAnswered++;
+    this.send(must(qgdw1376.encodeClass1Response(this.address, f.seq.seq, units)));
+  }
+}

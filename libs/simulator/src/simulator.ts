@@ -1,0 +1,136 @@
+import type { TerminalRecord } from '@gridstation/archive';
+import { meterIdOf, QUARTER_MS, SimTerminal, type SimTerminalOptions } from './sim-terminal';
+import { GroundTruth } from './truth';
+
+// N simulated terminals with M meters each over real TCP. A run: provision the archive (the terminals
+// the station should accept), connect and log in (plus any unknown terminals, which must be refused),
+// then report rounds at a fixed rate; every value sent is kept in the ground truth.
+
+export interface SimulatorOptions {
+  host: string;
+  port: number;
+  terminals: number;
+  metersPerTerminal: number;
+  region: string;
+  /** A2 of the first terminal; the others follow. */
+  firstTerminal: number;
+  /** Report rounds per second (each round: every terminal sends F25 + F33 for all its meters). */
+  roundsPerSecond: number;
+  tzOffsetMinutes: number;
+  heartbeatMs: number;
+  badFrameEvery: number;
+  eventEvery: number;
+  /** Terminals not in the archive that try to log in (and must be refused). */
+  unknownTerminals: number;
+  seed: number;
+  /** First data time; default: 7 days ago on a 15-minute boundary (so a long run never reaches "now"). */
+  startMs?: number;
+}
+
+export const DEFAULT_SIMULATOR: Omit<SimulatorOptions, 'host' | 'port'> = {
+  terminals: 100,
+  metersPerTerminal: 8,
+  region: '4101',
+  firstTerminal: 1,
+  roundsPerSecond: 1,
+  tzOffsetMinutes: 480,
+  heartbeatMs: 30_000,
+  badFrameEvery: 20,
+  eventEvery: 25,
+  unknownTerminals: 1,
+  seed: 1,
+};
+
+export interface SimulatorStats {
+  terminals: number;
+  loggedIn: number;
+  refused: number;
+  rounds: number;
+  framesSent: number;
+  confirmed: number;
+  denied: number;
+  readsAnswered: number;
+  readings: number;
+}
+
+export class Simulator {
+  readonly truth = new GroundTruth();
+  readonly terminals: SimTerminal[] = [];
+  readonly unknown: SimTerminal[] = [];
+  private rounds = 0;
+  private stopped = false;
+
+  constructor(readonly o: SimulatorOptions) {
+    const startMs = o.startMs ?? Math.floor((Date.now() - 7 * 86_400_000) / QUARTER_MS) * QUARTER_MS;
+    const base = (terminal: number, seed: number): SimTerminalOptions => ({
+      host: o.host,
+      port: o.port,
+      region: o.region,
+      terminal,
+      meters: o.metersPerTerminal,
+      startMs,
+      tzOffsetMinutes: o.tzOffsetMinutes,
+      heartbeatMs: o.heartbeatMs,
+      seed,
+      badFrameEvery: o.badFrameEvery,
+      eventEvery: o.eventEvery,
+    });
+    for (let i = 0; i < o.terminals; i++) this.terminals.push(new SimTerminal(base(o.firstTerminal + i, o.seed * 100_000 + i), this.truth));
+    for (let i = 0; i < o.unknownTerminals; i++) this.unknown.push(new SimTerminal(base(60_000 + i, 9_999 + i), this.truth));
+  }
+
+  /** What the station's archive must hold for this run (the unknown terminals are left out on purpose). */
+  archive(): TerminalRecord[] {
+    return this.terminals.map((t) => ({
+      address: t.key,
+      meters: Array.from({ length: this.o.metersPerTerminal }, (_, k) => ({ pn: k + 1, meterId: meterIdOf(t.o.terminal, k + 1, this.o.region) })),
+    }));
+  }
+
+  meterIds(): string[] {
+    return this.archive().flatMap((t) => t.meters.map((m) => m.meterId));
+  }
+
+  /** Connects every terminal (a few at a time) and logs in. */
+  async connect(concurrency = 50): Promise<void> {
+    const all = [...this.terminals, ...this.unknown];
+    for (let i = 0; i < all.length; i += concurrency) {
+      await Promise.all(all.slice(i, i + concurrency).map((t) => t.connect().catch(() => false)));
+    }
+  }
+
+  /** Runs `rounds` report rounds at the configured rate (or until stop()). */
+  async run(rounds: number): Promise<void> {
+    const interval = 1000 / this.o.roundsPerSecond;
+    const started = performance.now();
+    for (let r = 0; r < rounds && !this.stopped; r++) {
+      for (const t of this.terminals) t.reportRound();
+      this.rounds++;
+      const next = started + (r + 1) * interval;
+      const wait = next - performance.now();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.terminals, ...this.unknown].map((t) => t.close()));
+  }
+
+  stats(): SimulatorStats {
+    const s: SimulatorStats = { terminals: this.terminals.length, loggedIn: 0, refused: 0, rounds: this.rounds, framesSent: 0, confirmed: 0, denied: 0, readsAnswered: 0, readings: this.truth.readings.size };
+    for (const t of [...this.terminals, ...this.unknown]) {
+      if (t.stats.loggedIn) s.loggedIn++;
+      if (t.stats.refused) s.refused++;
+      s.framesSent += t.stats.framesSent;
+      s.confirmed += t.stats.confirmed;
+      s.denied += t.stats.denied;
+      s.readsAnswered += t.stats.readsAnswered;
+    }
+    return s;
+  }
+}
