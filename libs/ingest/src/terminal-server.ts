@@ -73,6 +73,8 @@ interface Waiting {
 }
 
 export interface ServerStats {
+  /** Undecodable input by code (a corrupted frame also leaves the bytes after its start as GARBAGE). */
+  badByCode: Record<string, number>;
   connections: number;
   loggedIn: number;
   framesReceived: number;
@@ -205,6 +207,7 @@ export class TerminalServer {
   private connSeq = 0;
   private readonly epoch = Date.now().toString(36);
   private readonly counts = { framesReceived: 0, framesPublished: 0, refused: 0, badInput: 0 };
+  private readonly badByCode: Record<string, number> = {};
   private readonly tracer = trace.getTracer('gridstation.comm');
   private stopping = false;
   private boundPort = 0;
@@ -255,7 +258,7 @@ export class TerminalServer {
   }
 
   stats(): ServerStats {
-    return { connections: this.sessions.size, loggedIn: this.byTerminal.size, buffered: this.ring.size, ...this.counts };
+    return { connections: this.sessions.size, loggedIn: this.byTerminal.size, buffered: this.ring.size, ...this.counts, badByCode: { ...this.badByCode } };
   }
 
   sessionOf(terminal: string): TerminalSession | undefined {
@@ -383,6 +386,7 @@ export class TerminalServer {
   /** Undecodable input: the dead-letter topic (there is no frame to deny), counted, connection kept. */
   badInput(session: TerminalSession, code: string, reason: string, bytes?: Uint8Array, byteOffset = -1): void {
     this.counts.badInput++;
+    this.badByCode[code] = (this.badByCode[code] ?? 0) + 1;
     metrics.bad.add(1, { code });
     const value = DeadLetter.encode({
       code,

@@ -2,3 +2,4 @@ export { Simulator, DEFAULT_SIMULATOR, type SimulatorOptions, type SimulatorStat
 export { SimTerminal, asActiveReport, deviceTime, meterIdOf, QUARTER_MS, type SimTerminalOptions, type SimTerminalStats } from './sim-terminal';
 export { GroundTruth, truthKey, type TruthReading } from './truth';
 export { MeterModel, loadShape, tariffAt, mulberry32, round, type Snapshot, type Registers } from './load-model';
+export { diffWithTruth, isExact, type StoredValue, type TruthDiff } from './verify';

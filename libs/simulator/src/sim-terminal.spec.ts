@@ -58,3 +58,22 @@ describe('simulated frames', () => {
     expect(() => g.add({ ...r, value: 220.2 })).toThrow(/simulator bug/);
   });
 });
+
+import { diffWithTruth, isExact } from './verify';
+
+describe('diffWithTruth', () => {
+  it('reports missing, unexpected, duplicated and wrong values', () => {
+    const g = new GroundTruth();
+    const r = (quantity: string, value: number) => ({ meterId: 'm', quantity, tariff: 0, dataTimeMs: 1, value });
+    g.add(r('a', 1));
+    g.add(r('b', 2));
+    g.add(r('c', 3));
+    expect(isExact(diffWithTruth(g, [r('a', 1), r('b', 2), r('c', 3)]))).toBe(true);
+    const d = diffWithTruth(g, [r('a', 1), r('a', 1), r('b', 2.5), r('x', 0)]);
+    expect(d.missing).toEqual(['m|c|0|1']);
+    expect(d.unexpected).toEqual(['m|x|0|1']);
+    expect(d.duplicated).toEqual(['m|a|0|1']);
+    expect(d.wrong).toEqual([{ key: 'm|b|0|1', expected: 2, stored: 2.5 }]);
+    expect(isExact(d)).toBe(false);
+  });
+});

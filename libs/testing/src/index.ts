@@ -3,3 +3,4 @@ export { infra, requireService, hbaseAdmin, uniqueName, REPO_ROOT, INFRA_SCRIPT 
 export { testLogger } from './silent-logger';
 export { freePort, httpGet, grpcHealthCheck, grpcReflectionServices, localServiceEnv } from './service-probes';
 export { expectServiceContract, type ProbeTarget } from './service-contract';
+export { unary, insecure } from './grpc-clients';
