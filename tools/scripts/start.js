@@ -9,7 +9,21 @@ const root = join(__dirname, '..', '..');
 const child = spawn(
   process.execPath,
   ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'apps/station/src/main.ts')],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.base.json') } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      // The demo run: the built-in simulator feeds the station and a summary line is printed every 5 s.
+      // Every default can be overridden from the environment (GS_SIM_TERMINALS=0 runs the station alone).
+      GS_SIM_TERMINALS: '100',
+      GS_SIM_METERS: '8',
+      GS_SIM_RATE: '1',
+      GS_LOG_LEVEL: 'warn',
+      GS_SUMMARY_INTERVAL_MS: '5000',
+      ...process.env,
+      TS_NODE_PROJECT: join(root, 'tsconfig.base.json'),
+    },
+  },
 );
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
