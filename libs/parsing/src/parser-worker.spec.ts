@@ -1,0 +1,68 @@
+import { MemoryArchive } from '@gridstation/archive';
+import { DeadLetter, DeviceEventBatch, Protocol, RawFrameBatch, ReadingBatch } from '@gridstation/contracts';
+import { TOPICS, type InboundMessage, type MessageBus, type OutboundMessage } from '@gridstation/bus';
+import { qgdw1376 } from '@gridstation/protocols';
+import { testLogger } from '@gridstation/testing';
+import { ParserWorker } from './parser-worker';
+
+const must = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T => {
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+};
+
+class CapturingBus {
+  readonly out = new Map<string, OutboundMessage[]>();
+  async publish(topic: string, messages: readonly OutboundMessage[]): Promise<void> {
+    this.out.set(topic, [...(this.out.get(topic) ?? []), ...messages]);
+  }
+}
+
+const address = { region: '4101', terminal: 7, master: 0, group: false };
+const time = { year: 2026, month: 11, day: 1, hour: 10, minute: 15, second: 0 };
+
+function message(frames: Uint8Array[], offset = '42'): InboundMessage {
+  const value = Buffer.from(
+    RawFrameBatch.encode({
+      frames: frames.map((payload, i) => ({ frameId: `f${i}`, protocol: Protocol.PROTOCOL_QGDW_1376_1, payload: Buffer.from(payload), terminalAddress: '4101-00007', receivedAtMs: 1, direction: 1, source: 'test', connectionId: 'c' })),
+      producer: 't',
+      createdAtMs: 1,
+    }).finish(),
+  );
+  return { topic: TOPICS.rawFrames, partition: 2, offset, key: Buffer.from('4101-00007'), value, headers: {}, timestamp: 0 };
+}
+
+describe('ParserWorker', () => {
+  it('turns frames into readings keyed by meter (with their source frames) and events; one bad frame goes to the dead-letter topic alone', async () => {
+    const bus = new CapturingBus();
+    const archive = new MemoryArchive();
+    await archive.put([{ address: '4101-00007', meters: [{ pn: 1, meterId: '000000000011' }, { pn: 2, meterId: '000000000012' }] }]);
+    const w = new ParserWorker(bus as unknown as MessageBus, archive, testLogger());
+    const energy = must(qgdw1376.encodeClass1Response(address, 1, [{ pn: 1, fn: 129, values: [time, 1, 100.5, 60.25] }, { pn: 2, fn: 129, values: [time, 1, 7, 3] }]));
+    const login = must(qgdw1376.encodeLinkCheck('login', address, 1));
+    const broken = Uint8Array.from(energy);
+    broken[14 + 4 + 3] = 0x13; // month 13 in the reading time
+    const fixed = must(qgdw1376.encodeQgdwFrame({ ...must(qgdw1376.decodeQgdwFrame(energy)), control: 0x88, seq: 0x61, body: broken.subarray(14, broken.length - 2) }));
+    const outcomes = await w.handle({ topic: TOPICS.rawFrames, partition: 2, messages: [message([energy, fixed, login]), { ...message([]), offset: '43', value: Buffer.from([0xff, 0xff]) }] });
+    expect(outcomes).toEqual([{ status: 'ok' }, expect.objectContaining({ status: 'dead-letter', code: 'RAW_BATCH_UNDECODABLE' })]);
+
+    const readings = (bus.out.get(TOPICS.readings) ?? []).map((m) => ({ key: String(m.key), batch: ReadingBatch.decode(m.value) }));
+    expect(readings.map((r) => r.key).sort()).toEqual(['000000000011', '000000000012']);
+    const first = readings.find((r) => r.key === '000000000011')!.batch;
+    expect(first.readings.map((r) => [r.quantity, r.tariff, r.value])).toEqual([
+      ['energy.active.import', 0, 100.5],
+      ['energy.active.import', 1, 60.25],
+    ]);
+    expect(first.readings[0]!.source).toMatchObject({ frameId: 'f0', topic: TOPICS.rawFrames, partition: 2, offset: 42 });
+    expect(first.frames.map((f) => f.frameId)).toEqual(['f0']);
+
+    const events = (bus.out.get(TOPICS.events) ?? []).flatMap((m) => DeviceEventBatch.decode(m.value).events);
+    expect(events.map((e) => e.code)).toEqual(['AFN02F1']);
+
+    const dead = (bus.out.get(TOPICS.deadLetter) ?? []).map((m) => DeadLetter.decode(m.value));
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ code: 'DECODE_RANGE', frameId: 'f1', sourceTopic: TOPICS.rawFrames, sourcePartition: 2, sourceOffset: 42 });
+    expect(dead[0]!.reason).toMatch(/month|time|range/i);
+    expect(Buffer.from(dead[0]!.payload)).toEqual(Buffer.from(fixed));
+    expect(w.stats()).toMatchObject({ frames: 2, badFrames: 1, readings: 4, events: 1 });
+  });
+});

@@ -1,0 +1,111 @@
+import { QualityFlag } from '@gridstation/contracts';
+import { reading } from '../test/reading-store-contract';
+import { DualTriggerBatcher } from './batcher';
+import { decodeReadingRow, meterPrefix, readingPuts, readingRowKey, saltOf, SALT_BUCKETS, meterTableSpec } from './meter-rows';
+import { decodePageToken, encodePageToken, QueryError, withinDeadline } from './query-service';
+import { ValidityChecker, DEFAULT_VALIDITY } from './validity';
+
+describe('DualTriggerBatcher', () => {
+  it('writes when N rows are waiting, and otherwise after T ms; every caller resolves with its write', async () => {
+    const writes: number[][] = [];
+    const b = new DualTriggerBatcher<number>({ name: 't', maxRows: 3, maxDelayMs: 50, write: async (rows) => void writes.push(rows) });
+    const first = b.add([1, 2]);
+    const second = b.add([3]);
+    await Promise.all([first, second]);
+    expect(writes).toEqual([[1, 2, 3]]);
+    const started = Date.now();
+    await b.add([4]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(writes).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('rejects every caller of a failed write, and drains what is waiting', async () => {
+    let fail = true;
+    const b = new DualTriggerBatcher<number>({ name: 't', maxRows: 10, maxDelayMs: 1000, write: async () => { if (fail) throw new Error('store down'); } });
+    const p = b.add([1]);
+    await b.drain();
+    await expect(p).rejects.toThrow('store down');
+    fail = false;
+    const q = b.add([2]);
+    await b.drain();
+    await expect(q).resolves.toBeUndefined();
+  });
+});
+
+describe('ValidityChecker', () => {
+  const now = Date.UTC(2026, 10, 21);
+  const at = (k: number) => now - 3600_000 + k;
+  const known = (id: string) => id !== 'stranger';
+
+  it('flags out-of-range values, future and too-old times, unknown meters; keeps device-invalid ones', () => {
+    const c = new ValidityChecker();
+    const out = c.check(
+      [
+        reading('m', 'voltage.a', 0, 221, { dataTimeMs: at(0) }),
+        reading('m', 'voltage.b', 0, 5000, { dataTimeMs: at(0) }),
+        reading('m', 'power_factor.total', 0, 1.2, { dataTimeMs: at(0) }),
+        reading('m', 'voltage.c', 0, 220, { dataTimeMs: now + 10 * 60_000 }),
+        reading('m', 'voltage.c', 0, 220, { dataTimeMs: now - 500 * 86_400_000 }),
+        reading('stranger', 'voltage.a', 0, 220, { dataTimeMs: at(0) }),
+        reading('m', 'current.a', 0, Number.NaN, { dataTimeMs: at(0), quality: QualityFlag.QUALITY_FLAG_DEVICE_INVALID }),
+      ],
+      now,
+      known,
+    );
+    expect(out.map((o) => o.outcomes)).toEqual([['good'], ['out_of_range'], ['out_of_range'], ['time_in_future'], ['time_too_old'], ['unknown_meter'], ['device_invalid']]);
+    expect(out[1]!.reading.quality).toBe(QualityFlag.QUALITY_FLAG_OUT_OF_RANGE);
+    expect(out.every((o) => o.write)).toBe(true);
+  });
+
+  it('skips an exact duplicate of a stored value and flags a conflicting one; nothing counts as stored before remember()', () => {
+    const c = new ValidityChecker({ ...DEFAULT_VALIDITY, recentCapacity: 2 });
+    const r = reading('m', 'voltage.a', 0, 221, { dataTimeMs: at(1) });
+    expect(c.check([r], now, known)[0]!.write).toBe(true);
+    c.remember([r]);
+    expect(c.check([r], now, known)[0]).toMatchObject({ write: false, outcomes: ['duplicate'] });
+    const changed = c.check([{ ...r, value: 222 }], now, known)[0]!;
+    expect(changed).toMatchObject({ write: true, outcomes: ['conflict'] });
+    expect(changed.reading.quality & QualityFlag.QUALITY_FLAG_CONFLICT).toBeTruthy();
+    c.remember([reading('m', 'voltage.b', 0, 1, { dataTimeMs: at(1) }), reading('m', 'voltage.c', 0, 1, { dataTimeMs: at(1) })]);
+    expect(c.check([r], now, known)[0]!.write).toBe(true); // evicted (capacity 2)
+  });
+});
+
+describe('meter_data row key', () => {
+  it('gives every row of a meter one prefix, sorts its rows by time, and spreads meters over the salt buckets', () => {
+    const m = '410100001001';
+    const k1 = readingRowKey(m, 1_000);
+    const k2 = readingRowKey(m, 2_000);
+    expect(k1.subarray(0, meterPrefix(m, 'R').length)).toEqual(meterPrefix(m, 'R'));
+    expect(Buffer.compare(k1, k2)).toBe(-1);
+    const buckets = new Set(Array.from({ length: 2000 }, (_, i) => saltOf(`4101${String(i).padStart(8, '0')}`)));
+    expect(buckets.size).toBe(SALT_BUCKETS);
+    expect(meterTableSpec().splitKeys).toHaveLength(SALT_BUCKETS - 1);
+  });
+
+  it('puts one row per (meter, data time) and decodes back to the same readings', () => {
+    const rows = [reading('410100001001', 'voltage.a', 0, 220.5), reading('410100001001', 'current.a', 0, -1.25), reading('410100001001', 'voltage.a', 1, 221)];
+    const puts = readingPuts(rows);
+    expect(puts).toHaveLength(2);
+    const decoded = puts.flatMap((p) => decodeReadingRow({ row: p.row as Buffer, cells: p.cells.map((c) => ({ family: c.family, qualifier: String(c.qualifier), value: c.value as Buffer })) }));
+    expect(decoded.map((d) => [d.quantity, d.value, d.dataTimeMs, d.frameId])).toEqual([
+      ['voltage.a', 220.5, rows[0]!.dataTimeMs, 'frame-0'],
+      ['current.a', -1.25, rows[0]!.dataTimeMs, 'frame-0'],
+      ['voltage.a', 221, rows[2]!.dataTimeMs, 'frame-1'],
+    ]);
+  });
+});
+
+describe('query helpers', () => {
+  it('round-trips page tokens and rejects foreign ones', () => {
+    const c = { dataTimeMs: 1_700_000_000_000, quantity: 'voltage.a', tariff: 2 };
+    expect(decodePageToken(encodePageToken(c))).toEqual(c);
+    expect(() => decodePageToken('not-a-token')).toThrow(QueryError);
+  });
+
+  it('ends a query at its deadline', async () => {
+    await expect(withinDeadline(Date.now() + 20, () => new Promise((r) => setTimeout(r, 200)))).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    await expect(withinDeadline(Date.now() - 1, async () => 1)).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    await expect(withinDeadline(Number.POSITIVE_INFINITY, async () => 7)).resolves.toBe(7);
+  });
+});
