@@ -57,6 +57,7 @@ describe('contracts', () => {
       ],
       producer: '',
       createdAtMs: 0,
+      frames: [],
     }).finish();
     const r = ReadingBatch.decode(bytes).readings[0]!;
     expect(r.dataTimeMs).toBe(ms);

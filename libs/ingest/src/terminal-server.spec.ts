@@ -107,7 +107,7 @@ describe('TerminalServer', () => {
     await until(() => c.frames.length === 1);
     expect(must(qgdw1376.decodeConfirm(c.frames[0]!)).kind).toBe('all-denied');
     const bad = must(qgdw1376.encodeLinkCheck('login', address(7), 4));
-    bad[bad.length - 2] ^= 0xff;
+    bad[bad.length - 2] = bad[bad.length - 2]! ^ 0xff;
     c.socket.write(bad);
     await until(() => bus.published.some((p) => p.topic === TOPICS.deadLetter));
     expect(server.stats().badByCode['DEFRAME_CHECKSUM']).toBe(1);

@@ -18,7 +18,10 @@ describe('load model', () => {
     for (let k = 0; k < 96; k++) {
       const at = Date.UTC(2026, 10, 1) + k * QUARTER_MS;
       const s = m.snapshot(at);
-      for (const u of s.u) expect(u).toBeGreaterThan(210), expect(u).toBeLessThan(230);
+      for (const u of s.u) {
+        expect(u).toBeGreaterThan(210);
+        expect(u).toBeLessThan(230);
+      }
       expect(s.pTotal).toBeLessThan(80); // A.9 holds +-79.9999
       expect(s.pfTotal).toBeGreaterThan(84);
       const e = m.registers(at).activeImport[0]!;
