@@ -4,6 +4,10 @@ import { loadConfig, stationConfigSchema } from '@gridstation/config';
 import { startTelemetry } from '@gridstation/telemetry';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { expectServiceContract, localServiceEnv, grpcHealthCheck, httpGet, REPO_ROOT, waitFor } from '@gridstation/testing';
+import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
+import { TerminalServer } from '@gridstation/ingest';
+import { StorageWorker } from '@gridstation/persistence';
+import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
 import { bootstrap } from '../src/bootstrap';
 
 const MAIN = join(REPO_ROOT, 'apps/station/src/main.ts');
@@ -63,6 +67,36 @@ describe('station (embedded mode)', () => {
     const lines = p.out.stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; service: string });
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['service started', 'shutting down', 'shutdown complete']));
     expect(lines.every((l) => l.service === 'station')).toBe(true);
+  });
+
+  it('one trace follows a frame from the terminal socket through parsing to the storage write', async () => {
+    const config = loadConfig('station', stationConfigSchema, { ...(await localServiceEnv()), GS_BATCH_DELAY_MS: '20' });
+    const svc = await bootstrap(config, telemetry, false);
+    const sim = new Simulator({ ...DEFAULT_SIMULATOR, host: '127.0.0.1', port: svc.app.get(TerminalServer).port, terminals: 1, metersPerTerminal: 1, unknownTerminals: 0, badFrameEvery: 0, eventEvery: 0 });
+    try {
+      await svc.app.get<DeviceArchive>(ARCHIVE).put(sim.archive());
+      spans.reset();
+      await sim.connect();
+      await sim.run(1);
+      const storage = svc.app.get(StorageWorker);
+      await waitFor(() => storage.stats().readingsStored === sim.truth.readings.size, 'readings stored', 20_000);
+      const finished = spans.getFinishedSpans();
+      const receive = finished.filter((s) => s.name === 'terminal frames receive');
+      const chained = receive.find((r) => {
+        const t = r.spanContext().traceId;
+        const inTrace = finished.filter((s) => s.spanContext().traceId === t).map((s) => s.name);
+        return inTrace.includes('gs.raw.frames.v1 process') && inTrace.includes('gs.readings.v1 process');
+      });
+      expect(chained).toBeDefined();
+      const t = chained!.spanContext().traceId;
+      const parse = finished.find((s) => s.spanContext().traceId === t && s.name === 'gs.raw.frames.v1 process')!;
+      const store = finished.find((s) => s.spanContext().traceId === t && s.name === 'gs.readings.v1 process')!;
+      expect(parse.parentSpanContext?.spanId).toBe(chained!.spanContext().spanId);
+      expect(store.attributes['gs.readings']).toBeGreaterThan(0);
+    } finally {
+      await sim.close();
+      await svc.shutdown('test');
+    }
   });
 
   it('as a process: refuses invalid configuration with exit code 2 and names the variable', async () => {

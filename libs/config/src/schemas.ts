@@ -167,7 +167,7 @@ export const stationConfigSchema = z
     GS_SIM_TERMINALS: z.coerce.number().int().nonnegative().default(0),
     GS_SIM_METERS: positiveInt(8),
     GS_SIM_RATE: z.coerce.number().positive().default(1),
-    GS_SUMMARY_INTERVAL_MS: z.coerce.number().int().nonnegative().default(5000),
+    GS_SUMMARY_INTERVAL_MS: z.coerce.number().int().nonnegative().default(0),
   })
   .transform((e) => ({
     ...common('station', e),

@@ -1,8 +1,0 @@
-// Integration specs run against the real services started by tools/infra (see README).
-export default {
-  displayName: 'simulator:integration',
-  preset: '../../jest.preset.js',
-  rootDir: '.',
-  testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
-  testTimeout: 120000,
-};
