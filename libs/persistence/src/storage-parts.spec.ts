@@ -67,7 +67,8 @@ describe('ValidityChecker', () => {
     expect(changed).toMatchObject({ write: true, outcomes: ['conflict'] });
     expect(changed.reading.quality & QualityFlag.QUALITY_FLAG_CONFLICT).toBeTruthy();
     c.remember([reading('m', 'voltage.b', 0, 1, { dataTimeMs: at(1) }), reading('m', 'voltage.c', 0, 1, { dataTimeMs: at(1) })]);
-    expect(c.check([r], now, known)[0]!.write).toBe(true); // evicted (capacity 2)
+    c.remember([reading('m', 'voltage.d', 0, 1, { dataTimeMs: at(1) })]);
+    expect(c.check([r], now, known)[0]!.write).toBe(true); // evicted (capacity 2: two generations of one)
   });
 });
 

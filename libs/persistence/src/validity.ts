@@ -51,8 +51,13 @@ export interface Checked {
 const sameValue = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 
 export class ValidityChecker {
-  /** identity -> value, insertion-ordered for eviction. */
-  private readonly recent = new Map<string, number>();
+  /**
+   * identity -> value of recently stored readings, in two generations: when the young one is full it
+   * becomes the old one and the previous old one is dropped. O(1) per reading, bounded to `recentCapacity`
+   * (evicting from the front of one big Map instead makes V8 rescan deleted slots: quadratic).
+   */
+  private young = new Map<string, number>();
+  private old = new Map<string, number>();
 
   constructor(private readonly options: ValidityOptions = DEFAULT_VALIDITY) {}
 
@@ -85,7 +90,7 @@ export class ValidityChecker {
         outcomes.push('unknown_meter');
       }
       const key = readingKey(r);
-      const prior = this.recent.get(key);
+      const prior = this.young.get(key) ?? this.old.get(key);
       let write = true;
       if (prior !== undefined) {
         if (sameValue(prior, r.value)) {
@@ -105,14 +110,13 @@ export class ValidityChecker {
 
   /** Remembers identities once they are stored (not before: a failed write must not mark them duplicate). */
   remember(rows: readonly StoredReading[]): void {
+    const half = Math.max(1, Math.floor(this.options.recentCapacity / 2));
     for (const r of rows) {
-      const key = readingKey(r);
-      this.recent.delete(key);
-      this.recent.set(key, r.value);
-    }
-    while (this.recent.size > this.options.recentCapacity) {
-      const oldest = this.recent.keys().next().value as string;
-      this.recent.delete(oldest);
+      if (this.young.size >= half) {
+        this.old = this.young;
+        this.young = new Map();
+      }
+      this.young.set(readingKey(r), r.value);
     }
   }
 }
