@@ -9,28 +9,53 @@ export interface DeadLetterReason {
   byteOffset?: number;
 }
 
-/** The dead-letter record for one rejected message: the original bytes, where they came from, and why. */
-export function deadLetterRecord(message: InboundMessage, why: DeadLetterReason, service: string, groupId: string): OutboundMessage {
+export interface DeadLetterFields extends DeadLetterReason {
+  service: string;
+  /** The rejected bytes (a whole record, or one frame of it). */
+  payload: Uint8Array;
+  key: string | Buffer | null;
+  consumerGroup?: string;
+  /** Where the bytes came from, when they came from the bus. */
+  source?: { topic: string; partition: number; offset: string };
+  headers?: Record<string, string>;
+}
+
+/** A dead-letter record: the rejected bytes, where they came from, and why. */
+export function buildDeadLetter(f: DeadLetterFields): OutboundMessage {
+  const key = f.key === null ? Buffer.alloc(0) : Buffer.from(f.key);
   const value = DeadLetter.encode({
-    code: why.code,
-    reason: why.reason,
-    service,
-    consumerGroup: groupId,
-    sourceTopic: message.topic,
-    sourcePartition: message.partition,
-    sourceOffset: Number(message.offset),
-    key: message.key ?? Buffer.alloc(0),
-    payload: message.value,
-    headers: message.headers,
-    frameId: why.frameId ?? '',
-    byteOffset: why.byteOffset ?? -1,
+    code: f.code,
+    reason: f.reason,
+    service: f.service,
+    consumerGroup: f.consumerGroup ?? '',
+    sourceTopic: f.source?.topic ?? '',
+    sourcePartition: f.source?.partition ?? -1,
+    sourceOffset: f.source ? Number(f.source.offset) : -1,
+    key,
+    payload: Buffer.from(f.payload),
+    headers: f.headers ?? {},
+    frameId: f.frameId ?? '',
+    byteOffset: f.byteOffset ?? -1,
     failedAtMs: Date.now(),
   }).finish();
   return {
-    key: message.key,
+    key: f.key,
     value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-    headers: { 'gs-dead-letter-code': why.code },
+    headers: { 'gs-dead-letter-code': f.code },
   };
+}
+
+/** The dead-letter record for one rejected bus message. */
+export function deadLetterRecord(message: InboundMessage, why: DeadLetterReason, service: string, groupId: string): OutboundMessage {
+  return buildDeadLetter({
+    ...why,
+    service,
+    consumerGroup: groupId,
+    key: message.key,
+    payload: message.value,
+    headers: message.headers,
+    source: { topic: message.topic, partition: message.partition, offset: message.offset },
+  });
 }
 
 export const DEAD_LETTER_TOPIC = TOPICS.deadLetter;

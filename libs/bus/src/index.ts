@@ -16,6 +16,7 @@ export {
 export { InFlightGate } from './in-flight-gate';
 export { planOutcomes, OutcomeCountMismatchError } from './outcomes';
 export { consumerLag } from './instrumentation';
+export { buildDeadLetter, deadLetterRecord, type DeadLetterFields, type DeadLetterReason } from './dead-letter';
 export { KafkaBus, type KafkaBusOptions } from './kafka-bus';
 export { MemoryBus, type MemoryBusOptions } from './memory-bus';
 export { createBus } from './create-bus';

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { context, trace, SpanKind } from '@opentelemetry/api';
-import { DeadLetter, Direction, Protocol, RawFrameBatch, type RawFrame } from '@gridstation/contracts';
-import { TOPICS, type MessageBus, type OutboundMessage } from '@gridstation/bus';
+import { Direction, Protocol, RawFrameBatch, type RawFrame } from '@gridstation/contracts';
+import { buildDeadLetter, TOPICS, type MessageBus, type OutboundMessage } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
 import { createAutoDeframer, qgdw1376, type DeframeEvent, type Deframer } from '@gridstation/protocols';
 import { gsMeter, type Logger } from '@gridstation/telemetry';
@@ -388,22 +388,15 @@ export class TerminalServer {
     this.counts.badInput++;
     this.badByCode[code] = (this.badByCode[code] ?? 0) + 1;
     metrics.bad.add(1, { code });
-    const value = DeadLetter.encode({
+    const record = buildDeadLetter({
       code,
       reason,
-      service: 'comm',
-      consumerGroup: '',
-      sourceTopic: '',
-      sourcePartition: -1,
-      sourceOffset: -1,
-      key: Buffer.from(session.terminal ?? session.id),
-      payload: Buffer.from(bytes ?? new Uint8Array(0)),
-      headers: { 'connection-id': session.id, remote: session.remote, terminal: session.terminal ?? '' },
-      frameId: '',
       byteOffset,
-      failedAtMs: Date.now(),
-    }).finish();
-    const record: OutboundMessage = { key: session.terminal ?? session.id, value: Buffer.from(value), headers: { 'gs-dead-letter-code': code } };
+      service: 'comm',
+      key: session.terminal ?? session.id,
+      payload: bytes ?? new Uint8Array(0),
+      headers: { 'connection-id': session.id, remote: session.remote, terminal: session.terminal ?? '' },
+    });
     this.bus.publish(TOPICS.deadLetter, [record]).catch((e: unknown) => this.log.warn({ err: e, code }, 'dead-letter publish failed'));
   }
 

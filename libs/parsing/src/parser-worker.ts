@@ -1,5 +1,5 @@
-import { DeadLetter, DeviceEventBatch, Protocol, RawFrameBatch, ReadingBatch, type DeviceEvent, type RawFrame, type Reading } from '@gridstation/contracts';
-import { deadLetter, OK, retry, TOPICS, type InboundBatch, type MessageBus, type OutboundMessage, type Outcome, type Subscription } from '@gridstation/bus';
+import { DeviceEventBatch, Protocol, RawFrameBatch, ReadingBatch, type DeviceEvent, type RawFrame, type Reading } from '@gridstation/contracts';
+import { buildDeadLetter, deadLetter, OK, retry, TOPICS, type InboundBatch, type MessageBus, type OutboundMessage, type Outcome, type Subscription } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
 import { normalizeFrame, type NormalizeContext } from '@gridstation/protocols';
 import { gsMeter, type Logger } from '@gridstation/telemetry';
@@ -91,27 +91,20 @@ export class ParserWorker {
         const bad = (code: string, reason: string, byteOffset = -1) => {
           this.counts.badFrames++;
           metrics.frames.add(1, { outcome: 'dead-letter', code });
-          dead.push({
-            key: message.key,
-            value: bytes(
-              DeadLetter.encode({
-                code,
-                reason,
-                service: this.options.producer,
-                consumerGroup: this.options.groupId,
-                sourceTopic: message.topic,
-                sourcePartition: message.partition,
-                sourceOffset: Number(message.offset),
-                key: message.key ?? Buffer.alloc(0),
-                payload: Buffer.from(frame.payload),
-                headers: { 'terminal-address': frame.terminalAddress, 'connection-id': frame.connectionId, protocol: Protocol[frame.protocol] ?? String(frame.protocol) },
-                frameId: frame.frameId,
-                byteOffset,
-                failedAtMs: Date.now(),
-              }),
-            ),
-            headers: { 'gs-dead-letter-code': code },
-          });
+          dead.push(
+            buildDeadLetter({
+              code,
+              reason,
+              byteOffset,
+              frameId: frame.frameId,
+              service: this.options.producer,
+              consumerGroup: this.options.groupId,
+              key: message.key,
+              payload: frame.payload,
+              source: message,
+              headers: { 'terminal-address': frame.terminalAddress, 'connection-id': frame.connectionId, protocol: Protocol[frame.protocol] ?? String(frame.protocol) },
+            }),
+          );
         };
         const protocol = protocolName(frame.protocol);
         if (!protocol) {
