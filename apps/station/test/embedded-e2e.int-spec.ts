@@ -1,11 +1,12 @@
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { loadConfig, stationConfigSchema } from '@gridstation/config';
-import { DownlinkServiceClient, ReadingQueryServiceClient, type GetCurveResponse, type ReadCurrentDataResponse } from '@gridstation/contracts';
+import { DownlinkServiceClient, ReadingBatch, ReadingQueryServiceClient, type GetCurveResponse, type ReadCurrentDataResponse } from '@gridstation/contracts';
 import { HBASE, type WideColumnStore } from '@gridstation/hbase';
 import { TerminalServer } from '@gridstation/ingest';
 import { ParserWorker } from '@gridstation/parsing';
 import { decodeReadingRow, meterPrefix, METER_TABLE, READING_STORE, readingRange, type ReadingStore } from '@gridstation/persistence';
-import { diffWithTruth, isExact, Simulator, DEFAULT_SIMULATOR, type StoredValue } from '@gridstation/simulator';
+import { diffWithTruth, isExact, Simulator, DEFAULT_SIMULATOR, truthKey, type StoredValue } from '@gridstation/simulator';
+import { BUS, OK, TOPICS, type MessageBus } from '@gridstation/bus';
 import { startTelemetry } from '@gridstation/telemetry';
 import { insecure, localServiceEnv, unary, waitFor } from '@gridstation/testing';
 import { readFileSync } from 'node:fs';
@@ -41,6 +42,22 @@ describe('embedded station end to end', () => {
     const downlink = new DownlinkServiceClient(svc.grpcAddress, insecure());
     try {
       await svc.app.get<DeviceArchive>(ARCHIVE).put(sim.archive());
+      // What analytics will consume: every validated reading, keyed by meter.
+      const validated = new Set<string>();
+      let misKeyed = 0;
+      await svc.app.get<MessageBus>(BUS).subscribe({
+        groupId: 'e2e-validated',
+        topics: [TOPICS.readingsValidated],
+        handler: async (batch) => {
+          for (const m of batch.messages) {
+            for (const r of ReadingBatch.decode(m.value).readings) {
+              if (String(m.key) !== r.meterId || r.quality !== 0) misKeyed++;
+              validated.add(truthKey(r));
+            }
+          }
+          return OK;
+        },
+      });
       await sim.connect();
       expect(sim.stats()).toMatchObject({ loggedIn: 50, refused: 1 });
       await sim.run(20);
@@ -62,6 +79,9 @@ describe('embedded station end to end', () => {
       expect(diff).toMatchObject({ missing: [], unexpected: [], duplicated: [], wrong: [] });
       expect(isExact(diff)).toBe(true);
       expect(stored.every((r) => r.quality === 0 && r.frameId !== '')).toBe(true);
+      await waitFor(() => validated.size === sim.truth.readings.size, 'every reading published as validated', 10_000);
+      expect([...validated].every((k) => sim.truth.readings.has(k))).toBe(true);
+      expect(misKeyed).toBe(0);
 
       // The wide-column copy: every meter's range scan holds the same values.
       const wide = svc.app.get<WideColumnStore>(HBASE);

@@ -1,27 +1,12 @@
-import { Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { BUS, type MessageBus } from '@gridstation/bus';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
-import { LOGGER } from '@gridstation/service';
+import { LOGGER, provideWorkerLifecycle } from '@gridstation/service';
 import type { Logger } from '@gridstation/telemetry';
 import { Downlink } from './downlink';
 import { DownlinkController } from './downlink.controller';
 import { CONNECTION_REGISTRY, type ConnectionRegistry } from './registry';
 import { DEFAULT_TERMINAL_SERVER, TerminalServer, type TerminalServerOptions } from './terminal-server';
-
-class CommLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  port = 0;
-  constructor(
-    readonly server: TerminalServer,
-    readonly downlink: Downlink,
-  ) {}
-  async onApplicationBootstrap(): Promise<void> {
-    this.port = await this.server.start();
-  }
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.server.stop();
-    this.downlink.close();
-  }
-}
 
 export type CommFeatureOptions = Pick<TerminalServerOptions, 'host' | 'port' | 'instanceId' | 'grpcAddress'> & Partial<TerminalServerOptions>;
 
@@ -44,7 +29,8 @@ export class CommFeatureModule {
           inject: [TerminalServer, CONNECTION_REGISTRY, ARCHIVE],
           useFactory: (server: TerminalServer, registry: ConnectionRegistry, archive: DeviceArchive) => new Downlink(server, registry, archive, options.instanceId),
         },
-        { provide: CommLifecycle, inject: [TerminalServer, Downlink], useFactory: (s: TerminalServer, d: Downlink) => new CommLifecycle(s, d) },
+        provideWorkerLifecycle<TerminalServer>(TerminalServer, (s) => s.start(), (s) => s.stop()),
+        provideWorkerLifecycle<Downlink>(Downlink, async () => undefined, async (d) => d.close()),
       ],
       exports: [TerminalServer, Downlink],
     };

@@ -50,16 +50,29 @@ export class DuckDbReadingStore implements ReadingStore {
   readonly kind = 'duckdb';
   private readonly serial = new Serial();
 
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
-  ) {}
+  private instance?: DuckDBInstance;
+  private connection?: DuckDBConnection;
 
-  /** `path` is a database file (created if missing) or ':memory:'. */
+  /** `path` is a database file (created on start if missing) or ':memory:'. */
+  constructor(private readonly path: string) {}
+
   static async open(path: string): Promise<DuckDbReadingStore> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path);
-    return new DuckDbReadingStore(instance, await instance.connect());
+    const store = new DuckDbReadingStore(path);
+    await store.start();
+    return store;
+  }
+
+  /** Opens the database and creates the schema (a managed resource's start). */
+  async start(): Promise<void> {
+    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+    this.instance = await DuckDBInstance.create(this.path);
+    this.connection = await this.instance.connect();
+    await this.migrate();
+  }
+
+  private get conn(): DuckDBConnection {
+    if (!this.connection) throw new Error('DuckDB store is not started');
+    return this.connection;
   }
 
   migrate(): Promise<void> {
@@ -185,8 +198,9 @@ export class DuckDbReadingStore implements ReadingStore {
 
   close(): Promise<void> {
     return this.serial.run(async () => {
-      this.conn.closeSync();
-      this.instance.closeSync();
+      this.connection?.closeSync();
+      this.instance?.closeSync();
+      this.connection = undefined;
     });
   }
 

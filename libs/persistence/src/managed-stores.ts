@@ -19,30 +19,9 @@ export function managedClickHouseStore(config: ClickHouseConfig, log: Logger): R
   });
 }
 
-/** DuckDB in one file (embedded mode), opened lazily on start. */
-export function managedDuckDbStore(path: string): ReadingStore & { start(): Promise<void> } {
-  let inner: DuckDbReadingStore | undefined;
-  const need = () => {
-    if (!inner) throw new Error('DuckDB store is not started');
-    return inner;
-  };
-  return {
-    kind: 'duckdb',
-    start: async () => {
-      inner = await DuckDbReadingStore.open(path);
-      await inner.migrate();
-    },
-    migrate: () => need().migrate(),
-    insertReadings: (r) => need().insertReadings(r),
-    insertEvents: (r) => need().insertEvents(r),
-    latest: (m, q) => need().latest(m, q),
-    curve: (q) => need().curve(q),
-    countReadings: (m) => need().countReadings(m),
-    readingsOf: (m) => need().readingsOf(m),
-    countEvents: () => need().countEvents(),
-    healthCheck: () => need().healthCheck(),
-    close: async () => inner?.close(),
-  };
+/** DuckDB in one file (embedded mode), opened on start. */
+export function managedDuckDbStore(path: string): DuckDbReadingStore {
+  return new DuckDbReadingStore(path);
 }
 
 /** LevelDB wide-column store (embedded mode). */

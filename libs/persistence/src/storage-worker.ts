@@ -128,11 +128,15 @@ export class StorageWorker {
     }
     const now = Date.now();
     const all: StoredReading[] = [];
+    /** The contract form of each entry of `all` (same index), for republishing. */
+    const originals: Reading[] = [];
     const frames: PutRow[] = [];
     for (const { message, batch: rb } of decoded) {
       const frameMeters = new Map<string, Set<string>>();
       for (const r of rb.readings) {
-        all.push(toStoredReading(withSource(r, message), r.quality, now));
+        const sourced = withSource(r, message);
+        originals.push(sourced);
+        all.push(toStoredReading(sourced, r.quality, now));
         const id = r.source?.frameId;
         if (id) (frameMeters.get(id) ?? frameMeters.set(id, new Set()).get(id)!).add(r.meterId);
       }
@@ -168,10 +172,10 @@ export class StorageWorker {
         metrics.latency.record((done - r.receivedAtMs) / 1000);
       }
     }
-    const good = checked.filter((c) => c.write && c.reading.quality === 0).map((c) => c.reading);
+    const good = originals.filter((_, i) => checked[i]!.write && checked[i]!.reading.quality === 0);
     if (good.length > 0) {
       try {
-        await this.publishValidated(good, decoded);
+        await this.publishValidated(good);
       } catch (e) {
         return retry(`publishing validated readings failed: ${String(e)}`);
       }
@@ -179,15 +183,9 @@ export class StorageWorker {
     return outcomes;
   }
 
-  private async publishValidated(good: StoredReading[], decoded: Array<{ batch: ReadingBatch }>): Promise<void> {
+  private async publishValidated(good: readonly Reading[]): Promise<void> {
     const byMeter = new Map<string, Reading[]>();
-    const originals = new Map<string, Reading>();
-    for (const { batch } of decoded) for (const r of batch.readings) originals.set(`${r.meterId}|${r.quantity}|${r.tariff}|${r.dataTimeMs}`, r);
-    for (const s of good) {
-      const r = originals.get(`${s.meterId}|${s.quantity}|${s.tariff}|${s.dataTimeMs}`);
-      if (!r) continue;
-      (byMeter.get(s.meterId) ?? byMeter.set(s.meterId, []).get(s.meterId)!).push({ ...r, quality: s.quality });
-    }
+    for (const r of good) (byMeter.get(r.meterId) ?? byMeter.set(r.meterId, []).get(r.meterId)!).push(r);
     const createdAtMs = Date.now();
     await this.bus.publish(
       TOPICS.readingsValidated,

@@ -1,23 +1,13 @@
-import { Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { BUS, type MessageBus } from '@gridstation/bus';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { HBASE, type WideColumnStore } from '@gridstation/hbase';
-import { LOGGER } from '@gridstation/service';
+import { LOGGER, provideWorkerLifecycle } from '@gridstation/service';
 import type { Logger } from '@gridstation/telemetry';
 import { READING_STORE, type ReadingStore } from './ports';
 import { ReadingQueryController } from './query.controller';
 import { ReadingQueries } from './query-service';
 import { DEFAULT_STORAGE_OPTIONS, StorageWorker, type StorageWorkerOptions } from './storage-worker';
-
-class StorageLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  constructor(readonly worker: StorageWorker) {}
-  onApplicationBootstrap(): Promise<void> {
-    return this.worker.start();
-  }
-  beforeApplicationShutdown(): Promise<void> {
-    return this.worker.stop();
-  }
-}
 
 /**
  * The storage feature: the worker (bus -> checks -> stores) and the gRPC reading queries. Needs BUS,
@@ -37,7 +27,7 @@ export class StorageFeatureModule {
           useFactory: (bus: MessageBus, store: ReadingStore, wide: WideColumnStore, archive: DeviceArchive, log: Logger) =>
             new StorageWorker(bus, store, wide, archive, log.child({ component: 'storage' }), { ...DEFAULT_STORAGE_OPTIONS, ...options }),
         },
-        { provide: StorageLifecycle, inject: [StorageWorker], useFactory: (w: StorageWorker) => new StorageLifecycle(w) },
+        provideWorkerLifecycle<StorageWorker>(StorageWorker, (w) => w.start(), (w) => w.stop()),
         { provide: ReadingQueries, inject: [READING_STORE], useFactory: (s: ReadingStore) => new ReadingQueries(s) },
       ],
       exports: [StorageWorker, ReadingQueries],

@@ -1,4 +1,4 @@
-import type { FactoryProvider, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { BeforeApplicationShutdown, FactoryProvider, InjectionToken, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Logger } from '@gridstation/telemetry';
 import { HealthRegistry } from './health-registry';
 import { HEALTH, LOGGER } from './tokens';
@@ -56,4 +56,28 @@ export function provideResource<T extends ManagedResource>(
       useFactory: (lifecycle: ResourceLifecycle<T>) => lifecycle.resource,
     },
   ];
+}
+
+class WorkerLifecycle<T> implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly worker: T,
+    private readonly begin: (w: T) => Promise<unknown>,
+    private readonly end: (w: T) => Promise<unknown>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.begin(this.worker);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.end(this.worker);
+  }
+}
+
+/**
+ * Starts the provider behind `token` once every resource is up (application bootstrap) and stops it
+ * before any resource closes (before application shutdown): the place for consumers and servers.
+ */
+export function provideWorkerLifecycle<T>(token: InjectionToken, start: (w: T) => Promise<unknown>, stop: (w: T) => Promise<unknown>): FactoryProvider {
+  return { provide: Symbol('worker-lifecycle'), inject: [token], useFactory: (w: T) => new WorkerLifecycle(w, start, stop) };
 }
