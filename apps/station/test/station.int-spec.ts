@@ -1,29 +1,14 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { loadConfig, stationConfigSchema } from '@gridstation/config';
 import { startTelemetry } from '@gridstation/telemetry';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { expectServiceContract, localServiceEnv, grpcHealthCheck, httpGet, REPO_ROOT, waitFor } from '@gridstation/testing';
+import { expectServiceContract, localServiceEnv, grpcHealthCheck, httpGet, spawnMain, waitFor } from '@gridstation/testing';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { TerminalServer } from '@gridstation/ingest';
 import { StorageWorker } from '@gridstation/persistence';
 import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
 import { bootstrap } from '../src/bootstrap';
 
-const MAIN = join(REPO_ROOT, 'apps/station/src/main.ts');
-
-function runMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', MAIN], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.base.json'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out = { stdout: '', stderr: '' };
-  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  return { child, out, exit };
-}
+const runMain = (env: Record<string, string>) => spawnMain('apps/station/src/main.ts', env);
 
 describe('station (embedded mode)', () => {
   const spans = new InMemorySpanExporter();

@@ -4,3 +4,4 @@ export { testLogger } from './silent-logger';
 export { freePort, httpGet, grpcHealthCheck, grpcReflectionServices, localServiceEnv } from './service-probes';
 export { expectServiceContract, type ProbeTarget } from './service-contract';
 export { unary, insecure } from './grpc-clients';
+export { spawnMain, type SpawnedMain } from './spawn-main';

@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { httpGet, REPO_ROOT, waitFor } from '@gridstation/testing';
+import type { ChildProcess } from 'node:child_process';
+import { httpGet, spawnMain, waitFor } from '@gridstation/testing';
 
 // The services as real processes (the way they run in a pod), so that one can be killed with SIGKILL.
 
@@ -13,20 +12,8 @@ export interface ServiceProcess {
 }
 
 export function startProcess(app: 'comm' | 'parser' | 'storage', name: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(REPO_ROOT, `apps/${app}/src/main.ts`)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.base.json'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (d: Buffer) => {
-    out += d.toString();
-    if (out.length > 200_000) out = out.slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  return { name, child, env, output: () => out, exited };
+  const p = spawnMain(`apps/${app}/src/main.ts`, env);
+  return { name, child: p.child, env, output: () => p.out.stdout + p.out.stderr, exited: p.exit };
 }
 
 export async function waitReady(p: ServiceProcess, timeoutMs = 90_000): Promise<void> {

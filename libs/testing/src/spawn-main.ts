@@ -1,0 +1,28 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from './infra';
+
+export interface SpawnedMain {
+  child: ChildProcess;
+  /** Output so far (the last 200 kB of each stream). */
+  out: { stdout: string; stderr: string };
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs a service's TypeScript entry point as its own process, the way `npm start` and the pods do. */
+export function spawnMain(main: string, env: Record<string, string>): SpawnedMain {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(REPO_ROOT, main)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.base.json'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  const keep = (k: 'stdout' | 'stderr') => (d: Buffer) => {
+    out[k] += d.toString();
+    if (out[k].length > 200_000) out[k] = out[k].slice(-100_000);
+  };
+  child.stdout!.on('data', keep('stdout'));
+  child.stderr!.on('data', keep('stderr'));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  return { child, out, exit };
+}
