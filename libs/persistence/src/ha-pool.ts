@@ -59,13 +59,6 @@ export class ClickHouseHaPool {
     return this.replicas.map((r) => ({ url: r.url, up: r.up, ...(r.lastError ? { lastError: r.lastError } : {}) }));
   }
 
-  /** The handle of the replica work currently goes to. */
-  primary(): ClickHouseHandle {
-    const r = this.replicas.find((x) => x.up && x.handle);
-    if (!r) throw new NoHealthyReplicaError('no healthy ClickHouse replica');
-    return r.handle!;
-  }
-
   /** Runs `fn` on the first healthy replica, moving on to the next on connection errors. */
   async run<T>(fn: (h: ClickHouseHandle) => Promise<T>): Promise<T> {
     let lastError: unknown;
