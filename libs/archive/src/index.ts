@@ -1,3 +1,15 @@
 export { CachedArchive, MemoryArchive, type DeviceArchive, type MeterRecord, type TerminalRecord } from './archive';
 export { RedisArchive } from './redis-archive';
-export { ARCHIVE } from './token';
+export { ARCHIVE, TOPOLOGY } from './token';
+export { Topology, TopologyError, PARENT_LEVEL, type ElementLevel, type MeterPath, type TopologyElement, type TopologyMeter, type TopologySnapshot } from './topology';
+export {
+  archiveOf,
+  CachedTopology,
+  ClickHouseTopologySource,
+  RedisTopologyCache,
+  StaticTopology,
+  TOPOLOGY_CHANNEL,
+  TOPOLOGY_MIGRATIONS_DIR,
+  type TopologyLog,
+  type TopologyProvider,
+} from './topology-store';

@@ -8,3 +8,4 @@ export * as health from './gen/grpc/health/v1/health';
 export { PROTO_ROOT, protoPath } from './proto-files';
 export * from './gen/gridstation/v1/query';
 export * from './gen/gridstation/v1/downlink';
+export * from './gen/gridstation/v1/alert';

@@ -1,0 +1,149 @@
+import { Topology, type TopologySnapshot } from '@gridstation/archive';
+import { AlertKind, AlertState, ElementKind, EvidenceKind, type Alert, type Evidence } from '@gridstation/contracts';
+import { DEFAULT_OUTAGE_OPTIONS, newFeederState, OutageEngine, type FeederState } from './outage-engine';
+
+// Feeder F1 with two transformer areas (one terminal each), two boxes of four meters per area:
+//   A1 (terminal T1): B11 = m111..m114, B12 = m121..m124
+//   A2 (terminal T2): B21 = m211..m214, B22 = m221..m224
+function grid(): Topology {
+  const s: TopologySnapshot = { version: 1, elements: [{ id: 'S1', level: 'substation', parent: '' }, { id: 'F1', level: 'feeder', parent: 'S1' }], meters: [] };
+  for (const a of [1, 2]) {
+    s.elements.push({ id: `A${a}`, level: 'area', parent: 'F1', capacityKva: 400 });
+    for (const b of [1, 2]) {
+      s.elements.push({ id: `B${a}${b}`, level: 'box', parent: `A${a}` });
+      for (let m = 1; m <= 4; m++) s.meters.push({ meterId: `m${a}${b}${m}`, box: `B${a}${b}`, terminal: `T${a}`, pn: (b - 1) * 4 + m });
+    }
+  }
+  return new Topology(s);
+}
+
+let seq = 0;
+const meterEv = (meterId: string, lost: boolean, at: number, kind = EvidenceKind.EVIDENCE_KIND_METER_EVENT): Evidence => ({
+  evidenceId: `e${++seq}`,
+  kind,
+  supplyLost: lost,
+  meterId,
+  terminalAddress: '',
+  occurredAtMs: at,
+  ingestedAtMs: 1_000 + at,
+  feederId: 'F1',
+  detail: '',
+  value: 0,
+  limit: 0,
+});
+const zeroV = (meterId: string, at: number) => meterEv(meterId, true, at, EvidenceKind.EVIDENCE_KIND_VOLTAGE);
+const normalV = (meterId: string, at: number) => meterEv(meterId, false, at, EvidenceKind.EVIDENCE_KIND_VOLTAGE);
+const terminalEv = (terminal: string, lost: boolean, at: number): Evidence => ({ ...meterEv('', lost, at, EvidenceKind.EVIDENCE_KIND_TERMINAL_EVENT), terminalAddress: terminal });
+
+describe('outage engine', () => {
+  const topology = grid();
+  let engine: OutageEngine;
+  let state: FeederState;
+  let now: number;
+  beforeEach(() => {
+    engine = new OutageEngine(DEFAULT_OUTAGE_OPTIONS);
+    state = newFeederState('F1');
+    now = 10_000_000;
+  });
+
+  /** Applies evidence, waits out the hold and decides. */
+  const step = (evidence: Evidence[], advance = 1000): Alert[] => {
+    engine.apply(state, evidence, topology, now);
+    now += advance;
+    return engine.dueAt(state) > 0 && engine.dueAt(state) <= now ? engine.evaluate(state, topology, now) : [];
+  };
+
+  it('localises a meter box from the power-down records of its meters', () => {
+    const alerts = step(['m111', 'm112', 'm113', 'm114'].map((m) => meterEv(m, true, 100)));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ kind: AlertKind.ALERT_KIND_OUTAGE, state: AlertState.ALERT_STATE_OPEN, elementKind: ElementKind.ELEMENT_KIND_METER_BOX, elementId: 'B11', transformerAreaId: 'A1', feederId: 'F1', substationId: 'S1', affectedMeterCount: 4, revision: 1, firstEvidenceAtMs: 100 });
+    expect(alerts[0]!.evidence).toHaveLength(4);
+  });
+
+  it('localises a box from partial evidence (half its meters) but not from one meter', () => {
+    expect(step([meterEv('m121', true, 100)])).toEqual([]);
+    const alerts = step([meterEv('m123', true, 101)]);
+    expect(alerts.map((a) => a.elementId)).toEqual(['B12']);
+    expect(alerts[0]!.confidence).toBeCloseTo(0.75);
+  });
+
+  it('needs two independent signals for a single meter: a lone power-down record is not an outage', () => {
+    expect(step([meterEv('m111', true, 100)])).toEqual([]);
+    const alerts = step([zeroV('m111', 900)]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ elementKind: ElementKind.ELEMENT_KIND_METER, elementId: 'm111', confidence: 0.9 });
+  });
+
+  it('drops a spurious record contradicted by a normal reading, and a lone one that nothing corroborates', () => {
+    expect(step([meterEv('m111', true, 100)])).toEqual([]);
+    expect(step([normalV('m111', 900)])).toEqual([]);
+    expect(step([meterEv('m112', true, 1000)], DEFAULT_OUTAGE_OPTIONS.loneEventTtlMs + 1)).toEqual([]);
+    // A second lone record in the same box much later must not pair with the expired one.
+    expect(step([meterEv('m113', true, 2000)])).toEqual([]);
+  });
+
+  it('takes zero voltage read twice in a row as an outage of that meter', () => {
+    expect(step([zeroV('m214', 900)])).toEqual([]);
+    expect(step([zeroV('m214', 1800)]).map((a) => a.elementId)).toEqual(['m214']);
+  });
+
+  it("localises a transformer area from its terminal's power-off record", () => {
+    const alerts = step([terminalEv('T2', true, 500)]);
+    expect(alerts.map((a) => [a.elementKind, a.elementId, a.affectedMeterCount])).toEqual([[ElementKind.ELEMENT_KIND_TRANSFORMER_AREA, 'A2', 8]]);
+  });
+
+  it('grows a box outage into its feeder: one alert id, the others absorbed', () => {
+    const first = step(['m111', 'm112', 'm113'].map((m) => meterEv(m, true, 100)));
+    expect(first.map((a) => a.elementId)).toEqual(['B11']);
+    const grown = step([terminalEv('T1', true, 101), terminalEv('T2', true, 102)]);
+    expect(grown).toHaveLength(1);
+    expect(grown[0]).toMatchObject({ alertId: first[0]!.alertId, state: AlertState.ALERT_STATE_UPDATED, elementId: 'F1', elementKind: ElementKind.ELEMENT_KIND_FEEDER, revision: 2, affectedMeterCount: 16 });
+  });
+
+  it('clears an outage when supply is back, with the restoration time from the evidence', () => {
+    const open = step([terminalEv('T1', true, 500)]);
+    const cleared = step([terminalEv('T1', false, 4_000)]);
+    expect(cleared).toHaveLength(1);
+    expect(cleared[0]).toMatchObject({ alertId: open[0]!.alertId, state: AlertState.ALERT_STATE_CLEARED, clearedAtMs: 4_000, revision: 2 });
+    expect(state.incidents).toEqual({});
+  });
+
+  it('keeps a closed power-down record (down and up both in the past) from raising anything', () => {
+    const recs = ['m111', 'm112', 'm113', 'm114'].flatMap((m) => [meterEv(m, true, 100), meterEv(m, false, 160)]);
+    expect(step(recs)).toEqual([]);
+  });
+
+  it('ignores redelivered evidence', () => {
+    const evs = ['m111', 'm112'].map((m) => meterEv(m, true, 100));
+    expect(step(evs)).toHaveLength(1);
+    expect(engine.apply(state, evs, topology, now)).toBe(false);
+    expect(engine.stats.duplicates).toBe(2);
+  });
+
+  it('reports a flapping box once instead of an outage per cycle, and clears it after a quiet period', () => {
+    const kinds: AlertKind[] = [];
+    for (let cycle = 0; cycle < 5; cycle++) {
+      const t = 1000 * (cycle + 1) * 10;
+      kinds.push(...step(['m111', 'm112', 'm113', 'm114'].map((m) => meterEv(m, true, t))).map((a) => a.kind));
+      kinds.push(...step(['m111', 'm112', 'm113', 'm114'].map((m) => meterEv(m, false, t + 5))).map((a) => a.kind));
+    }
+    expect(kinds.filter((k) => k === AlertKind.ALERT_KIND_FLAPPING)).toHaveLength(1);
+    expect(kinds.filter((k) => k === AlertKind.ALERT_KIND_OUTAGE)).toHaveLength(4); // two outages opened and cleared
+    expect(engine.stats.suppressedByFlapping).toBe(2);
+    now += DEFAULT_OUTAGE_OPTIONS.flapQuietMs;
+    const later = engine.evaluate(state, topology, now);
+    expect(later).toEqual([expect.objectContaining({ kind: AlertKind.ALERT_KIND_FLAPPING, state: AlertState.ALERT_STATE_CLEARED })]);
+  });
+
+  it('survives a JSON round trip of its state (how it is kept in Redis)', () => {
+    step(['m111', 'm112', 'm113', 'm114'].map((m) => meterEv(m, true, 100)));
+    state = JSON.parse(JSON.stringify(state)) as FeederState;
+    const cleared = step(['m111', 'm112', 'm113', 'm114'].map((m) => normalV(m, 1000)));
+    expect(cleared.map((a) => a.state)).toEqual([AlertState.ALERT_STATE_CLEARED]);
+  });
+
+  it('does not count evidence about meters or terminals the topology does not know', () => {
+    expect(step([meterEv('m999', true, 1), terminalEv('T9', true, 1)])).toEqual([]);
+    expect(engine.stats.unknownDevice).toBe(2);
+  });
+});
