@@ -16,6 +16,6 @@ describe('analytics service', () => {
       GS_CLICKHOUSE_DATABASE: 'gs_analytics_it',
     });
     const svc = await bootstrap(config, telemetry, false);
-    await expectServiceContract(svc, 'analytics', ['bus', 'redis', 'clickhouse']);
+    await expectServiceContract(svc, 'analytics', ['bus', 'redis', 'clickhouse', 'topology']);
   });
 });

@@ -10,6 +10,7 @@ export {
   StaticTopology,
   TOPOLOGY_CHANNEL,
   TOPOLOGY_MIGRATIONS_DIR,
+  managedTopology,
   type TopologyLog,
   type TopologyProvider,
 } from './topology-store';

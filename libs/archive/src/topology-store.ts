@@ -18,10 +18,11 @@ export const TOPOLOGY_MIGRATIONS_DIR = join(__dirname, 'migrations');
 const LEVELS = new Set<ElementLevel>(['substation', 'feeder', 'area', 'box']);
 
 export class ClickHouseTopologySource {
-  constructor(private readonly ch: ClickHouseHandle) {}
+  /** `ch.handle` is read at each call, so a managed client that is started later can be passed in. */
+  constructor(private readonly ch: { readonly handle: ClickHouseHandle }) {}
 
   async migrate(): Promise<void> {
-    await applyMigrations(this.ch.client, loadMigrations(TOPOLOGY_MIGRATIONS_DIR), this.ch.caps);
+    await applyMigrations(this.ch.handle.client, loadMigrations(TOPOLOGY_MIGRATIONS_DIR), this.ch.handle.caps);
   }
 
   /** Checks the snapshot, writes it under a new version and makes that version current. */
@@ -29,7 +30,7 @@ export class ClickHouseTopologySource {
     const current = await this.currentVersion();
     const version = Math.max(Date.now(), current + 1);
     new Topology({ ...snapshot, version }); // throws TopologyError before anything is written
-    const client = this.ch.client;
+    const client = this.ch.handle.client;
     await client.insert({
       table: 'topology_elements',
       format: 'JSONEachRow',
@@ -49,7 +50,7 @@ export class ClickHouseTopologySource {
   }
 
   async currentVersion(): Promise<number> {
-    const rs = await this.ch.client.query({ query: 'SELECT max(version) AS v FROM topology_versions', format: 'JSONEachRow' });
+    const rs = await this.ch.handle.client.query({ query: 'SELECT max(version) AS v FROM topology_versions', format: 'JSONEachRow' });
     const rows = await rs.json<{ v: string | number }>();
     return Number(rows[0]?.v ?? 0);
   }
@@ -59,8 +60,8 @@ export class ClickHouseTopologySource {
     const version = await this.currentVersion();
     if (version === 0) return { version: 0, elements: [], meters: [] };
     const params = { query_params: { v: version }, format: 'JSONEachRow' as const };
-    const e = await this.ch.client.query({ query: 'SELECT element_id, level, parent_id, name, capacity_kva FROM topology_elements WHERE version = {v:UInt64}', ...params });
-    const m = await this.ch.client.query({ query: 'SELECT meter_id, box_id, terminal_address, pn, phase FROM topology_meters WHERE version = {v:UInt64}', ...params });
+    const e = await this.ch.handle.client.query({ query: 'SELECT element_id, level, parent_id, name, capacity_kva FROM topology_elements WHERE version = {v:UInt64}', ...params });
+    const m = await this.ch.handle.client.query({ query: 'SELECT meter_id, box_id, terminal_address, pn, phase FROM topology_meters WHERE version = {v:UInt64}', ...params });
     type E = { element_id: string; level: string; parent_id: string; name: string; capacity_kva: number };
     type M = { meter_id: string; box_id: string; terminal_address: string; pn: number; phase: string };
     return {
@@ -256,4 +257,38 @@ export class CachedTopology implements TopologyProvider {
   private async reloadQuietly(onlyIfNewer = false): Promise<void> {
     await this.reload(onlyIfNewer).catch((e: unknown) => this.log.warn({ err: e }, 'topology reload failed; keeping the current one'));
   }
+}
+
+/**
+ * The topology as a resource of a service: its own Redis connections (one for reads, one subscribed
+ * to changes) and, for a cold cache, ClickHouse. Started before any worker, so the first record a
+ * worker sees is judged with the topology loaded.
+ */
+export function managedTopology(
+  deps: { redis: () => Redis; subscriber: () => Redis; clickhouse?: { readonly handle: ClickHouseHandle; start(): Promise<void>; close(): Promise<void> } },
+  log: TopologyLog,
+): CachedTopology & { start(): Promise<void>; healthCheck(): Promise<void>; close(): Promise<void> } {
+  const redis = deps.redis();
+  const source = deps.clickhouse ? new ClickHouseTopologySource(deps.clickhouse) : undefined;
+  const topology = new CachedTopology(new RedisTopologyCache(redis), deps.subscriber(), source, log);
+  const start = topology.start.bind(topology);
+  const stop = topology.stop.bind(topology);
+  return Object.assign(topology, {
+    async start() {
+      if (redis.status === 'wait') await redis.connect();
+      if (deps.clickhouse) {
+        await deps.clickhouse.start();
+        await source!.migrate();
+      }
+      await start();
+    },
+    async healthCheck() {
+      await redis.ping();
+    },
+    async close() {
+      await stop();
+      redis.disconnect();
+      await deps.clickhouse?.close();
+    },
+  });
 }

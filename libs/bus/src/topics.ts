@@ -10,8 +10,10 @@ export const TOPICS = {
   readingsValidated: 'gs.readings.validated.v1',
   /** DeviceEventBatch, key = device id. */
   events: 'gs.events.v1',
-  /** Alerts for other grid systems, key = element id. */
+  /** Alert (one revision per record) for other grid systems, key = alert id. */
   alerts: 'gs.alerts.v1',
+  /** EvidenceBatch, key = feeder id: analytics' internal re-keying of outage evidence. */
+  evidence: 'gs.analytics.evidence.v1',
   /** DeadLetter, key = key of the rejected record. */
   deadLetter: 'gs.deadletter.v1',
 } as const;
@@ -34,5 +36,6 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: TOPICS.readingsValidated, partitions: 12, retentionMs: 3 * DAY_MS },
   { name: TOPICS.events, partitions: 6, retentionMs: 7 * DAY_MS },
   { name: TOPICS.alerts, partitions: 3, retentionMs: 30 * DAY_MS },
+  { name: TOPICS.evidence, partitions: 6, retentionMs: 1 * DAY_MS },
   { name: TOPICS.deadLetter, partitions: 3, retentionMs: 30 * DAY_MS },
 ];

@@ -74,3 +74,13 @@ export const batchEnv = {
 export const deviceTzEnv = {
   GS_DEVICE_TZ_OFFSET_MINUTES: z.coerce.number().int().min(-720).max(840).default(480),
 };
+
+/** Outage detection (analytics): see libs/analytics/README.md for what each one changes. */
+export const outageEnv = {
+  GS_OUTAGE_HOLD_MS: z.coerce.number().int().nonnegative().default(200),
+  GS_OUTAGE_GROUP_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  GS_OUTAGE_LONE_EVENT_TTL_MS: positiveInt(30_000),
+  GS_OUTAGE_FLAP_COUNT: z.coerce.number().int().min(2).default(3),
+  GS_OUTAGE_FLAP_WINDOW_MS: positiveInt(120_000),
+  GS_OUTAGE_FLAP_QUIET_MS: positiveInt(60_000),
+};

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { batchEnv, busEnv, clickhouseEnv, commonEnv, deviceTzEnv, hbaseEnv, port, positiveInt, redisEnv, terminalEnv } from './fields';
+import { batchEnv, busEnv, clickhouseEnv, commonEnv, deviceTzEnv, hbaseEnv, outageEnv, port, positiveInt, redisEnv, terminalEnv } from './fields';
 
 // One schema per service: the variables it reads, their defaults, and the typed object it gets.
 
@@ -105,6 +105,15 @@ const hbase = (e: z.infer<z.ZodObject<typeof hbaseEnv>>): HBaseConfig => {
 
 const redis = (e: z.infer<z.ZodObject<typeof redisEnv>>): RedisConfig => ({ url: e.GS_REDIS_URL });
 
+const outage = (e: z.infer<z.ZodObject<typeof outageEnv>>) => ({
+  holdMs: e.GS_OUTAGE_HOLD_MS,
+  groupShare: e.GS_OUTAGE_GROUP_SHARE,
+  loneEventTtlMs: e.GS_OUTAGE_LONE_EVENT_TTL_MS,
+  flapCount: e.GS_OUTAGE_FLAP_COUNT,
+  flapWindowMs: e.GS_OUTAGE_FLAP_WINDOW_MS,
+  flapQuietMs: e.GS_OUTAGE_FLAP_QUIET_MS,
+});
+
 // Default ports: HTTP 80xx and gRPC 50xx, one pair per service, so that all of them can run on one host.
 const ports = (http: number, grpc: number) => ({ GS_HTTP_PORT: port(http), GS_GRPC_PORT: port(grpc) });
 
@@ -134,12 +143,13 @@ export const storageConfigSchema = z
   }));
 
 export const analyticsConfigSchema = z
-  .object({ ...commonEnv, ...ports(8084, 50054), ...busEnv, ...redisEnv, ...clickhouseEnv })
+  .object({ ...commonEnv, ...ports(8084, 50054), ...busEnv, ...redisEnv, ...clickhouseEnv, ...outageEnv })
   .transform((e) => ({
     ...common('analytics', e),
     bus: bus('analytics', e),
     redis: redis(e),
     clickhouse: clickhouse(e),
+    outage: outage(e),
   }));
 
 export const schedulerConfigSchema = z
@@ -160,6 +170,7 @@ export const stationConfigSchema = z
     ...terminalEnv,
     ...batchEnv,
     ...deviceTzEnv,
+    ...outageEnv,
     GS_TERMINAL_PORT: port(9100),
     GS_DATA_DIR: z.string().default('.gridstation-data'),
     GS_RUN_SECONDS: z.coerce.number().nonnegative().default(0),
@@ -179,6 +190,7 @@ export const stationConfigSchema = z
     tzOffsetMinutes: e.GS_DEVICE_TZ_OFFSET_MINUTES,
     simulator: { terminals: e.GS_SIM_TERMINALS, metersPerTerminal: e.GS_SIM_METERS, roundsPerSecond: e.GS_SIM_RATE },
     summaryIntervalMs: e.GS_SUMMARY_INTERVAL_MS,
+    outage: outage(e),
   }));
 
 export const agentConfigSchema = z

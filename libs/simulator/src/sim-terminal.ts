@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { createQgdwDeframer, qgdw1376, type DeviceTime } from '@gridstation/protocols';
+import { createQgdwDeframer, dlt645, qgdw1376, type DeviceTime } from '@gridstation/protocols';
 import { MeterModel, type Snapshot } from './load-model';
 import type { GroundTruth } from './truth';
 
@@ -52,6 +52,8 @@ export interface SimTerminalStats {
   refused: boolean;
 }
 
+const ZERO_SNAPSHOT: Snapshot = { p: [0, 0, 0], pTotal: 0, q: [0, 0, 0], qTotal: 0, pf: [0, 0, 0], pfTotal: 0, u: [0, 0, 0], i: [0, 0, 0], iN: 0, s: [0, 0, 0], sTotal: 0 };
+
 export class SimTerminal {
   readonly address: qgdw1376.QgdwAddress;
   readonly models: MeterModel[];
@@ -65,6 +67,12 @@ export class SimTerminal {
   /** Values already answered for (pn, Fn, minute): a repeated read within a minute gets the same answer. */
   private readonly answered = new Map<string, number[]>();
   private closed = false;
+  /** Measurement points whose meter has no supply: they report zero voltage, current and power. */
+  private readonly down = new Set<number>();
+  private readonly downSince = new Map<number, number>();
+  /** Device time (ms) of the last report round sent. */
+  private lastRoundAt = 0;
+  private poweredOffAt = 0;
 
   constructor(
     readonly o: SimTerminalOptions,
@@ -119,7 +127,8 @@ export class SimTerminal {
     const at = this.o.startMs + k * QUARTER_MS;
     const tz = this.o.tzOffsetMinutes;
     const t = deviceTime(at, tz);
-    const snaps = this.models.map((m) => m.snapshot(at));
+    this.lastRoundAt = at;
+    const snaps = this.models.map((m, k) => (this.down.has(k + 1) ? ZERO_SNAPSHOT : m.snapshot(at)));
     this.history.set(at, snaps);
     this.history.delete(at - 8 * QUARTER_MS);
     this.send(asActiveReport(this.class1Frame(1, snaps, t, at, 25), this.nextSeq()));
@@ -142,6 +151,87 @@ export class SimTerminal {
         resolve();
       }, 2000).unref();
     });
+  }
+
+  /** The device clock "now": a few minutes into the quarter after the last round. */
+  deviceNow(minutes = 5): number {
+    return (this.lastRoundAt || this.o.startMs - QUARTER_MS) + minutes * 60_000;
+  }
+
+  get online(): boolean {
+    return !this.closed && this.stats.loggedIn;
+  }
+
+  /**
+   * Meters at `pns` lose supply: from the next round they read zero, and (when `report`) the terminal
+   * forwards each meter's open power-down record (DL/T 645 03110001, end time still empty) in one AFN 10
+   * frame. Returns the wall time the records went out (0 = not sent).
+   */
+  meterPowerDown(pns: readonly number[], report: readonly number[] = pns): number {
+    const at = this.deviceNow();
+    for (const pn of pns) {
+      this.down.add(pn);
+      this.downSince.set(pn, at);
+    }
+    const zero: DeviceTime = { year: 2000, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+    return this.forwardRecords(report.map((pn) => [pn, deviceTime(at, this.o.tzOffsetMinutes), zero]));
+  }
+
+  /** Supply back at `pns`: normal readings from the next round, and the closed power-down records. */
+  meterPowerUp(pns: readonly number[], report: readonly number[] = pns): number {
+    const at = this.deviceNow(8);
+    const records: Array<[number, DeviceTime, DeviceTime]> = [];
+    for (const pn of pns) {
+      this.down.delete(pn);
+      const since = this.downSince.get(pn) ?? at - 60_000;
+      if (report.includes(pn)) records.push([pn, deviceTime(since, this.o.tzOffsetMinutes), deviceTime(at, this.o.tzOffsetMinutes)]);
+    }
+    return this.forwardRecords(records);
+  }
+
+  /** Sends a spurious power-down record for a meter that in fact has supply (noise). */
+  spuriousPowerDown(pn: number): number {
+    const zero: DeviceTime = { year: 2000, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+    return this.forwardRecords([[pn, deviceTime(this.deviceNow(), this.o.tzOffsetMinutes), zero]]);
+  }
+
+  private forwardRecords(records: ReadonlyArray<[number, DeviceTime, DeviceTime]>): number {
+    if (records.length === 0 || !this.online) return 0;
+    const content = Buffer.concat(records.map(([pn, start, end]) => Buffer.from(must(dlt645.encodeReadReply(this.meterId(pn), '03110001', [start, end])))));
+    this.send(asActiveReport(must(qgdw1376.encodeForwardResponse(this.address, 0, 31, content)), this.nextSeq()));
+    return Date.now();
+  }
+
+  /**
+   * The transformer area loses supply: the terminal sends its ERC14 power-off record (last gasp, when
+   * `report`), optionally its meters' power-down records first, then goes silent (connection dropped).
+   */
+  powerOff(report = true, meterRecords: readonly number[] = []): number {
+    this.poweredOffAt = this.deviceNow();
+    let sent = 0;
+    if (meterRecords.length > 0) sent = this.meterPowerDown(meterRecords);
+    for (let pn = 1; pn <= this.o.meters; pn++) this.down.add(pn);
+    if (report && this.online) {
+      this.truth.eventRecords++;
+      this.send(must(qgdw1376.encodePowerEventsReport(this.address, this.nextSeq(), this.truth.eventRecords & 0xff, 0, [{ powerOffAt: deviceTime(this.poweredOffAt, this.o.tzOffsetMinutes), powerOnAt: null }])));
+      sent = Date.now();
+    }
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.socket?.destroy();
+    this.closed = true;
+    return sent;
+  }
+
+  /** Supply back: reconnect, log in, send the closed ERC14 record; meters read normal again. */
+  async powerOn(): Promise<number> {
+    this.down.clear();
+    this.closed = false;
+    this.stats.loggedIn = false;
+    if (!(await this.connect())) return 0;
+    const on = this.deviceNow(9);
+    this.truth.eventRecords++;
+    this.send(must(qgdw1376.encodePowerEventsReport(this.address, this.nextSeq(), this.truth.eventRecords & 0xff, 0, [{ powerOffAt: deviceTime(this.poweredOffAt || on - 60_000, this.o.tzOffsetMinutes), powerOnAt: deviceTime(on, this.o.tzOffsetMinutes) }])));
+    return Date.now();
   }
 
   private nextSeq(): number {

@@ -2,8 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { AnalyticsConfig } from '@gridstation/config';
 import { provideResource } from '@gridstation/service';
 import { BUS, managedBus } from '@gridstation/bus';
-import { managedRedis, REDIS } from '@gridstation/cache';
-import { CLICKHOUSE, managedClickHouse } from '@gridstation/clickhouse';
+import { createRedis, managedRedis, REDIS, type ManagedRedis } from '@gridstation/cache';
+import { CLICKHOUSE, managedClickHouse, type ManagedClickHouse } from '@gridstation/clickhouse';
+import { managedTopology, TOPOLOGY } from '@gridstation/archive';
+import { ALERT_STORE, ClickHouseAlertStore, FEEDER_STATE_STORE, RedisFeederStateStore } from '@gridstation/analytics';
 
 /** Every client of the outside world this service uses; nothing else in the service opens connections. */
 @Module({})
@@ -13,6 +15,11 @@ export class AnalyticsAdaptersModule {
       ...provideResource(BUS, 'bus', (log) => managedBus(config.bus, 'analytics', log)),
       ...provideResource(REDIS, 'redis', () => managedRedis(config.redis)),
       ...provideResource(CLICKHOUSE, 'clickhouse', () => managedClickHouse(config.clickhouse)),
+      ...provideResource(TOPOLOGY, 'topology', (log) =>
+        managedTopology({ redis: () => createRedis(config.redis), subscriber: () => createRedis(config.redis), clickhouse: managedClickHouse(config.clickhouse) }, log),
+      ),
+      { provide: FEEDER_STATE_STORE, inject: [REDIS], useFactory: (r: ManagedRedis) => new RedisFeederStateStore(r.client) },
+      { provide: ALERT_STORE, inject: [CLICKHOUSE], useFactory: (ch: ManagedClickHouse) => new ClickHouseAlertStore(ch) },
     ];
     return { module: AnalyticsAdaptersModule, global: true, providers, exports: providers.map((p) => p.provide) };
   }

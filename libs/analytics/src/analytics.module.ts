@@ -1,0 +1,52 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { BUS, type MessageBus } from '@gridstation/bus';
+import { TOPOLOGY, type TopologyProvider } from '@gridstation/archive';
+import { LOGGER, provideWorkerLifecycle } from '@gridstation/service';
+import type { Logger } from '@gridstation/telemetry';
+import { AlertController } from './alert.controller';
+import { DEFAULT_OUTAGE_OPTIONS, OutageEngine, type OutageOptions } from './outage-engine';
+import { ALERT_STORE, FEEDER_STATE_STORE, type AlertStore, type FeederStateStore } from './ports';
+import { AlertHub, AlertRecorder, OutageWorker, SignalWorker } from './workers';
+
+export interface AnalyticsFeatureOptions {
+  producer: string;
+  outage: Partial<OutageOptions>;
+  tickMs: number;
+}
+
+/**
+ * The real-time analytics feature: signals -> evidence by feeder -> outage decisions -> alerts, the
+ * alert recorder and the gRPC AlertService. Needs BUS, TOPOLOGY, FEEDER_STATE_STORE and ALERT_STORE from
+ * the host's adapters, so the same feature runs in the analytics service and in the station.
+ */
+@Module({})
+export class AnalyticsFeatureModule {
+  static register(options: Partial<AnalyticsFeatureOptions> = {}): DynamicModule {
+    const producer = options.producer ?? 'analytics';
+    return {
+      module: AnalyticsFeatureModule,
+      controllers: [AlertController],
+      providers: [
+        {
+          provide: SignalWorker,
+          inject: [BUS, TOPOLOGY, LOGGER],
+          useFactory: (bus: MessageBus, topology: TopologyProvider, log: Logger) =>
+            new SignalWorker(bus, topology, log.child({ component: 'signals' }), { groupId: 'gs-analytics-signals', producer }),
+        },
+        {
+          provide: OutageWorker,
+          inject: [BUS, FEEDER_STATE_STORE, TOPOLOGY, LOGGER],
+          useFactory: (bus: MessageBus, store: FeederStateStore, topology: TopologyProvider, log: Logger) =>
+            new OutageWorker(bus, store, topology, log.child({ component: 'outage' }), { groupId: 'gs-analytics-outage', producer, tickMs: options.tickMs ?? 25 }, new OutageEngine({ ...DEFAULT_OUTAGE_OPTIONS, ...options.outage })),
+        },
+        { provide: AlertRecorder, inject: [BUS, ALERT_STORE], useFactory: (bus: MessageBus, store: AlertStore) => new AlertRecorder(bus, store, 'gs-analytics-alert-store') },
+        { provide: AlertHub, inject: [BUS], useFactory: (bus: MessageBus) => new AlertHub(bus, `gs-analytics-live-${producer}`) },
+        provideWorkerLifecycle<AlertHub>(AlertHub, (w) => w.start(), (w) => w.stop()),
+        provideWorkerLifecycle<AlertRecorder>(AlertRecorder, (w) => w.start(), (w) => w.stop()),
+        provideWorkerLifecycle<OutageWorker>(OutageWorker, (w) => w.start(), (w) => w.stop()),
+        provideWorkerLifecycle<SignalWorker>(SignalWorker, (w) => w.start(), (w) => w.stop()),
+      ],
+      exports: [SignalWorker, OutageWorker, AlertHub, AlertRecorder],
+    };
+  }
+}
