@@ -10,6 +10,8 @@ import { AlertHub, AlertRecorder, OutageWorker, SignalWorker } from './workers';
 
 export interface AnalyticsFeatureOptions {
   producer: string;
+  /** Consumer groups are <prefix>-signals, -outage, -alert-store, -live-<instance>-<uuid>. */
+  groupPrefix: string;
   outage: Partial<OutageOptions>;
   tickMs: number;
 }
@@ -23,6 +25,7 @@ export interface AnalyticsFeatureOptions {
 export class AnalyticsFeatureModule {
   static register(options: Partial<AnalyticsFeatureOptions> = {}): DynamicModule {
     const producer = options.producer ?? 'analytics';
+    const prefix = options.groupPrefix ?? 'gs-analytics';
     return {
       module: AnalyticsFeatureModule,
       controllers: [AlertController],
@@ -31,16 +34,16 @@ export class AnalyticsFeatureModule {
           provide: SignalWorker,
           inject: [BUS, TOPOLOGY, LOGGER],
           useFactory: (bus: MessageBus, topology: TopologyProvider, log: Logger) =>
-            new SignalWorker(bus, topology, log.child({ component: 'signals' }), { groupId: 'gs-analytics-signals', producer }),
+            new SignalWorker(bus, topology, log.child({ component: 'signals' }), { groupId: `${prefix}-signals`, producer }),
         },
         {
           provide: OutageWorker,
           inject: [BUS, FEEDER_STATE_STORE, TOPOLOGY, LOGGER],
           useFactory: (bus: MessageBus, store: FeederStateStore, topology: TopologyProvider, log: Logger) =>
-            new OutageWorker(bus, store, topology, log.child({ component: 'outage' }), { groupId: 'gs-analytics-outage', producer, tickMs: options.tickMs ?? 25 }, new OutageEngine({ ...DEFAULT_OUTAGE_OPTIONS, ...options.outage })),
+            new OutageWorker(bus, store, topology, log.child({ component: 'outage' }), { groupId: `${prefix}-outage`, producer, tickMs: options.tickMs ?? 25 }, new OutageEngine({ ...DEFAULT_OUTAGE_OPTIONS, ...options.outage })),
         },
-        { provide: AlertRecorder, inject: [BUS, ALERT_STORE], useFactory: (bus: MessageBus, store: AlertStore) => new AlertRecorder(bus, store, 'gs-analytics-alert-store') },
-        { provide: AlertHub, inject: [BUS], useFactory: (bus: MessageBus) => new AlertHub(bus, `gs-analytics-live-${producer}`) },
+        { provide: AlertRecorder, inject: [BUS, ALERT_STORE], useFactory: (bus: MessageBus, store: AlertStore) => new AlertRecorder(bus, store, `${prefix}-alert-store`) },
+        { provide: AlertHub, inject: [BUS], useFactory: (bus: MessageBus) => new AlertHub(bus, `${prefix}-live-${producer}`) },
         provideWorkerLifecycle<AlertHub>(AlertHub, (w) => w.start(), (w) => w.stop()),
         provideWorkerLifecycle<AlertRecorder>(AlertRecorder, (w) => w.start(), (w) => w.stop()),
         provideWorkerLifecycle<OutageWorker>(OutageWorker, (w) => w.start(), (w) => w.stop()),

@@ -173,26 +173,23 @@ export class OutageEngine {
       const t = (state.terminals[ev.terminalAddress] ??= { restoredAt: 0, restoredIng: 0, touchedAt: now });
       t.touchedAt = now;
       if (ev.kind === EvidenceKind.EVIDENCE_KIND_LINK) {
-        // Weak: only ever adds confidence; a login also tells the terminal has supply again.
-        if (ev.supplyLost) t.link = sig;
-        else t.link = undefined;
-        if (ev.supplyLost) return false;
+        // Weak, and timed by the station's clock rather than the device's: it is kept for the record but
+        // neither opens nor closes an outage (a terminal also drops its connection for reasons of its own).
+        t.link = ev.supplyLost ? sig : undefined;
+        return false;
       }
       if (!ev.supplyLost) {
         if (ev.occurredAtMs < t.restoredAt) return false;
         t.restoredAt = ev.occurredAtMs;
         t.restoredIng = ev.ingestedAtMs;
-        let any = false;
+        // Only the terminal's own record is closed: meters that reported losing supply themselves stay
+        // suspects until they say otherwise (a power-up record or a normal reading), because "the area
+        // has supply" does not prove every meter in it does.
         if (t.off && t.off.at <= ev.occurredAtMs) {
           t.off = undefined;
-          any = true;
+          return true;
         }
-        // The area has supply again, so do its meters (a meter still out shows up in its next reading).
-        for (const id of meters) {
-          const m = state.meters[id];
-          if (m && restoreMeter(m, sig)) any = true;
-        }
-        return any;
+        return false;
       }
       if (ev.occurredAtMs <= t.restoredAt || t.off) return false;
       t.off = sig;
@@ -238,6 +235,15 @@ export class OutageEngine {
         out.push(this.flappingAlert(state, element, f, topology, now, AlertState.ALERT_STATE_CLEARED));
         delete state.flapping[element];
       }
+    }
+
+    // An outage that shrinks (supply back on part of it) keeps its alert: it moves to the largest part
+    // still out, instead of clearing and opening new alerts for the parts.
+    for (const inc of open) {
+      if (downNow.has(inc.element) || topology.ancestors(inc.element).some((a) => down.has(a))) continue;
+      const parts = maximal.filter((m) => !open.some((i) => i.element === m) && topology.ancestors(m).includes(inc.element));
+      if (parts.length === 0) continue;
+      inc.element = parts.reduce((a, b) => (topology.meterCount(b) > topology.meterCount(a) ? b : a));
     }
 
     for (const element of maximal) {

@@ -77,11 +77,18 @@ export interface VoltageSample {
   frameId: string;
 }
 
-/** Voltage readings of one meter batch grouped by data time (one sample per reading time). */
+/** Readings later than receipt by more than this are not trusted (clock skew allowance, as storage). */
+const MAX_FUTURE_MS = 5 * 60_000;
+
+/**
+ * Voltage readings of one meter batch grouped by data time (one sample per reading time). Only values
+ * storage would accept as good: no quality flag, a plausible voltage, not from the future.
+ */
 export function voltageSamples(readings: readonly Reading[]): VoltageSample[] {
   const by = new Map<number, VoltageSample>();
   for (const r of readings) {
     if (!/^voltage\.[abc]$/.test(r.quantity) || r.quality !== 0) continue;
+    if (!Number.isFinite(r.value) || r.value < 0 || r.value > 1000 || r.dataTimeMs > r.receivedAtMs + MAX_FUTURE_MS) continue;
     let s = by.get(r.dataTimeMs);
     if (!s) by.set(r.dataTimeMs, (s = { meterId: r.meterId, terminal: r.terminalAddress, dataTimeMs: r.dataTimeMs, receivedAtMs: r.receivedAtMs, volts: [], frameId: r.source?.frameId ?? '' }));
     s.volts.push(r.value);

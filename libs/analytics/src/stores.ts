@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Redis } from '@gridstation/cache';
-import { applyMigrations, loadMigrations, type ClickHouseHandle } from '@gridstation/clickhouse';
+import { applyMigrations, inList, loadMigrations, sql, SqlFragment, type ClickHouseHandle } from '@gridstation/clickhouse';
 import { Alert, type AlertFilter } from '@gridstation/contracts';
 import type { FeederState } from './outage-engine';
 import { matches, type AlertStore, type FeederStateStore } from './ports';
@@ -107,13 +107,15 @@ export class ClickHouseAlertStore implements AlertStore {
   async query(q: { fromMs: number; toMs: number; filter: AlertFilter | undefined; limit: number }): Promise<Alert[]> {
     const limit = Math.min(Math.max(q.limit || 100, 1), MAX_LIMIT);
     const f = q.filter;
-    const where = ['detected_at_ms >= {from:Int64}', 'detected_at_ms < {to:Int64}'];
-    if (f && f.kinds.length > 0) where.push('kind IN {kinds:Array(UInt8)}');
-    if (f && f.elementIds.length > 0) where.push('hasAny([element_id, transformer_area_id, feeder_id, substation_id], {ids:Array(String)})');
+    const where = [sql`detected_at_ms >= ${q.fromMs}`, sql`detected_at_ms < ${q.toMs || Date.now() + 1}`];
+    if (f && f.kinds.length > 0) where.push(sql`kind IN ${inList(f.kinds)}`);
+    if (f && f.elementIds.length > 0) {
+      const ids = inList(f.elementIds);
+      where.push(sql`(element_id IN ${ids} OR transformer_area_id IN ${ids} OR feeder_id IN ${ids} OR substation_id IN ${ids})`);
+    }
     // Newest revision per alert; filters that depend on the revision apply after choosing it.
     const rs = await this.ch.handle.client.query({
-      query: `SELECT argMax(payload, revision) AS payload FROM alerts WHERE alert_id IN (SELECT alert_id FROM alerts WHERE ${where.join(' AND ')}) GROUP BY alert_id ORDER BY max(detected_at_ms) DESC LIMIT {limit:UInt32}`,
-      query_params: { from: q.fromMs, to: q.toMs || Date.now() + 1, kinds: f?.kinds ?? [], ids: f?.elementIds ?? [], limit: limit * 2 },
+      query: sql`SELECT argMax(payload, revision) AS payload FROM alerts WHERE alert_id IN (SELECT alert_id FROM alerts WHERE ${new SqlFragment(where.join(' AND '))}) GROUP BY alert_id ORDER BY max(detected_at_ms) DESC LIMIT ${limit * 2}`,
       format: 'JSONEachRow',
     });
     const rows = await rs.json<{ payload: string }>();

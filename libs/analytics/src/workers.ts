@@ -9,10 +9,13 @@ import type { AlertStore, FeederStateStore } from './ports';
 import { evidenceFromEvent, evidenceFromVoltage, supplyLostIn, voltageSamples } from './signals';
 
 // The analytics service's moving parts, each a consumer group of its own:
-//  1. SignalWorker   gs.events.v1 + gs.readings.validated.v1 -> evidence, re-keyed by feeder -> gs.analytics.evidence.v1
+//  1. SignalWorker   gs.events.v1 + gs.readings.v1 -> evidence, re-keyed by feeder -> gs.analytics.evidence.v1
 //  2. OutageWorker   gs.analytics.evidence.v1 (all evidence of one feeder on one partition) -> engine -> gs.alerts.v1
 //  3. AlertRecorder  gs.alerts.v1 -> ClickHouse (queries)
 //  4. AlertHub       gs.alerts.v1 from "now", one group per instance -> gRPC subscribers of this instance
+// The signal worker reads decoded readings before storage (gs.readings.v1, not .validated): an outage
+// alert must not wait for ClickHouse and HBase to acknowledge a batch, or stop when a store is down.
+// What it takes from a reading is checked here the way storage would (see voltageSamples).
 // Re-keying is what makes the outage decision correct with many instances: the evidence of a feeder
 // comes from many terminals (many partitions of gs.events.v1) but is judged in one place.
 
@@ -35,8 +38,8 @@ export interface SignalWorkerOptions {
 
 export class SignalWorker {
   private subscription?: Subscription;
-  /** Last supply state seen per meter in voltage readings (this instance's partitions of readings). */
-  private readonly lastLost = new Map<string, boolean>();
+  /** Newest supply state seen per meter in voltage readings (this instance's partitions of readings). */
+  private readonly lastSeen = new Map<string, { lost: boolean; at: number; interval: number }>();
   readonly stats = { events: 0, samples: 0, evidence: 0 };
 
   constructor(
@@ -49,7 +52,10 @@ export class SignalWorker {
   async start(): Promise<void> {
     this.subscription = await this.bus.subscribe({
       groupId: this.options.groupId,
-      topics: [TOPICS.events, TOPICS.readingsValidated],
+      topics: [TOPICS.events, TOPICS.readings],
+      // Real time: a new deployment starts at the head of the topics, not with days of old readings
+      // (which would raise outages long over). Committed offsets still carry it across restarts.
+      fromBeginning: false,
       maxInFlight: 5000,
       handler: (batch) => this.handle(batch),
     });
@@ -73,8 +79,14 @@ export class SignalWorker {
         } else {
           for (const s of voltageSamples(ReadingBatch.decode(m.value).readings)) {
             this.stats.samples++;
-            const ev = evidenceFromVoltage(s, this.lastLost.get(s.meterId), topology);
-            this.lastLost.set(s.meterId, supplyLostIn(s));
+            const last = this.lastSeen.get(s.meterId);
+            if (last && s.dataTimeMs <= last.at) continue; // an older value (a curve, a late frame) says nothing about now
+            // A reading after a silence (more than twice the meter's usual interval) is news too: the
+            // meter may have been out meanwhile with no reading to say so.
+            const interval = last ? s.dataTimeMs - last.at : 0;
+            const afterSilence = last !== undefined && last.interval > 0 && interval > 2 * last.interval;
+            const ev = evidenceFromVoltage(s, afterSilence ? true : last?.lost, topology);
+            this.lastSeen.set(s.meterId, { lost: supplyLostIn(s), at: s.dataTimeMs, interval: afterSilence ? last.interval : interval });
             if (ev) out.push(ev);
           }
         }

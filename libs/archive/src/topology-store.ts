@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { applyMigrations, loadMigrations, type ClickHouseHandle } from '@gridstation/clickhouse';
+import { applyMigrations, loadMigrations, sql, type ClickHouseHandle } from '@gridstation/clickhouse';
 import type { Redis } from '@gridstation/cache';
 import type { TerminalRecord } from './archive';
 import { Topology, type ElementLevel, type TopologyElement, type TopologyMeter, type TopologySnapshot } from './topology';
@@ -44,7 +44,7 @@ export class ClickHouseTopologySource {
     await client.insert({
       table: 'topology_versions',
       format: 'JSONEachRow',
-      values: [{ version, loaded_at: Date.now(), elements: snapshot.elements.length, meters: snapshot.meters.length, source }],
+      values: [{ version, loaded_at_ms: Date.now(), elements: snapshot.elements.length, meters: snapshot.meters.length, source }],
     });
     return version;
   }
@@ -59,9 +59,9 @@ export class ClickHouseTopologySource {
   async read(): Promise<TopologySnapshot> {
     const version = await this.currentVersion();
     if (version === 0) return { version: 0, elements: [], meters: [] };
-    const params = { query_params: { v: version }, format: 'JSONEachRow' as const };
-    const e = await this.ch.handle.client.query({ query: 'SELECT element_id, level, parent_id, name, capacity_kva FROM topology_elements WHERE version = {v:UInt64}', ...params });
-    const m = await this.ch.handle.client.query({ query: 'SELECT meter_id, box_id, terminal_address, pn, phase FROM topology_meters WHERE version = {v:UInt64}', ...params });
+    const format = 'JSONEachRow' as const;
+    const e = await this.ch.handle.client.query({ query: sql`SELECT element_id, level, parent_id, name, capacity_kva FROM topology_elements WHERE version = ${version}`, format });
+    const m = await this.ch.handle.client.query({ query: sql`SELECT meter_id, box_id, terminal_address, pn, phase FROM topology_meters WHERE version = ${version}`, format });
     type E = { element_id: string; level: string; parent_id: string; name: string; capacity_kva: number };
     type M = { meter_id: string; box_id: string; terminal_address: string; pn: number; phase: string };
     return {

@@ -77,6 +77,8 @@ export const deviceTzEnv = {
 
 /** Outage detection (analytics): see libs/analytics/README.md for what each one changes. */
 export const outageEnv = {
+  /** Prefix of the analytics consumer groups (one deployment = one prefix). */
+  GS_ANALYTICS_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+$/).default('gs-analytics'),
   GS_OUTAGE_HOLD_MS: z.coerce.number().int().nonnegative().default(200),
   GS_OUTAGE_GROUP_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
   GS_OUTAGE_LONE_EVENT_TTL_MS: positiveInt(30_000),

@@ -150,6 +150,7 @@ export const analyticsConfigSchema = z
     redis: redis(e),
     clickhouse: clickhouse(e),
     outage: outage(e),
+    groupPrefix: e.GS_ANALYTICS_GROUP_PREFIX,
   }));
 
 export const schedulerConfigSchema = z
@@ -191,6 +192,7 @@ export const stationConfigSchema = z
     simulator: { terminals: e.GS_SIM_TERMINALS, metersPerTerminal: e.GS_SIM_METERS, roundsPerSecond: e.GS_SIM_RATE },
     summaryIntervalMs: e.GS_SUMMARY_INTERVAL_MS,
     outage: outage(e),
+    analyticsGroupPrefix: e.GS_ANALYTICS_GROUP_PREFIX,
   }));
 
 export const agentConfigSchema = z

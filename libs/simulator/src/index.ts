@@ -3,3 +3,21 @@ export { SimTerminal, asActiveReport, deviceTime, meterIdOf, QUARTER_MS, type Si
 export { GroundTruth, truthKey, type TruthReading } from './truth';
 export { MeterModel, loadShape, tariffAt, mulberry32, round, type Snapshot, type Registers } from './load-model';
 export { diffWithTruth, isExact, type StoredValue, type TruthDiff } from './verify';
+export {
+  areaOf,
+  boxOf,
+  DEFAULT_SHAPE,
+  percentile,
+  planLength,
+  planScenarios,
+  ScenarioRunner,
+  SCENARIO_TYPES,
+  scoreScenarios,
+  simulatorTopology,
+  type OutageCase,
+  type PlanOptions,
+  type ReceivedAlert,
+  type ScenarioType,
+  type TopologyShape,
+  type TypeScore,
+} from './scenarios';

@@ -21,6 +21,8 @@ export interface SimTerminalOptions {
   badFrameEvery: number;
   /** Every n-th round reports a power-off/on event; 0 = never. */
   eventEvery: number;
+  /** Energy registers (F33) every n-th round (default every round). */
+  energyEvery?: number;
 }
 
 export const QUARTER_MS = 15 * 60_000;
@@ -132,7 +134,7 @@ export class SimTerminal {
     this.history.set(at, snaps);
     this.history.delete(at - 8 * QUARTER_MS);
     this.send(asActiveReport(this.class1Frame(1, snaps, t, at, 25), this.nextSeq()));
-    this.send(asActiveReport(this.class1Frame(1, snaps, t, at, 33), this.nextSeq()));
+    if (k % (this.o.energyEvery ?? 1) === 0) this.send(asActiveReport(this.class1Frame(1, snaps, t, at, 33), this.nextSeq()));
     if (k % 4 === 3) this.sendCurves(at - 3 * QUARTER_MS);
     if (this.o.badFrameEvery > 0 && k % this.o.badFrameEvery === this.o.badFrameEvery - 1) this.sendMalformed(k, snaps, t);
     if (this.o.eventEvery > 0 && k % this.o.eventEvery === this.o.eventEvery - 1) this.sendPowerEvent(at);
@@ -189,6 +191,12 @@ export class SimTerminal {
     return this.forwardRecords(records);
   }
 
+  /** Sends the open power-down records of meters already without supply (late reports). */
+  reportPowerDown(pns: readonly number[]): number {
+    const zero: DeviceTime = { year: 2000, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+    return this.forwardRecords(pns.map((pn) => [pn, deviceTime(this.downSince.get(pn) ?? this.deviceNow(), this.o.tzOffsetMinutes), zero]));
+  }
+
   /** Sends a spurious power-down record for a meter that in fact has supply (noise). */
   spuriousPowerDown(pn: number): number {
     const zero: DeviceTime = { year: 2000, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
@@ -217,7 +225,7 @@ export class SimTerminal {
       sent = Date.now();
     }
     if (this.heartbeat) clearInterval(this.heartbeat);
-    this.socket?.destroy();
+    this.socket?.end(); // what was written (the last gasp) still goes out
     this.closed = true;
     return sent;
   }

@@ -20,6 +20,8 @@ export interface SimulatorOptions {
   heartbeatMs: number;
   badFrameEvery: number;
   eventEvery: number;
+  /** Energy registers (F33) every n-th round; default 1 (every round). */
+  energyEvery?: number;
   /** Terminals not in the archive that try to log in (and must be refused). */
   unknownTerminals: number;
   seed: number;
@@ -74,6 +76,7 @@ export class Simulator {
       seed,
       badFrameEvery: o.badFrameEvery,
       eventEvery: o.eventEvery,
+      energyEvery: o.energyEvery ?? 1,
     });
     for (let i = 0; i < o.terminals; i++) this.terminals.push(new SimTerminal(base(o.firstTerminal + i, o.seed * 100_000 + i), this.truth));
     for (let i = 0; i < o.unknownTerminals; i++) this.unknown.push(new SimTerminal(base(60_000 + i, 9_999 + i), this.truth));
@@ -99,12 +102,14 @@ export class Simulator {
     }
   }
 
-  /** Runs `rounds` report rounds at the configured rate (or until stop()). */
-  async run(rounds: number): Promise<void> {
+  /** Runs `rounds` report rounds at the configured rate (or until stop()); hooks run around each round. */
+  async run(rounds: number, hooks: { before?(round: number): Promise<void> | void; after?(round: number): void } = {}): Promise<void> {
     const interval = 1000 / this.o.roundsPerSecond;
     const started = performance.now();
     for (let r = 0; r < rounds && !this.stopped; r++) {
+      await hooks.before?.(r);
       for (const t of this.terminals) t.reportRound();
+      hooks.after?.(r);
       this.rounds++;
       const next = started + (r + 1) * interval;
       const wait = next - performance.now();

@@ -5,11 +5,11 @@
 CREATE TABLE IF NOT EXISTS topology_elements (
   version UInt64,
   element_id String,
-  level LowCardinality(String),
+  level String,
   parent_id String,
   name String,
   capacity_kva Float64
-) ENGINE = MergeTree
+) ENGINE = MergeTree()
 ORDER BY (version, element_id);
 
 CREATE TABLE IF NOT EXISTS topology_meters (
@@ -18,15 +18,15 @@ CREATE TABLE IF NOT EXISTS topology_meters (
   box_id String,
   terminal_address String,
   pn UInt16,
-  phase LowCardinality(String)
-) ENGINE = MergeTree
+  phase String
+) ENGINE = MergeTree()
 ORDER BY (version, meter_id);
 
 CREATE TABLE IF NOT EXISTS topology_versions (
   version UInt64,
-  loaded_at DateTime64(3),
+  loaded_at_ms Int64,
   elements UInt32,
   meters UInt32,
   source String
-) ENGINE = MergeTree
+) ENGINE = MergeTree()
 ORDER BY version;

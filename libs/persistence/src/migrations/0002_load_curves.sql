@@ -6,13 +6,13 @@
 -- count it twice; avg/min/max of identical values are unaffected.
 CREATE TABLE IF NOT EXISTS load_curve_15m (
   meter_id String,
-  quantity LowCardinality(String),
+  quantity String,
   bucket_ms Int64,
   avg_value AggregateFunction(avg, Float64),
-  min_value SimpleAggregateFunction(min, Float64),
-  max_value SimpleAggregateFunction(max, Float64),
-  samples SimpleAggregateFunction(sum, UInt64)
-) ENGINE = AggregatingMergeTree
+  min_value AggregateFunction(min, Float64),
+  max_value AggregateFunction(max, Float64),
+  samples AggregateFunction(count)
+) ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(toDate(toDateTime(intDiv(bucket_ms, 1000))))
 ORDER BY (meter_id, quantity, bucket_ms);
 
@@ -22,9 +22,9 @@ SELECT
   quantity,
   intDiv(data_time_ms, 900000) * 900000 AS bucket_ms,
   avgState(assumeNotNull(value)) AS avg_value,
-  min(assumeNotNull(value)) AS min_value,
-  max(assumeNotNull(value)) AS max_value,
-  count() AS samples
+  minState(assumeNotNull(value)) AS min_value,
+  maxState(assumeNotNull(value)) AS max_value,
+  countState() AS samples
 FROM readings
-WHERE value IS NOT NULL AND quality = 0 AND (startsWith(quantity, 'power.') OR startsWith(quantity, 'current.') OR startsWith(quantity, 'voltage.'))
+WHERE value IS NOT NULL AND quality = 0 AND (quantity LIKE 'power.%' OR quantity LIKE 'current.%' OR quantity LIKE 'voltage.%')
 GROUP BY meter_id, quantity, bucket_ms;
