@@ -108,6 +108,15 @@ describe('outage engine', () => {
     expect(state.incidents).toEqual({});
   });
 
+  it("keeps meters' own power-down records after their terminal's power-on, until they read normal", () => {
+    step([terminalEv('T1', true, 500), ...['m111', 'm112', 'm113'].map((m) => meterEv(m, true, 500))]);
+    // The area has supply again, but three meters of box B11 said they lost it and have not said otherwise.
+    const shrunk = step([terminalEv('T1', false, 4_000)]);
+    expect(shrunk).toEqual([expect.objectContaining({ state: AlertState.ALERT_STATE_UPDATED, elementId: 'B11', revision: 2 })]);
+    const cleared = step(['m111', 'm112', 'm113'].map((m) => normalV(m, 4_500)));
+    expect(cleared).toEqual([expect.objectContaining({ state: AlertState.ALERT_STATE_CLEARED, alertId: shrunk[0]!.alertId, clearedAtMs: 4_500 })]);
+  });
+
   it('keeps a closed power-down record (down and up both in the past) from raising anything', () => {
     const recs = ['m111', 'm112', 'm113', 'm114'].flatMap((m) => [meterEv(m, true, 100), meterEv(m, false, 160)]);
     expect(step(recs)).toEqual([]);

@@ -215,10 +215,10 @@ export class OutageEngine {
     const o = this.options;
     const suspects = this.suspects(state, topology, now);
     const down = this.downElements(suspects, topology);
-    const maximal = [...down.keys()].filter((id) => {
-      const parent = parentOf(id, topology);
-      return !parent || !down.has(parent);
-    });
+    // Alerts go to the largest elements out: those with no element above them out (at any distance: a
+    // box under a feeder that is out is part of the feeder's outage even while its area's own evidence
+    // is still on its way).
+    const maximal = [...down.keys()].filter((id) => !ancestorsOf(id, topology).some((a) => down.has(a)));
     const open = Object.values(state.incidents);
     const handled = new Set<string>();
     const downNow = new Set(maximal);
@@ -237,16 +237,30 @@ export class OutageEngine {
       }
     }
 
-    // An outage that shrinks (supply back on part of it) keeps its alert: it moves to the largest part
-    // still out, instead of clearing and opening new alerts for the parts.
+    // An outage that shrinks (supply back on part of it) keeps its alert instead of clearing and opening
+    // new alerts for the parts: with one part left it moves there; with several it stays where it is,
+    // "partly restored", until they are back too (restoration evidence arrives over a few hundred ms).
+    const covered = new Map<string, Incident>();
     for (const inc of open) {
-      if (downNow.has(inc.element) || topology.ancestors(inc.element).some((a) => down.has(a))) continue;
-      const parts = maximal.filter((m) => !open.some((i) => i.element === m) && topology.ancestors(m).includes(inc.element));
-      if (parts.length === 0) continue;
-      inc.element = parts.reduce((a, b) => (topology.meterCount(b) > topology.meterCount(a) ? b : a));
+      if (downNow.has(inc.element) || ancestorsOf(inc.element, topology).some((a) => down.has(a))) continue;
+      const parts = maximal.filter((m) => !open.some((i) => i.element === m) && ancestorsOf(m, topology).includes(inc.element));
+      if (parts.length === 1) inc.element = parts[0]!;
+      else if (parts.length > 1) {
+        for (const p of parts) covered.set(p, inc);
+        handled.add(inc.id);
+        const affected = parts.reduce((n, p) => n + topology.meterCount(p), 0);
+        if (inc.affected !== affected) {
+          inc.revision++;
+          inc.affected = affected;
+          const alert = this.outageAlert(state, inc, undefined, topology, now, AlertState.ALERT_STATE_UPDATED);
+          alert.details = { reason: 'partly restored', still_out: parts.join(',') };
+          out.push(alert);
+        }
+      }
     }
 
     for (const element of maximal) {
+      if (covered.has(element)) continue;
       if (state.flapping[element]) {
         if (state.flapping[element]!.lastChange === now) this.stats.suppressedByFlapping++;
         continue;
@@ -291,10 +305,16 @@ export class OutageEngine {
       out.push(this.outageAlert(state, inc, info, topology, now, AlertState.ALERT_STATE_OPEN));
     }
 
-    // Incidents whose element is no longer out (and was not absorbed): supply is back.
+    // Incidents now inside a larger outage that has its own alert: absorbed. The others: supply is back.
     for (const inc of open) {
       if (handled.has(inc.id) || !state.incidents[inc.id]) continue;
       inc.revision++;
+      const cover = Object.values(state.incidents).find((o) => o.id !== inc.id && handled.has(o.id) && ancestorsOf(inc.element, topology).includes(o.element));
+      if (cover) {
+        out.push(this.outageAlert(state, inc, undefined, topology, now, AlertState.ALERT_STATE_CLEARED, cover.id));
+        delete state.incidents[inc.id];
+        continue;
+      }
       const restored = this.restoredAt(state, inc.element, topology);
       out.push(this.outageAlert(state, inc, undefined, topology, now, AlertState.ALERT_STATE_CLEARED, '', restored));
       delete state.incidents[inc.id];
@@ -479,10 +499,8 @@ function restoreMeter(m: MeterState, sig: Sig): boolean {
   return false;
 }
 
-function parentOf(id: string, topology: Topology): string | undefined {
-  const m = topology.meter(id);
-  if (m) return m.box;
-  return topology.element(id)?.parent || undefined;
+function ancestorsOf(id: string, topology: Topology): string[] {
+  return topology.ancestors(id);
 }
 
 const LEVEL_KIND: Record<ElementLevel, ElementKind> = {

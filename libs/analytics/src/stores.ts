@@ -7,7 +7,8 @@ import { matches, type AlertStore, type FeederStateStore } from './ports';
 
 export const ANALYTICS_MIGRATIONS_DIR = join(__dirname, 'migrations');
 
-// Redis layout: gs:outage:f:<feeder> = JSON FeederState; gs:outage:pending = sorted set feeder -> due time.
+// Redis layout (prefix per deployment, default gs:outage:gs-analytics): <prefix>:f:<feeder> = JSON
+// FeederState; <prefix>:pending = sorted set feeder -> due time.
 export class RedisFeederStateStore implements FeederStateStore {
   constructor(
     private readonly redis: Redis,

@@ -124,6 +124,11 @@ export class SimTerminal {
 
   /** One report round: current values (F25), energy (F33), every 4th round the hour's curves, and extras. */
   reportRound(): boolean {
+    if (this.poweredOffAt > 0 && this.closed) {
+      // Without supply: nothing is sent, but the device clock (and the rounds it misses) runs on.
+      this.lastRoundAt = this.o.startMs + this.round++ * QUARTER_MS;
+      return false;
+    }
     if (this.closed || !this.stats.loggedIn) return false;
     const k = this.round++;
     const at = this.o.startMs + k * QUARTER_MS;
@@ -239,6 +244,7 @@ export class SimTerminal {
     const on = this.deviceNow(9);
     this.truth.eventRecords++;
     this.send(must(qgdw1376.encodePowerEventsReport(this.address, this.nextSeq(), this.truth.eventRecords & 0xff, 0, [{ powerOffAt: deviceTime(this.poweredOffAt || on - 60_000, this.o.tzOffsetMinutes), powerOnAt: deviceTime(on, this.o.tzOffsetMinutes) }])));
+    this.poweredOffAt = 0;
     return Date.now();
   }
 

@@ -18,7 +18,7 @@ export class AnalyticsAdaptersModule {
       ...provideResource(TOPOLOGY, 'topology', (log) =>
         managedTopology({ redis: () => createRedis(config.redis), subscriber: () => createRedis(config.redis), clickhouse: managedClickHouse(config.clickhouse) }, log),
       ),
-      { provide: FEEDER_STATE_STORE, inject: [REDIS], useFactory: (r: ManagedRedis) => new RedisFeederStateStore(r.client) },
+      { provide: FEEDER_STATE_STORE, inject: [REDIS], useFactory: (r: ManagedRedis) => new RedisFeederStateStore(r.client, `gs:outage:${config.groupPrefix}`) },
       { provide: ALERT_STORE, inject: [CLICKHOUSE], useFactory: (ch: ManagedClickHouse) => new ClickHouseAlertStore(ch) },
     ];
     return { module: AnalyticsAdaptersModule, global: true, providers, exports: providers.map((p) => p.provide) };
