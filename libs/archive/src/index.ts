@@ -11,6 +11,7 @@ export {
   TOPOLOGY_CHANNEL,
   TOPOLOGY_MIGRATIONS_DIR,
   managedTopology,
+  publishTopology,
   type TopologyLog,
   type TopologyProvider,
 } from './topology-store';

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { applyMigrations, loadMigrations, sql, type ClickHouseHandle } from '@gridstation/clickhouse';
 import type { Redis } from '@gridstation/cache';
 import type { TerminalRecord } from './archive';
+import { RedisArchive } from './redis-archive';
 import { Topology, type ElementLevel, type TopologyElement, type TopologyMeter, type TopologySnapshot } from './topology';
 
 // Where the topology lives:
@@ -291,4 +292,23 @@ export function managedTopology(
       await deps.clickhouse?.close();
     },
   });
+}
+
+/**
+ * Loading a topology, the one way it enters the station (the loader command and the simulator both
+ * call this): checked, written to ClickHouse under a new version, pushed to the Redis cache (readers
+ * are told on the change channel) and the terminal -> pn -> meter part written to the device archive.
+ */
+export async function publishTopology(
+  snapshot: Omit<TopologySnapshot, 'version'>,
+  to: { clickhouse: { readonly handle: ClickHouseHandle }; redis: Redis },
+  source: string,
+): Promise<TopologySnapshot> {
+  const store = new ClickHouseTopologySource(to.clickhouse);
+  await store.migrate();
+  const version = await store.load(snapshot, source);
+  const loaded = { ...snapshot, version };
+  await new RedisTopologyCache(to.redis).write(loaded);
+  await new RedisArchive(to.redis).put(archiveOf(loaded));
+  return loaded;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import { archiveOf, ClickHouseTopologySource, RedisArchive, RedisTopologyCache, Topology } from '@gridstation/archive';
+import { ClickHouseTopologySource, publishTopology, RedisArchive, RedisTopologyCache, Topology } from '@gridstation/archive';
 import { closeRedis, createRedis } from '@gridstation/cache';
 import { openClickHouse, type ClickHouseHandle } from '@gridstation/clickhouse';
 import { Alert, AlertKind, AlertServiceClient, AlertState, type QueryAlertsResponse, type SubscribeAlertsResponse } from '@gridstation/contracts';
@@ -78,16 +78,14 @@ describe('outage scenarios end to end (real Kafka, ClickHouse, HBase, Redis)', (
     // The topology: loaded into ClickHouse (source of truth), pushed to the Redis cache, archive derived.
     const config = { urls: [infra.clickhouseUrl], database, username: 'default', password: '', requestTimeoutMs: 30_000, asyncInsert: 'off' as const };
     ch = await openClickHouse(config);
-    const source = new ClickHouseTopologySource({ handle: ch });
-    await source.migrate();
     const shape = DEFAULT_SHAPE;
-    const version = await source.load(simulatorTopology(sim, shape), 'outage-scenarios');
-    const snapshot = await source.read();
-    expect(snapshot.version).toBe(version);
+    const published = await publishTopology(simulatorTopology(sim, shape), { clickhouse: { handle: ch }, redis }, 'outage-scenarios');
+    const snapshot = await new ClickHouseTopologySource({ handle: ch }).read();
+    expect(snapshot.version).toBe(published.version);
     const topology = new Topology(snapshot);
     expect(topology.size.meters).toBe(TERMINALS * METERS);
-    await new RedisTopologyCache(redis).write(snapshot);
-    await new RedisArchive(redis).put(archiveOf(snapshot));
+    expect(await new RedisTopologyCache(redis).currentVersion()).toBe(published.version);
+    expect(await new RedisArchive(redis).terminal(sim.terminals[0]!.key)).toMatchObject({ meters: expect.arrayContaining([expect.objectContaining({ pn: 1 })]) });
 
     const comm = startProcess('comm', 'comm', await env('comm', { GS_TERMINAL_PORT: String(await freePort()) }));
     const parser = startProcess('parser', 'parser', await env('parser'));
