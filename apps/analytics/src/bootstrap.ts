@@ -10,7 +10,7 @@ export function bootstrap(config: AnalyticsConfig, telemetry: Telemetry, handleS
     config,
     telemetry,
     handleSignals,
-    imports: [AnalyticsAdaptersModule.register(config), AnalyticsFeatureModule.register({ producer: `analytics-${config.instanceId}`, outage: config.outage, groupPrefix: config.groupPrefix })],
+    imports: [AnalyticsAdaptersModule.register(config), AnalyticsFeatureModule.register({ producer: `analytics-${config.instanceId}`, outage: config.outage, limits: config.limits, groupPrefix: config.groupPrefix })],
     grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/alert.proto'] },
   });
 }

@@ -4,6 +4,7 @@ import { TOPOLOGY, type TopologyProvider } from '@gridstation/archive';
 import { LOGGER, provideWorkerLifecycle } from '@gridstation/service';
 import type { Logger } from '@gridstation/telemetry';
 import { AlertController } from './alert.controller';
+import { DEFAULT_LIMITS, LimitChecker, type LimitOptions } from './limits';
 import { DEFAULT_OUTAGE_OPTIONS, OutageEngine, type OutageOptions } from './outage-engine';
 import { ALERT_STORE, FEEDER_STATE_STORE, type AlertStore, type FeederStateStore } from './ports';
 import { AlertHub, AlertRecorder, OutageWorker, SignalWorker } from './workers';
@@ -13,6 +14,7 @@ export interface AnalyticsFeatureOptions {
   /** Consumer groups are <prefix>-signals, -outage, -alert-store, -live-<instance>-<uuid>. */
   groupPrefix: string;
   outage: Partial<OutageOptions>;
+  limits: Partial<LimitOptions>;
   tickMs: number;
 }
 
@@ -34,7 +36,7 @@ export class AnalyticsFeatureModule {
           provide: SignalWorker,
           inject: [BUS, TOPOLOGY, LOGGER],
           useFactory: (bus: MessageBus, topology: TopologyProvider, log: Logger) =>
-            new SignalWorker(bus, topology, log.child({ component: 'signals' }), { groupId: `${prefix}-signals`, producer }),
+            new SignalWorker(bus, topology, log.child({ component: 'signals' }), { groupId: `${prefix}-signals`, producer }, new LimitChecker({ ...DEFAULT_LIMITS, ...options.limits })),
         },
         {
           provide: OutageWorker,

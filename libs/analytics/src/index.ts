@@ -5,3 +5,4 @@ export { ANALYTICS_MIGRATIONS_DIR, ClickHouseAlertStore, MemoryAlertStore, Memor
 export { AlertHub, AlertRecorder, OutageWorker, SignalWorker } from './workers';
 export { AlertController } from './alert.controller';
 export { AnalyticsFeatureModule, type AnalyticsFeatureOptions } from './analytics.module';
+export { LimitChecker, DEFAULT_LIMITS, type LimitOptions } from './limits';

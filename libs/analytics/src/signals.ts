@@ -74,6 +74,8 @@ export interface VoltageSample {
   receivedAtMs: number;
   /** Phase voltages present in the reading set (A, B, C order; missing phases left out). */
   volts: number[];
+  /** Phase currents present in the reading set (A, B, C order). */
+  amps: number[];
   frameId: string;
 }
 
@@ -87,13 +89,14 @@ const MAX_FUTURE_MS = 5 * 60_000;
 export function voltageSamples(readings: readonly Reading[]): VoltageSample[] {
   const by = new Map<number, VoltageSample>();
   for (const r of readings) {
-    if (!/^voltage\.[abc]$/.test(r.quantity) || r.quality !== 0) continue;
-    if (!Number.isFinite(r.value) || r.value < 0 || r.value > 1000 || r.dataTimeMs > r.receivedAtMs + MAX_FUTURE_MS) continue;
+    const volt = /^voltage\.[abc]$/.test(r.quantity);
+    if ((!volt && !/^current\.[abc]$/.test(r.quantity)) || r.quality !== 0) continue;
+    if (!Number.isFinite(r.value) || r.value < 0 || r.value > (volt ? 1000 : 100_000) || r.dataTimeMs > r.receivedAtMs + MAX_FUTURE_MS) continue;
     let s = by.get(r.dataTimeMs);
-    if (!s) by.set(r.dataTimeMs, (s = { meterId: r.meterId, terminal: r.terminalAddress, dataTimeMs: r.dataTimeMs, receivedAtMs: r.receivedAtMs, volts: [], frameId: r.source?.frameId ?? '' }));
-    s.volts.push(r.value);
+    if (!s) by.set(r.dataTimeMs, (s = { meterId: r.meterId, terminal: r.terminalAddress, dataTimeMs: r.dataTimeMs, receivedAtMs: r.receivedAtMs, volts: [], amps: [], frameId: r.source?.frameId ?? '' }));
+    (volt ? s.volts : s.amps).push(r.value);
   }
-  return [...by.values()].sort((a, b) => a.dataTimeMs - b.dataTimeMs);
+  return [...by.values()].filter((s) => s.volts.length > 0).sort((a, b) => a.dataTimeMs - b.dataTimeMs);
 }
 
 /** Supply state a sample shows: lost when every phase is (near) zero. */

@@ -6,6 +6,7 @@ import { Alert, DeviceEventBatch, EvidenceBatch, ReadingBatch, type Evidence } f
 import { gsMeter, type Logger } from '@gridstation/telemetry';
 import { newFeederState, OutageEngine, type FeederState } from './outage-engine';
 import type { AlertStore, FeederStateStore } from './ports';
+import { LimitChecker } from './limits';
 import { evidenceFromEvent, evidenceFromVoltage, supplyLostIn, voltageSamples } from './signals';
 
 // The analytics service's moving parts, each a consumer group of its own:
@@ -40,13 +41,14 @@ export class SignalWorker {
   private subscription?: Subscription;
   /** Newest supply state seen per meter in voltage readings (this instance's partitions of readings). */
   private readonly lastSeen = new Map<string, { lost: boolean; at: number; interval: number }>();
-  readonly stats = { events: 0, samples: 0, evidence: 0 };
+  readonly stats = { events: 0, samples: 0, evidence: 0, limitAlerts: 0 };
 
   constructor(
     private readonly bus: MessageBus,
     private readonly topology: TopologyProvider,
     private readonly log: Logger,
     private readonly options: SignalWorkerOptions,
+    private readonly limits: LimitChecker = new LimitChecker(),
   ) {}
 
   async start(): Promise<void> {
@@ -69,6 +71,8 @@ export class SignalWorker {
     const topology = this.topology.current();
     const outcomes: Outcome[] = [];
     const out: Evidence[] = [];
+    const alerts: Alert[] = [];
+    const now = Date.now();
     for (const m of batch.messages) {
       try {
         if (m.topic === TOPICS.events) {
@@ -88,12 +92,25 @@ export class SignalWorker {
             const ev = evidenceFromVoltage(s, afterSilence ? true : last?.lost, topology);
             this.lastSeen.set(s.meterId, { lost: supplyLostIn(s), at: s.dataTimeMs, interval: afterSilence ? last.interval : interval });
             if (ev) out.push(ev);
+            if (topology.meter(s.meterId)) alerts.push(...this.limits.check(s, topology, now));
           }
         }
         outcomes.push(OK);
       } catch (e) {
         outcomes.push(deadLetter('UNDECODABLE', `${m.topic} record is not a valid payload: ${String(e)}`));
       }
+    }
+    if (alerts.length > 0) {
+      try {
+        await this.bus.publish(
+          TOPICS.alerts,
+          alerts.map((a) => ({ key: a.alertId, value: bytes(Alert.encode({ ...a, producer: this.options.producer })) })),
+        );
+      } catch (e) {
+        return batch.messages.map(() => retry(`alert publish failed: ${String(e)}`));
+      }
+      this.stats.limitAlerts += alerts.length;
+      for (const a of alerts) metrics.alerts.add(1, { kind: a.kind, state: a.state });
     }
     if (out.length > 0) {
       const byFeeder = new Map<string, Evidence[]>();

@@ -85,4 +85,10 @@ export const outageEnv = {
   GS_OUTAGE_FLAP_COUNT: z.coerce.number().int().min(2).default(3),
   GS_OUTAGE_FLAP_WINDOW_MS: positiveInt(120_000),
   GS_OUTAGE_FLAP_QUIET_MS: positiveInt(60_000),
+  /** Measurement limits per meter: voltage band (V), current imbalance ((max-min)/max), readings in a row to open/clear. */
+  GS_LIMIT_VOLTAGE_HIGH: z.coerce.number().positive().default(235.4),
+  GS_LIMIT_VOLTAGE_LOW: z.coerce.number().positive().default(198),
+  GS_LIMIT_IMBALANCE: z.coerce.number().gt(0).max(1).default(0.5),
+  GS_LIMIT_IMBALANCE_MIN_CURRENT_A: z.coerce.number().nonnegative().default(5),
+  GS_LIMIT_CONFIRM_SAMPLES: z.coerce.number().int().min(1).default(2),
 };

@@ -114,6 +114,17 @@ const outage = (e: z.infer<z.ZodObject<typeof outageEnv>>) => ({
   flapQuietMs: e.GS_OUTAGE_FLAP_QUIET_MS,
 });
 
+const limits = (e: z.infer<z.ZodObject<typeof outageEnv>>) => {
+  if (e.GS_LIMIT_VOLTAGE_LOW >= e.GS_LIMIT_VOLTAGE_HIGH) throw new Error('GS_LIMIT_VOLTAGE_LOW must be below GS_LIMIT_VOLTAGE_HIGH');
+  return {
+    voltageHigh: e.GS_LIMIT_VOLTAGE_HIGH,
+    voltageLow: e.GS_LIMIT_VOLTAGE_LOW,
+    imbalance: e.GS_LIMIT_IMBALANCE,
+    imbalanceMinCurrentA: e.GS_LIMIT_IMBALANCE_MIN_CURRENT_A,
+    confirmSamples: e.GS_LIMIT_CONFIRM_SAMPLES,
+  };
+};
+
 // Default ports: HTTP 80xx and gRPC 50xx, one pair per service, so that all of them can run on one host.
 const ports = (http: number, grpc: number) => ({ GS_HTTP_PORT: port(http), GS_GRPC_PORT: port(grpc) });
 
@@ -150,6 +161,7 @@ export const analyticsConfigSchema = z
     redis: redis(e),
     clickhouse: clickhouse(e),
     outage: outage(e),
+    limits: limits(e),
     groupPrefix: e.GS_ANALYTICS_GROUP_PREFIX,
   }));
 
@@ -192,6 +204,7 @@ export const stationConfigSchema = z
     simulator: { terminals: e.GS_SIM_TERMINALS, metersPerTerminal: e.GS_SIM_METERS, roundsPerSecond: e.GS_SIM_RATE },
     summaryIntervalMs: e.GS_SUMMARY_INTERVAL_MS,
     outage: outage(e),
+    limits: limits(e),
     analyticsGroupPrefix: e.GS_ANALYTICS_GROUP_PREFIX,
   }));
 

@@ -278,10 +278,12 @@ export function percentile(values: readonly number[], p: number): number {
  */
 export function scoreScenarios(
   cases: readonly OutageCase[],
-  received: readonly ReceivedAlert[],
+  all: readonly ReceivedAlert[],
   related: (a: string, b: string) => boolean,
 ): { types: TypeScore[]; unattributed: string[] } {
   const byId = new Map<string, ReceivedAlert[]>();
+  // Limit alerts (voltage, imbalance, load) are not what these scenarios are about.
+  const received = all.filter((r) => r.alert.kind === AlertKind.ALERT_KIND_OUTAGE || r.alert.kind === AlertKind.ALERT_KIND_FLAPPING);
   for (const r of received) {
     const list = byId.get(r.alert.alertId);
     if (list) list.push(r);
