@@ -62,7 +62,13 @@ export function evidenceFromEvent(e: DeviceEvent, topology: Topology): Evidence[
     case EventType.EVENT_TYPE_LOGOUT:
     case EventType.EVENT_TYPE_HEARTBEAT_LOST:
       return forTerminal(make(EvidenceKind.EVIDENCE_KIND_LINK, true, e.occurredAtMs, '', e.type === EventType.EVENT_TYPE_LOGOUT ? 'connection closed' : 'heartbeat lost'));
-    default:
+    case EventType.EVENT_TYPE_PHASE_LOSS:
+    case EventType.EVENT_TYPE_VOLTAGE_ANOMALY:
+    case EventType.EVENT_TYPE_CURRENT_ANOMALY:
+    case EventType.EVENT_TYPE_OTHER:
+    case EventType.EVENT_TYPE_UNSPECIFIED:
+    case EventType.UNRECOGNIZED:
+      // Not about whether the device has supply at all (a lost phase still leaves the meter powered).
       return [];
   }
 }

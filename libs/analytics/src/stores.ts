@@ -66,7 +66,9 @@ export class MemoryFeederStateStore implements FeederStateStore {
     if (dueAt > 0) this.due.set(feeder, dueAt);
     else this.due.delete(feeder);
   }
-  async healthCheck(): Promise<void> {}
+  async healthCheck(): Promise<void> {
+    /* in-process: always available */
+  }
 }
 
 const MAX_LIMIT = 1000;
@@ -135,7 +137,9 @@ export class ClickHouseAlertStore implements AlertStore {
 export class MemoryAlertStore implements AlertStore {
   private readonly alerts = new Map<string, Alert>();
   constructor(private readonly capacity = 100_000) {}
-  async migrate(): Promise<void> {}
+  async migrate(): Promise<void> {
+    /* nothing to create in memory */
+  }
   async insert(alerts: readonly Alert[]): Promise<void> {
     for (const a of alerts) {
       const old = this.alerts.get(a.alertId);
@@ -152,5 +156,7 @@ export class MemoryAlertStore implements AlertStore {
       .sort((a, b) => b.detectedAtMs - a.detectedAtMs)
       .slice(0, Math.min(Math.max(q.limit || 100, 1), MAX_LIMIT));
   }
-  async healthCheck(): Promise<void> {}
+  async healthCheck(): Promise<void> {
+    /* in-process: always available */
+  }
 }

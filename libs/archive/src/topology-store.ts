@@ -182,8 +182,12 @@ export class StaticTopology implements TopologyProvider {
   onChange(listener: (t: Topology) => void): void {
     this.listeners.push(listener);
   }
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
+  async start(): Promise<void> {
+    /* nothing to load: the topology was given */
+  }
+  async stop(): Promise<void> {
+    /* nothing to release */
+  }
 }
 
 export interface TopologyLog {
