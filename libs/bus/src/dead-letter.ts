@@ -1,5 +1,6 @@
 import { DeadLetter } from '@gridstation/contracts';
 import { TOPICS } from './topics';
+import { recordValue } from './record-value';
 import type { InboundMessage, OutboundMessage } from './types';
 
 export interface DeadLetterReason {
@@ -23,7 +24,7 @@ export interface DeadLetterFields extends DeadLetterReason {
 /** A dead-letter record: the rejected bytes, where they came from, and why. */
 export function buildDeadLetter(f: DeadLetterFields): OutboundMessage {
   const key = f.key === null ? Buffer.alloc(0) : Buffer.from(f.key);
-  const value = DeadLetter.encode({
+  const value = recordValue(DeadLetter.encode({
     code: f.code,
     reason: f.reason,
     service: f.service,
@@ -37,10 +38,10 @@ export function buildDeadLetter(f: DeadLetterFields): OutboundMessage {
     frameId: f.frameId ?? '',
     byteOffset: f.byteOffset ?? -1,
     failedAtMs: Date.now(),
-  }).finish();
+  }));
   return {
     key: f.key,
-    value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+    value,
     headers: { 'gs-dead-letter-code': f.code },
   };
 }

@@ -22,3 +22,4 @@ export { MemoryBus, type MemoryBusOptions } from './memory-bus';
 export { createBus } from './create-bus';
 export { managedBus } from './managed-bus';
 export { BUS } from './token';
+export { recordValue } from './record-value';

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { context, trace, SpanKind } from '@opentelemetry/api';
 import { Direction, Protocol, RawFrameBatch, type RawFrame } from '@gridstation/contracts';
-import { buildDeadLetter, TOPICS, type MessageBus, type OutboundMessage } from '@gridstation/bus';
+import { buildDeadLetter, recordValue, TOPICS, type MessageBus, type OutboundMessage } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
 import { createAutoDeframer, qgdw1376, type DeframeEvent, type Deframer } from '@gridstation/protocols';
 import { gsMeter, type Logger } from '@gridstation/telemetry';
@@ -450,7 +450,7 @@ export class TerminalServer {
     const createdAtMs = Date.now();
     const records: OutboundMessage[] = [...groups].map(([key, list]) => ({
       key,
-      value: Buffer.from(RawFrameBatch.encode({ frames: list.map((p) => p.frame), producer: this.options.instanceId, createdAtMs }).finish()),
+      value: recordValue(RawFrameBatch.encode({ frames: list.map((p) => p.frame), producer: this.options.instanceId, createdAtMs })),
     }));
     const span = this.tracer.startSpan('terminal frames receive', {
       kind: SpanKind.SERVER,

@@ -1,5 +1,5 @@
 import { DeviceEventBatch, Protocol, RawFrameBatch, ReadingBatch, type DeviceEvent, type RawFrame, type Reading } from '@gridstation/contracts';
-import { buildDeadLetter, deadLetter, OK, retry, TOPICS, type InboundBatch, type MessageBus, type OutboundMessage, type Outcome, type Subscription } from '@gridstation/bus';
+import { buildDeadLetter, deadLetter, OK, recordValue, retry, TOPICS, type InboundBatch, type MessageBus, type OutboundMessage, type Outcome, type Subscription } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
 import { normalizeFrame, type NormalizeContext } from '@gridstation/protocols';
 import { gsMeter, type Logger } from '@gridstation/telemetry';
@@ -37,11 +37,6 @@ export interface ParserStats {
 
 const protocolName = (p: Protocol): 'qgdw1376' | 'dlt645' | undefined =>
   p === Protocol.PROTOCOL_QGDW_1376_1 ? 'qgdw1376' : p === Protocol.PROTOCOL_DLT645_2007 || p === Protocol.PROTOCOL_DLT645_1997 ? 'dlt645' : undefined;
-
-const bytes = (m: { finish(): Uint8Array }) => {
-  const u = m.finish();
-  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-};
 
 export class ParserWorker {
   private subscription?: Subscription;
@@ -140,9 +135,9 @@ export class ParserWorker {
     const producer = this.options.producer;
     const readingRecords = [...readings].map(([meterId, s]) => ({
       key: meterId,
-      value: bytes(ReadingBatch.encode({ readings: s.readings, producer, createdAtMs, frames: [...s.frames.values()] })),
+      value: recordValue(ReadingBatch.encode({ readings: s.readings, producer, createdAtMs, frames: [...s.frames.values()] })),
     }));
-    const eventRecords = [...events].map(([deviceId, list]) => ({ key: deviceId, value: bytes(DeviceEventBatch.encode({ events: list, producer, createdAtMs })) }));
+    const eventRecords = [...events].map(([deviceId, list]) => ({ key: deviceId, value: recordValue(DeviceEventBatch.encode({ events: list, producer, createdAtMs })) }));
     try {
       await Promise.all([
         readingRecords.length > 0 ? this.bus.publish(TOPICS.readings, readingRecords) : undefined,

@@ -1,6 +1,6 @@
 import { context, trace } from '@opentelemetry/api';
 import { DeviceEventBatch, ReadingBatch, type Reading } from '@gridstation/contracts';
-import { deadLetter, OK, retry, TOPICS, type InboundBatch, type InboundMessage, type MessageBus, type Outcome, type Subscription } from '@gridstation/bus';
+import { deadLetter, OK, recordValue, retry, TOPICS, type InboundBatch, type InboundMessage, type MessageBus, type Outcome, type Subscription } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
 import type { PutRow, WideColumnStore } from '@gridstation/hbase';
 import { gsMeter, type Logger } from '@gridstation/telemetry';
@@ -191,7 +191,7 @@ export class StorageWorker {
       TOPICS.readingsValidated,
       [...byMeter].map(([meterId, readings]) => ({
         key: meterId,
-        value: Buffer.from(ReadingBatch.encode({ readings, producer: this.options.producer, createdAtMs, frames: [] }).finish()),
+        value: recordValue(ReadingBatch.encode({ readings, producer: this.options.producer, createdAtMs, frames: [] })),
       })),
     );
   }
