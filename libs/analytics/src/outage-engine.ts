@@ -218,7 +218,7 @@ export class OutageEngine {
     // Alerts go to the largest elements out: those with no element above them out (at any distance: a
     // box under a feeder that is out is part of the feeder's outage even while its area's own evidence
     // is still on its way).
-    const maximal = [...down.keys()].filter((id) => !ancestorsOf(id, topology).some((a) => down.has(a)));
+    const maximal = [...down.keys()].filter((id) => !topology.ancestors(id).some((a) => down.has(a)));
     const open = Object.values(state.incidents);
     const handled = new Set<string>();
     const downNow = new Set(maximal);
@@ -242,8 +242,8 @@ export class OutageEngine {
     // "partly restored", until they are back too (restoration evidence arrives over a few hundred ms).
     const covered = new Map<string, Incident>();
     for (const inc of open) {
-      if (downNow.has(inc.element) || ancestorsOf(inc.element, topology).some((a) => down.has(a))) continue;
-      const parts = maximal.filter((m) => !open.some((i) => i.element === m) && ancestorsOf(m, topology).includes(inc.element));
+      if (downNow.has(inc.element) || topology.ancestors(inc.element).some((a) => down.has(a))) continue;
+      const parts = maximal.filter((m) => !open.some((i) => i.element === m) && topology.ancestors(m).includes(inc.element));
       if (parts.length === 1) inc.element = parts[0]!;
       else if (parts.length > 1) {
         for (const p of parts) covered.set(p, inc);
@@ -309,7 +309,7 @@ export class OutageEngine {
     for (const inc of open) {
       if (handled.has(inc.id) || !state.incidents[inc.id]) continue;
       inc.revision++;
-      const cover = Object.values(state.incidents).find((o) => o.id !== inc.id && handled.has(o.id) && ancestorsOf(inc.element, topology).includes(o.element));
+      const cover = Object.values(state.incidents).find((o) => o.id !== inc.id && handled.has(o.id) && topology.ancestors(inc.element).includes(o.element));
       if (cover) {
         out.push(this.outageAlert(state, inc, undefined, topology, now, AlertState.ALERT_STATE_CLEARED, cover.id));
         delete state.incidents[inc.id];
@@ -478,29 +478,21 @@ function toEvidence(s: Sig, meterId: string): Evidence {
   return { evidenceId: s.id, kind: s.kind, supplyLost: true, meterId: terminal ? '' : meterId, terminalAddress: '', occurredAtMs: s.at, ingestedAtMs: s.ing, feederId: '', detail: s.detail, value: 0, limit: 0 };
 }
 
+/** Evidence of supply at `sig.at` closes every loss signal of the meter that is not newer. */
 function restoreMeter(m: MeterState, sig: Sig): boolean {
-  const lostAt = Math.max(m.event?.at ?? 0, m.voltage?.at ?? 0);
   if (sig.at < m.restoredAt) return false;
   m.restoredAt = sig.at;
   m.restoredIng = sig.ing;
-  if ((m.event || m.voltage) && sig.at >= lostAt) {
+  let closed = false;
+  if (m.event && m.event.at <= sig.at) {
     m.event = undefined;
+    closed = true;
+  }
+  if (m.voltage && m.voltage.at <= sig.at) {
     m.voltage = undefined;
-    return true;
+    closed = true;
   }
-  if (m.event && sig.at >= m.event.at) {
-    m.event = undefined;
-    return true;
-  }
-  if (m.voltage && sig.at >= m.voltage.at) {
-    m.voltage = undefined;
-    return true;
-  }
-  return false;
-}
-
-function ancestorsOf(id: string, topology: Topology): string[] {
-  return topology.ancestors(id);
+  return closed;
 }
 
 const LEVEL_KIND: Record<ElementLevel, ElementKind> = {

@@ -1,4 +1,4 @@
-import type { Alert, AlertFilter } from '@gridstation/contracts';
+import { AlertState, type Alert, type AlertFilter } from '@gridstation/contracts';
 import type { FeederState } from './outage-engine';
 
 /** Where outage state lives between decisions (Redis in the distributed mode: any instance can resume a feeder). */
@@ -29,6 +29,6 @@ export function matches(a: Alert, f: AlertFilter | undefined): boolean {
   if (f.kinds.length > 0 && !f.kinds.includes(a.kind)) return false;
   if (f.elementIds.length > 0 && ![a.elementId, a.transformerAreaId, a.feederId, a.substationId].some((id) => id && f.elementIds.includes(id))) return false;
   if (a.confidence < f.minConfidence) return false;
-  if (f.excludeCleared && a.state === 3) return false;
+  if (f.excludeCleared && a.state === AlertState.ALERT_STATE_CLEARED) return false;
   return true;
 }

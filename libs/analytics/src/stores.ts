@@ -45,32 +45,6 @@ export class RedisFeederStateStore implements FeederStateStore {
   }
 }
 
-export class MemoryFeederStateStore implements FeederStateStore {
-  private readonly states = new Map<string, string>();
-  private readonly due = new Map<string, number>();
-  async load(feeders: readonly string[]): Promise<Map<string, FeederState>> {
-    const out = new Map<string, FeederState>();
-    for (const f of feeders) {
-      const v = this.states.get(f);
-      if (v) out.set(f, JSON.parse(v) as FeederState);
-    }
-    return out;
-  }
-  async save(states: readonly FeederState[]): Promise<void> {
-    for (const s of states) this.states.set(s.feeder, JSON.stringify(s));
-  }
-  async pending(): Promise<Map<string, number>> {
-    return new Map(this.due);
-  }
-  async markPending(feeder: string, dueAt: number): Promise<void> {
-    if (dueAt > 0) this.due.set(feeder, dueAt);
-    else this.due.delete(feeder);
-  }
-  async healthCheck(): Promise<void> {
-    /* in-process: always available */
-  }
-}
-
 const MAX_LIMIT = 1000;
 
 export class ClickHouseAlertStore implements AlertStore {
@@ -130,33 +104,5 @@ export class ClickHouseAlertStore implements AlertStore {
 
   async healthCheck(): Promise<void> {
     await this.ch.handle.client.ping();
-  }
-}
-
-/** Embedded mode: the newest revision of the last `capacity` alerts, in memory. */
-export class MemoryAlertStore implements AlertStore {
-  private readonly alerts = new Map<string, Alert>();
-  constructor(private readonly capacity = 100_000) {}
-  async migrate(): Promise<void> {
-    /* nothing to create in memory */
-  }
-  async insert(alerts: readonly Alert[]): Promise<void> {
-    for (const a of alerts) {
-      const old = this.alerts.get(a.alertId);
-      if (old && old.revision >= a.revision) continue;
-      this.alerts.delete(a.alertId);
-      this.alerts.set(a.alertId, a);
-      if (this.alerts.size > this.capacity) this.alerts.delete(this.alerts.keys().next().value!);
-    }
-  }
-  async query(q: { fromMs: number; toMs: number; filter: AlertFilter | undefined; limit: number }): Promise<Alert[]> {
-    const to = q.toMs || Number.POSITIVE_INFINITY;
-    return [...this.alerts.values()]
-      .filter((a) => a.detectedAtMs >= q.fromMs && a.detectedAtMs < to && matches(a, q.filter))
-      .sort((a, b) => b.detectedAtMs - a.detectedAtMs)
-      .slice(0, Math.min(Math.max(q.limit || 100, 1), MAX_LIMIT));
-  }
-  async healthCheck(): Promise<void> {
-    /* in-process: always available */
   }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
 import type { TopologyProvider } from '@gridstation/archive';
-import { OK, retry, deadLetter, TOPICS, type InboundBatch, type MessageBus, type OutboundMessage, type Outcome, type Subscription } from '@gridstation/bus';
-import { Alert, DeviceEventBatch, EvidenceBatch, ReadingBatch, type Evidence } from '@gridstation/contracts';
+import { OK, recordValue, retry, deadLetter, TOPICS, type InboundBatch, type MessageBus, type OutboundMessage, type Outcome, type Subscription } from '@gridstation/bus';
+import { Alert, AlertState, DeviceEventBatch, EvidenceBatch, ReadingBatch, type Evidence } from '@gridstation/contracts';
 import { gsMeter, type Logger } from '@gridstation/telemetry';
 import { newFeederState, OutageEngine, type FeederState } from './outage-engine';
 import type { AlertStore, FeederStateStore } from './ports';
@@ -25,11 +25,6 @@ const metrics = {
   evidence: meter.createCounter('gs_analytics_evidence_total', { description: 'Evidence derived from events and readings, by kind' }),
   alerts: meter.createCounter('gs_analytics_alerts_total', { description: 'Alert revisions published, by kind and state' }),
   delay: meter.createHistogram('gs_analytics_detection_delay_ms', { description: 'From ingest of the decisive evidence to the decision', unit: 'ms' }),
-};
-
-const bytes = (m: { finish(): Uint8Array }) => {
-  const u = m.finish();
-  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 };
 
 export interface SignalWorkerOptions {
@@ -104,7 +99,7 @@ export class SignalWorker {
       try {
         await this.bus.publish(
           TOPICS.alerts,
-          alerts.map((a) => ({ key: a.alertId, value: bytes(Alert.encode({ ...a, producer: this.options.producer })) })),
+          alerts.map((a) => ({ key: a.alertId, value: recordValue(Alert.encode({ ...a, producer: this.options.producer })) })),
         );
       } catch (e) {
         return batch.messages.map(() => retry(`alert publish failed: ${String(e)}`));
@@ -122,7 +117,7 @@ export class SignalWorker {
       }
       const records: OutboundMessage[] = [...byFeeder].map(([feeder, evidence]) => ({
         key: feeder,
-        value: bytes(EvidenceBatch.encode({ evidence, producer: this.options.producer, createdAtMs: Date.now() })),
+        value: recordValue(EvidenceBatch.encode({ evidence, producer: this.options.producer, createdAtMs: Date.now() })),
       }));
       try {
         await this.bus.publish(TOPICS.evidence, records);
@@ -262,12 +257,12 @@ export class OutageWorker {
     if (alerts.length > 0) {
       await this.bus.publish(
         TOPICS.alerts,
-        alerts.map((a) => ({ key: a.alertId, value: bytes(Alert.encode(a)) })),
+        alerts.map((a) => ({ key: a.alertId, value: recordValue(Alert.encode(a)) })),
       );
       this.stats.alerts += alerts.length;
       for (const a of alerts) {
         metrics.alerts.add(1, { kind: a.kind, state: a.state });
-        if (a.decisiveEvidenceIngestedAtMs > 0 && a.state !== 3) metrics.delay.record(a.detectedAtMs - a.decisiveEvidenceIngestedAtMs);
+        if (a.decisiveEvidenceIngestedAtMs > 0 && a.state !== AlertState.ALERT_STATE_CLEARED) metrics.delay.record(a.detectedAtMs - a.decisiveEvidenceIngestedAtMs);
       }
     }
     await this.store.save([state]);

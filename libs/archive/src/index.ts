@@ -7,7 +7,6 @@ export {
   CachedTopology,
   ClickHouseTopologySource,
   RedisTopologyCache,
-  StaticTopology,
   TOPOLOGY_CHANNEL,
   TOPOLOGY_MIGRATIONS_DIR,
   managedTopology,

@@ -168,28 +168,6 @@ export interface TopologyProvider {
   stop(): Promise<void>;
 }
 
-/** A fixed topology (embedded mode and unit tests); set() swaps it. */
-export class StaticTopology implements TopologyProvider {
-  private listeners: Array<(t: Topology) => void> = [];
-  constructor(private topology: Topology = Topology.empty()) {}
-  current(): Topology {
-    return this.topology;
-  }
-  set(t: Topology): void {
-    this.topology = t;
-    for (const l of this.listeners) l(t);
-  }
-  onChange(listener: (t: Topology) => void): void {
-    this.listeners.push(listener);
-  }
-  async start(): Promise<void> {
-    /* nothing to load: the topology was given */
-  }
-  async stop(): Promise<void> {
-    /* nothing to release */
-  }
-}
-
 export interface TopologyLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;

@@ -162,7 +162,8 @@ export function planLength(cases: readonly OutageCase[], flapCycles: number): nu
  * `after(round)` right after. Flapping boxes go down and up every round for `flapCycles` cycles.
  */
 export class ScenarioRunner {
-  private readonly pendingAfter: Array<{ round: number; run: () => void }> = [];
+  private readonly afterRounds: Array<{ round: number; run: () => void }> = [];
+  private readonly beforeRounds: Array<{ round: number; run: () => void }> = [];
 
   constructor(
     readonly cases: OutageCase[],
@@ -224,20 +225,20 @@ export class ScenarioRunner {
         }
       }
     }
-    for (const p of this.pendingAfter.filter((x) => x.round === -round)) p.run();
+    for (const p of this.beforeRounds.filter((x) => x.round === round)) p.run();
   }
 
   after(round: number): void {
-    for (const p of this.pendingAfter.filter((x) => x.round === round)) p.run();
+    for (const p of this.afterRounds.filter((x) => x.round === round)) p.run();
   }
 
   private afterRound(round: number, run: () => void): void {
-    this.pendingAfter.push({ round, run });
+    this.afterRounds.push({ round, run });
   }
 
   /** Runs before the reports of a later round. */
   private later(round: number, run: () => void): void {
-    this.pendingAfter.push({ round: -round, run });
+    this.beforeRounds.push({ round, run });
   }
 }
 

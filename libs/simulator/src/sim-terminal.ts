@@ -54,6 +54,9 @@ export interface SimTerminalStats {
   refused: boolean;
 }
 
+/** An all-zero time: the end of a power-down record that is still open. */
+const OPEN_END: DeviceTime = { year: 2000, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+
 const ZERO_SNAPSHOT: Snapshot = { p: [0, 0, 0], pTotal: 0, q: [0, 0, 0], qTotal: 0, pf: [0, 0, 0], pfTotal: 0, u: [0, 0, 0], i: [0, 0, 0], iN: 0, s: [0, 0, 0], sTotal: 0 };
 
 export class SimTerminal {
@@ -180,8 +183,7 @@ export class SimTerminal {
       this.down.add(pn);
       this.downSince.set(pn, at);
     }
-    const zero: DeviceTime = { year: 2000, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-    return this.forwardRecords(report.map((pn) => [pn, deviceTime(at, this.o.tzOffsetMinutes), zero]));
+    return this.forwardRecords(report.map((pn) => [pn, deviceTime(at, this.o.tzOffsetMinutes), OPEN_END]));
   }
 
   /** Supply back at `pns`: normal readings from the next round, and the closed power-down records. */
@@ -198,14 +200,12 @@ export class SimTerminal {
 
   /** Sends the open power-down records of meters already without supply (late reports). */
   reportPowerDown(pns: readonly number[]): number {
-    const zero: DeviceTime = { year: 2000, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-    return this.forwardRecords(pns.map((pn) => [pn, deviceTime(this.downSince.get(pn) ?? this.deviceNow(), this.o.tzOffsetMinutes), zero]));
+    return this.forwardRecords(pns.map((pn) => [pn, deviceTime(this.downSince.get(pn) ?? this.deviceNow(), this.o.tzOffsetMinutes), OPEN_END]));
   }
 
   /** Sends a spurious power-down record for a meter that in fact has supply (noise). */
   spuriousPowerDown(pn: number): number {
-    const zero: DeviceTime = { year: 2000, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-    return this.forwardRecords([[pn, deviceTime(this.deviceNow(), this.o.tzOffsetMinutes), zero]]);
+    return this.forwardRecords([[pn, deviceTime(this.deviceNow(), this.o.tzOffsetMinutes), OPEN_END]]);
   }
 
   private forwardRecords(records: ReadonlyArray<[number, DeviceTime, DeviceTime]>): number {
