@@ -57,7 +57,8 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
 
   let sim: Simulator | undefined;
   if (config.simulator.terminals > 0) {
-    sim = new Simulator({ ...DEFAULT_SIMULATOR, ...config.simulator, host: '127.0.0.1', port: comm.port, tzOffsetMinutes: config.tzOffsetMinutes, heartbeatMs: 60_000 });
+    // A demo feed: readings are counted, not kept (a long run would otherwise hold every value in memory).
+    sim = new Simulator({ ...DEFAULT_SIMULATOR, ...config.simulator, host: '127.0.0.1', port: comm.port, tzOffsetMinutes: config.tzOffsetMinutes, heartbeatMs: 60_000, keepTruth: false, spreadRounds: true });
     await app.get<DeviceArchive>(ARCHIVE).put(sim.archive());
     const running = sim;
     void (async () => {

@@ -1,5 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
-import { extractTraceContext, gsMeter, injectTraceHeaders } from '@gridstation/telemetry';
+import { extractTraceContext, gsMeter, injectTraceHeaders, SECONDS_BUCKETS } from '@gridstation/telemetry';
 import type { InboundBatch } from './types';
 
 const meter = gsMeter('bus');
@@ -9,7 +9,7 @@ export const busMetrics = {
   consumed: meter.createCounter('gs_bus_messages_consumed_total', { description: 'Records settled by a handler, by topic and group' }),
   deadLettered: meter.createCounter('gs_bus_messages_dead_lettered_total', { description: 'Records sent to the dead-letter topic, by code' }),
   retries: meter.createCounter('gs_bus_handler_retries_total', { description: 'Handler retries, by topic and group' }),
-  handlerSeconds: meter.createHistogram('gs_bus_handler_duration_seconds', { description: 'Time a handler spent on one batch' }),
+  handlerSeconds: meter.createHistogram('gs_bus_handler_duration_seconds', { description: 'Time a handler spent on one batch', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } }),
   pauses: meter.createCounter('gs_bus_backpressure_pauses_total', { description: 'Times fetching paused because in-flight work hit its bound' }),
 };
 

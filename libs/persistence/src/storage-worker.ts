@@ -3,7 +3,7 @@ import { DeviceEventBatch, ReadingBatch, type Reading } from '@gridstation/contr
 import { deadLetter, OK, recordValue, retry, TOPICS, type InboundBatch, type InboundMessage, type MessageBus, type Outcome, type Subscription } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
 import type { PutRow, WideColumnStore } from '@gridstation/hbase';
-import { gsMeter, type Logger } from '@gridstation/telemetry';
+import { gsMeter, SECONDS_BUCKETS, type Logger } from '@gridstation/telemetry';
 import { DualTriggerBatcher } from './batcher';
 import { LatencyWindow } from './latency';
 import { framePut, METER_TABLE, meterTableSpec, readingPuts } from './meter-rows';
@@ -41,9 +41,9 @@ const metrics = {
   validity: meter.createCounter('gs_storage_readings_checked_total', { description: 'Readings through validity checks, by outcome' }),
   stored: meter.createCounter('gs_storage_readings_stored_total', { description: 'Readings written to both stores' }),
   events: meter.createCounter('gs_storage_events_stored_total', { description: 'Device events written' }),
-  flushSeconds: meter.createHistogram('gs_storage_flush_duration_seconds', { description: 'One batch write, by table' }),
-  flushRows: meter.createHistogram('gs_storage_flush_rows', { description: 'Rows per batch write, by table' }),
-  latency: meter.createHistogram('gs_storage_end_to_end_seconds', { description: 'Frame received -> rows stored' }),
+  flushSeconds: meter.createHistogram('gs_storage_flush_duration_seconds', { description: 'One batch write, by table', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } }),
+  flushRows: meter.createHistogram('gs_storage_flush_rows', { description: 'Rows per batch write, by table', advice: { explicitBucketBoundaries: [1, 10, 100, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000] } }),
+  latency: meter.createHistogram('gs_storage_end_to_end_seconds', { description: 'Frame received -> rows stored', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } }),
 };
 
 export interface StorageStats {

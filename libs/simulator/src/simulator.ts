@@ -27,6 +27,10 @@ export interface SimulatorOptions {
   seed: number;
   /** First data time; default: 7 days ago on a 15-minute boundary (so a long run never reaches "now"). */
   startMs?: number;
+  /** false: count the readings sent without keeping them (load runs); default true. */
+  keepTruth?: boolean;
+  /** Spread each round's terminals evenly over the round interval instead of sending them all at once. */
+  spreadRounds?: boolean;
 }
 
 export const DEFAULT_SIMULATOR: Omit<SimulatorOptions, 'host' | 'port'> = {
@@ -53,16 +57,19 @@ export interface SimulatorStats {
   denied: number;
   readsAnswered: number;
   readings: number;
+  /** Readings put on the wire, repeats included (counted also when the truth is not kept). */
+  readingsSent: number;
 }
 
 export class Simulator {
-  readonly truth = new GroundTruth();
+  readonly truth: GroundTruth;
   readonly terminals: SimTerminal[] = [];
   readonly unknown: SimTerminal[] = [];
   private rounds = 0;
   private stopped = false;
 
   constructor(readonly o: SimulatorOptions) {
+    this.truth = new GroundTruth(o.keepTruth ?? true);
     const startMs = o.startMs ?? Math.floor((Date.now() - 7 * 86_400_000) / QUARTER_MS) * QUARTER_MS;
     const base = (terminal: number, seed: number): SimTerminalOptions => ({
       host: o.host,
@@ -102,18 +109,31 @@ export class Simulator {
     }
   }
 
-  /** Runs `rounds` report rounds at the configured rate (or until stop()); hooks run around each round. */
-  async run(rounds: number, hooks: { before?(round: number): Promise<void> | void; after?(round: number): void } = {}): Promise<void> {
-    const interval = 1000 / this.o.roundsPerSecond;
+  /** Runs `rounds` report rounds at the configured rate (or the one given, or until stop()); hooks run around each round. */
+  async run(rounds: number, hooks: { before?(round: number): Promise<void> | void; after?(round: number): void } = {}, roundsPerSecond = this.o.roundsPerSecond): Promise<void> {
+    const interval = 1000 / roundsPerSecond;
     const started = performance.now();
     for (let r = 0; r < rounds && !this.stopped; r++) {
       await hooks.before?.(r);
-      for (const t of this.terminals) t.reportRound();
+      if (this.o.spreadRounds) await this.spread(started + r * interval, interval);
+      else for (const t of this.terminals) t.reportRound();
       hooks.after?.(r);
       this.rounds++;
       const next = started + (r + 1) * interval;
       const wait = next - performance.now();
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+    }
+  }
+
+  /** One round with its terminals in slices of about 10 ms, so the load is even within the round. */
+  private async spread(roundStart: number, interval: number): Promise<void> {
+    const slices = Math.max(1, Math.min(this.terminals.length, Math.floor(interval / 10)));
+    for (let s = 0; s < slices && !this.stopped; s++) {
+      const from = Math.floor((s * this.terminals.length) / slices);
+      const to = Math.floor(((s + 1) * this.terminals.length) / slices);
+      for (let i = from; i < to; i++) this.terminals[i]!.reportRound();
+      const wait = roundStart + ((s + 1) * interval) / slices - performance.now();
+      if (s < slices - 1 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 
@@ -127,7 +147,7 @@ export class Simulator {
   }
 
   stats(): SimulatorStats {
-    const s: SimulatorStats = { terminals: this.terminals.length, loggedIn: 0, refused: 0, rounds: this.rounds, framesSent: 0, confirmed: 0, denied: 0, readsAnswered: 0, readings: this.truth.readings.size };
+    const s: SimulatorStats = { terminals: this.terminals.length, loggedIn: 0, refused: 0, rounds: this.rounds, framesSent: 0, confirmed: 0, denied: 0, readsAnswered: 0, readings: this.truth.readings.size, readingsSent: this.truth.sent };
     for (const t of [...this.terminals, ...this.unknown]) {
       if (t.stats.loggedIn) s.loggedIn++;
       if (t.stats.refused) s.refused++;

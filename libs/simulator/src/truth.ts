@@ -15,6 +15,8 @@ export const truthKey = (r: Pick<TruthReading, 'meterId' | 'quantity' | 'tariff'
 
 export class GroundTruth {
   readonly readings = new Map<string, TruthReading>();
+  /** Every reading put on the wire, repeats included. */
+  sent = 0;
   /** Frames with a broken checksum (the communication service rejects them). */
   badChecksumFrames = 0;
   /** Frames that deframe but whose content does not decode (the parser rejects them). */
@@ -24,7 +26,12 @@ export class GroundTruth {
   /** Same identity sent again with the same value (e.g. a curve point repeating a snapshot). */
   repeats = 0;
 
+  /** keep = false: count what is sent without remembering it (load runs, where the values are not checked). */
+  constructor(private readonly keep = true) {}
+
   add(r: TruthReading): void {
+    this.sent++;
+    if (!this.keep) return;
     const k = truthKey(r);
     const prior = this.readings.get(k);
     if (prior) {

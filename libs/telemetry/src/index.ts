@@ -7,4 +7,4 @@ export {
   type MetadataLike,
 } from './propagation';
 export { createLogger, type Logger, type LoggerOptions } from './logger';
-export { gsMeter } from './metrics';
+export { gsMeter, SECONDS_BUCKETS } from './metrics';
