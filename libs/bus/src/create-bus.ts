@@ -8,7 +8,7 @@ import type { MessageBus } from './types';
 export function createBus(config: BusConfig, service: string, log: Logger): MessageBus {
   switch (config.kind) {
     case 'kafka':
-      return new KafkaBus({ service, clientId: config.clientId, brokers: config.brokers, log });
+      return new KafkaBus({ service, clientId: config.clientId, brokers: config.brokers, log, partitionsConsumedConcurrently: config.partitionsConcurrency });
     case 'memory':
       return new MemoryBus({ service, log });
   }

@@ -272,7 +272,7 @@ export class KafkaBus implements MessageBus {
       this.options.log,
       (s) => this.subscriptions.delete(s),
     );
-    sub.partitionsConcurrently = this.options.partitionsConsumedConcurrently ?? 4;
+    sub.partitionsConcurrently = this.options.partitionsConsumedConcurrently ?? 32;
     await sub.start();
     this.subscriptions.add(sub);
     return sub;

@@ -28,6 +28,12 @@ export const busEnv = {
   GS_BUS: z.enum(['kafka', 'memory']).default('kafka'),
   GS_KAFKA_BROKERS: list('127.0.0.1:9092').pipe(z.array(hostPort)),
   GS_KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  /**
+   * Partitions one subscription works on at once. Batches of records from different partitions share the
+   * stores' write batches, so this must cover every partition a consumer owns, or records wait for other
+   * partitions' flushes in turn.
+   */
+  GS_KAFKA_PARTITIONS_CONCURRENCY: positiveInt(32),
 };
 
 export const redisEnv = {
@@ -41,6 +47,8 @@ export const clickhouseEnv = {
   GS_CLICKHOUSE_PASSWORD: z.string().default(''),
   GS_CLICKHOUSE_REQUEST_TIMEOUT_MS: positiveInt(30000),
   GS_CLICKHOUSE_ASYNC_INSERT: z.enum(['on', 'off', 'server-default']).default('off'),
+  /** How reading batches are sent: TabSeparated (cheaper to produce) or JSONEachRow (easier to read in a capture). */
+  GS_CLICKHOUSE_INSERT_FORMAT: z.enum(['TabSeparated', 'JSONEachRow']).default('TabSeparated'),
 };
 
 export const hbaseEnv = {

@@ -17,6 +17,7 @@ export interface BusConfig {
   kind: 'kafka' | 'memory';
   brokers: string[];
   clientId: string;
+  partitionsConcurrency: number;
 }
 
 export interface ClickHouseConfig {
@@ -26,6 +27,8 @@ export interface ClickHouseConfig {
   password: string;
   requestTimeoutMs: number;
   asyncInsert: 'on' | 'off' | 'server-default';
+  /** Format of reading inserts; default TabSeparated. */
+  insertFormat?: 'TabSeparated' | 'JSONEachRow';
 }
 
 export interface HBaseConfig {
@@ -87,6 +90,7 @@ const bus = (service: string, e: z.infer<z.ZodObject<typeof busEnv>> & { GS_INST
   kind: e.GS_BUS,
   brokers: e.GS_KAFKA_BROKERS,
   clientId: e.GS_KAFKA_CLIENT_ID ?? `${service}-${e.GS_INSTANCE_ID}`,
+  partitionsConcurrency: e.GS_KAFKA_PARTITIONS_CONCURRENCY,
 });
 
 const clickhouse = (e: z.infer<z.ZodObject<typeof clickhouseEnv>>): ClickHouseConfig => ({
@@ -96,6 +100,7 @@ const clickhouse = (e: z.infer<z.ZodObject<typeof clickhouseEnv>>): ClickHouseCo
   password: e.GS_CLICKHOUSE_PASSWORD,
   requestTimeoutMs: e.GS_CLICKHOUSE_REQUEST_TIMEOUT_MS,
   asyncInsert: e.GS_CLICKHOUSE_ASYNC_INSERT,
+  insertFormat: e.GS_CLICKHOUSE_INSERT_FORMAT,
 });
 
 const hbase = (e: z.infer<z.ZodObject<typeof hbaseEnv>>): HBaseConfig => {

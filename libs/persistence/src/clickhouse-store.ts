@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { applyMigrations, inList, loadMigrations, sql, SqlFragment } from '@gridstation/clickhouse';
 import type { ClickHouseHaPool } from './ha-pool';
 import type { CurveQuery, StoredEvent, StoredReading } from './model';
@@ -63,6 +64,21 @@ const toRow = (s: StoredReading): Row => ({
   stored_at_ms: s.storedAtMs,
 });
 
+const INSERT_COLUMNS = COLUMNS.split(', ');
+
+/** TabSeparated text escaping: backslash, tab, newline (and CR, kept literal by some readers). */
+const tsv = (s: string): string => (/[\\\t\n\r]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : s);
+
+/** Readings as TabSeparated lines in INSERT_COLUMNS order (\N for a missing value). */
+export function readingsTsv(rows: readonly StoredReading[]): string {
+  let out = '';
+  for (const s of rows) {
+    const value = Number.isFinite(s.value) ? String(s.value) : '\\N';
+    out += `${tsv(s.meterId)}\t${tsv(s.quantity)}\t${s.tariff}\t${s.dataTimeMs}\t${value}\t${s.unit}\t${s.quality}\t${s.receivedAtMs}\t${tsv(s.terminalAddress)}\t${s.measurementPoint}\t${tsv(s.frameId)}\t${tsv(s.sourceTopic)}\t${s.sourcePartition}\t${s.sourceOffset}\t${s.storedAtMs}\n`;
+  }
+  return out;
+}
+
 const quantityFilter = (quantities: readonly string[]) =>
   new SqlFragment(quantities.length === 0 ? '' : `AND quantity IN ${inList(quantities).text}`);
 
@@ -70,7 +86,10 @@ const quantityFilter = (quantities: readonly string[]) =>
 export class ClickHouseReadingStore implements ReadingStore {
   readonly kind = 'clickhouse';
 
-  constructor(private readonly pool: ClickHouseHaPool) {}
+  constructor(
+    private readonly pool: ClickHouseHaPool,
+    private readonly insertFormat: 'TabSeparated' | 'JSONEachRow' = 'TabSeparated',
+  ) {}
 
   async migrate(): Promise<void> {
     await this.pool.run((h) => applyMigrations(h.client, loadMigrations(MIGRATIONS_DIR), h.caps));
@@ -78,8 +97,14 @@ export class ClickHouseReadingStore implements ReadingStore {
 
   async insertReadings(rows: readonly StoredReading[]): Promise<void> {
     if (rows.length === 0) return;
-    const values = rows.map(toRow);
-    await this.pool.run((h) => h.client.insert({ table: 'readings', values, format: 'JSONEachRow' }).then(() => undefined));
+    if (this.insertFormat === 'JSONEachRow') {
+      const values = rows.map(toRow);
+      await this.pool.run((h) => h.client.insert({ table: 'readings', values, format: 'JSONEachRow' }).then(() => undefined));
+      return;
+    }
+    // One string per batch, no row objects: a retry (another replica) builds a fresh stream from it.
+    const text = readingsTsv(rows);
+    await this.pool.run((h) => h.client.insert({ table: 'readings', values: Readable.from([text], { objectMode: false }), format: 'TabSeparated', columns: INSERT_COLUMNS as [string, ...string[]] }).then(() => undefined));
   }
 
   async insertEvents(rows: readonly StoredEvent[]): Promise<void> {

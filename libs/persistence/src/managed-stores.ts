@@ -9,7 +9,7 @@ import type { ReadingStore } from './ports';
 /** ClickHouse behind the HA pool, as a managed resource: start = connect every replica + migrations. */
 export function managedClickHouseStore(config: ClickHouseConfig, log: Logger): ReadingStore & { start(): Promise<void>; pool: ClickHouseHaPool } {
   const pool = new ClickHouseHaPool(config, log);
-  const store = new ClickHouseReadingStore(pool);
+  const store = new ClickHouseReadingStore(pool, config.insertFormat);
   return Object.assign(store, {
     pool,
     start: async () => {

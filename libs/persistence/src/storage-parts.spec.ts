@@ -1,6 +1,7 @@
 import { QualityFlag } from '@gridstation/contracts';
 import { reading } from '../test/reading-store-contract';
 import { DualTriggerBatcher } from './batcher';
+import { readingsTsv } from './clickhouse-store';
 import { decodeReadingRow, meterPrefix, readingPuts, readingRowKey, saltOf, SALT_BUCKETS, meterTableSpec } from './meter-rows';
 import { decodePageToken, encodePageToken, QueryError, withinDeadline } from './query-service';
 import { ValidityChecker, DEFAULT_VALIDITY } from './validity';
@@ -108,5 +109,21 @@ describe('query helpers', () => {
     await expect(withinDeadline(Date.now() + 20, () => new Promise((r) => setTimeout(r, 200)))).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     await expect(withinDeadline(Date.now() - 1, async () => 1)).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     await expect(withinDeadline(Number.POSITIVE_INFINITY, async () => 7)).resolves.toBe(7);
+  });
+});
+
+describe('readingsTsv (ClickHouse TabSeparated input)', () => {
+  it('writes the 15 insert columns in order, \\N for a missing value, and escapes backslash, tab and newline', () => {
+    const r = { ...reading('4101a\tb', 'voltage.a', 7, Number.NaN), frameId: 'f\\1\n' };
+    const line = readingsTsv([r]);
+    expect(line.endsWith('\n')).toBe(true);
+    const cols = line.slice(0, -1).split('\t');
+    expect(cols).toHaveLength(15);
+    expect(cols[0]).toBe('4101a\\tb');
+    expect(cols[1]).toBe('voltage.a');
+    expect(cols[3]).toBe(String(r.dataTimeMs));
+    expect(cols[4]).toBe('\\N');
+    expect(cols[10]).toBe('f\\\\1\\n');
+    expect(readingsTsv([{ ...r, value: 12345.6789 }]).split('\t')[4]).toBe('12345.6789');
   });
 });

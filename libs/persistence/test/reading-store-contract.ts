@@ -39,10 +39,13 @@ export function readingStoreContract(name: string, open: () => Promise<ReadingSt
 
     it('reads back exactly what was written, with provenance, NaN for missing values', async () => {
       const m = uniqueMeter();
-      const rows = [reading(m, 'voltage.a', 0, 220.1), reading(m, 'voltage.a', 1, Number.NaN, { quality: 1 }), reading(m, 'current.a', 0, -1.25, { tariff: 0 })];
+      // A frame id of an external producer with characters that text formats must escape.
+      const odd = 'ext\\frame\t1\n2';
+      const rows = [reading(m, 'voltage.a', 0, 220.1), reading(m, 'voltage.a', 1, Number.NaN, { quality: 1 }), reading(m, 'current.a', 0, -1.25, { tariff: 0, frameId: odd })];
       await store.insertReadings(rows);
       const back = await store.readingsOf([m]);
       expect(back).toHaveLength(3);
+      expect(back.find((r) => r.quantity === 'current.a')!.frameId).toBe(odd);
       const v0 = back.find((r) => r.quantity === 'voltage.a' && r.dataTimeMs === T0)!;
       expect(v0).toMatchObject({ value: 220.1, unit: 5, quality: 0, frameId: 'frame-0', sourceTopic: 'gs.raw.frames.v1', sourcePartition: 3, sourceOffset: 100, terminalAddress: '4101-00001', measurementPoint: 1 });
       const v1 = back.find((r) => r.quantity === 'voltage.a' && r.dataTimeMs === T0 + Q15)!;

@@ -60,6 +60,16 @@ describe('simulated frames', () => {
     expect(g.repeats).toBe(1);
     expect(() => g.add({ ...r, value: 220.2 })).toThrow(/simulator bug/);
   });
+
+  it('a counting truth (load runs) counts every reading sent, repeats included, and keeps none', () => {
+    const g = new GroundTruth(false);
+    const r = { meterId: 'm', quantity: 'voltage.a', tariff: 0, dataTimeMs: 1, value: 220.1 };
+    g.add(r);
+    g.add({ ...r });
+    g.add({ ...r, dataTimeMs: 2 });
+    expect(g.sent).toBe(3);
+    expect(g.readings.size).toBe(0);
+  });
 });
 
 import { diffWithTruth, isExact } from './verify';

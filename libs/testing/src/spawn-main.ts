@@ -10,8 +10,9 @@ export interface SpawnedMain {
 }
 
 /** Runs a service's TypeScript entry point as its own process, the way `npm start` and the pods do. */
-export function spawnMain(main: string, env: Record<string, string>): SpawnedMain {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(REPO_ROOT, main)], {
+/** `nodeArgs`: flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
+export function spawnMain(main: string, env: Record<string, string>, nodeArgs: readonly string[] = []): SpawnedMain {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(REPO_ROOT, main)], {
     cwd: REPO_ROOT,
     env: { ...process.env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.base.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

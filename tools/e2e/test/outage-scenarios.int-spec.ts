@@ -100,7 +100,7 @@ describe('outage scenarios end to end (real Kafka, ClickHouse, HBase, Redis)', (
     stream = client.subscribeAlerts({ filter: undefined });
     stream.on('data', (m: SubscribeAlertsResponse) => m.alert && received.push({ alert: m.alert, receivedAt: Date.now() }));
     stream.on('error', () => undefined);
-    const bus = createBus({ kind: 'kafka', brokers: ['127.0.0.1:9092'], clientId: `probe-${region}` }, 'e2e', testLogger());
+    const bus = createBus({ kind: 'kafka', brokers: ['127.0.0.1:9092'], clientId: `probe-${region}`, partitionsConcurrency: 4 }, 'e2e', testLogger());
     const probe: Alert = { ...Alert.fromPartial({ alertId: `probe-${region}`, kind: AlertKind.ALERT_KIND_UNSPECIFIED, state: AlertState.ALERT_STATE_OPEN, revision: 1 }) };
     await waitFor(
       async () => {

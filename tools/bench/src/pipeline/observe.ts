@@ -37,10 +37,10 @@ export function total(s: Scrape | undefined, name: string, ...match: string[]): 
 }
 
 /** Cumulative bucket counts of a histogram (summed over label sets), by upper bound. */
-function buckets(s: Scrape | undefined, name: string): Map<number, number> {
+function buckets(s: Scrape | undefined, name: string, match: readonly string[]): Map<number, number> {
   const out = new Map<number, number>();
   for (const [k, v] of s ?? []) {
-    if (nameOf(k) !== `${name}_bucket`) continue;
+    if (nameOf(k) !== `${name}_bucket` || !match.every((m) => k.includes(m))) continue;
     const le = /le="([^"]+)"/.exec(k)?.[1];
     if (le === undefined) continue;
     const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
@@ -58,9 +58,9 @@ export interface Quantiles {
 }
 
 /** Quantiles (in the histogram's unit) of the values recorded between two scrapes, linear within a bucket. */
-export function quantiles(before: Scrape | undefined, after: Scrape, name: string): Quantiles | undefined {
-  const a = buckets(after, name);
-  const b = buckets(before, name);
+export function quantiles(before: Scrape | undefined, after: Scrape, name: string, ...match: string[]): Quantiles | undefined {
+  const a = buckets(after, name, match);
+  const b = buckets(before, name, match);
   const bounds = [...a.keys()].sort((x, y) => x - y);
   const cum = bounds.map((k) => (a.get(k) ?? 0) - (b.get(k) ?? 0));
   const count = cum.at(-1) ?? 0;

@@ -20,6 +20,8 @@ export interface StepResult {
   p99Ms?: number;
   maxMsBound?: number;
   lag?: { parser: number; storage: number };
+  /** One batch write per store: p50/p99 ms and rows per write (p50). */
+  flushes?: Record<string, { p50Ms: number; p99Ms: number; rowsP50: number }>;
   deadLetters: number;
   processes: Record<string, { cpuPercent: number; peakRssMiB: number }>;
   /** Stored at least 95% of what was offered, and p99 within the target. */
@@ -75,6 +77,12 @@ export async function measureStep(label: string, probe: StepProbe, warmupMs: num
     : undefined;
   const d = (name: string, ...match: string[]) => (total(m1, name, ...match) - total(m0, name, ...match)) / secs;
   const q = quantiles(m0, m1, 'gs_storage_end_to_end_seconds');
+  const flushes: NonNullable<StepResult['flushes']> = {};
+  for (const table of ['readings', 'meter_data']) {
+    const f = quantiles(m0, m1, 'gs_storage_flush_duration_seconds', `table="${table}"`);
+    const rows = quantiles(m0, m1, 'gs_storage_flush_rows', `table="${table}"`);
+    if (f) flushes[table] = { p50Ms: f.p50 * 1000, p99Ms: f.p99 * 1000, rowsP50: rows?.p50 ?? 0 };
+  }
   const offeredPerSec = probe.offered ? (o1 - o0) / secs : d('gs_parser_readings_total');
   const storedPerSec = d('gs_storage_readings_checked_total');
   const result: StepResult = {
@@ -86,6 +94,7 @@ export async function measureStep(label: string, probe: StepProbe, warmupMs: num
     storedPerSec,
     ...(q ? { p50Ms: q.p50 * 1000, p99Ms: q.p99 * 1000, maxMsBound: q.maxBound * 1000 } : {}),
     ...(lag ? { lag } : {}),
+    flushes,
     deadLetters: Math.round(d('gs_bus_messages_dead_lettered_total') * secs),
     processes,
     holds: offeredPerSec > 0 && storedPerSec >= 0.95 * offeredPerSec && q !== undefined && q.p99 * 1000 <= P99_TARGET_MS,
