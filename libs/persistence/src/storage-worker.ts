@@ -29,7 +29,7 @@ export interface StorageWorkerOptions {
 export const DEFAULT_STORAGE_OPTIONS: StorageWorkerOptions = {
   groupId: 'gs-storage',
   batchRows: 5000,
-  batchDelayMs: 200,
+  batchDelayMs: 50,
   maxInFlight: 2000,
   validity: DEFAULT_VALIDITY,
   meterTable: METER_TABLE,

@@ -11,6 +11,7 @@
 //   npm run -s bench -- --short       a few seconds per part (what CI runs; no timing assertions)
 //   npm run -s bench -- --profile     also write V8 CPU profiles of every service and print their top costs
 //   npm run -s bench -- --only=pipeline,embedded,raw,naive   a subset (raw and naive need a pipeline sample)
+//   npm run -s bench -- --rates=0.05,0.1   the pipeline's report rates (rounds/s per terminal) instead of the plan's
 //   npm run -s bench -- --before=GS_X=1,GS_Y=2   first run the pipeline steps with these service settings
 //                                     (the "before" of a change), then as configured, and print the ratios
 import { execFileSync } from 'node:child_process';
@@ -43,6 +44,9 @@ const only = new Set((args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'pi
 const PLAN = short
   ? { terminals: 40, meters: 8, rates: [0.25, 0.5], embeddedRates: [0.5], warmupMs: 3000, windowMs: 5000, chRows: 100_000, hbaseReadings: 20_000, kafkaReadings: 200_000, naiveSeconds: 5 }
   : { terminals: 400, meters: 8, rates: [0.05, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.75, 1, 1.5, 2, 3], embeddedRates: [0.2, 0.5, 1, 2, 3, 5], warmupMs: 5000, windowMs: 20_000, chRows: 2_000_000, hbaseReadings: 300_000, kafkaReadings: 4_000_000, naiveSeconds: 20 };
+
+const ratesArg = args.find((a) => a.startsWith('--rates='))?.slice(8);
+if (ratesArg) PLAN.rates = ratesArg.split(',').map(Number);
 
 const INFRA_DIR = process.env['GS_INFRA_DIR'] ?? join(REPO_ROOT, '.infra');
 const OUT = join(REPO_ROOT, 'tmp', 'bench');

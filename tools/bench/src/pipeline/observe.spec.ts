@@ -41,4 +41,21 @@ describe('Prometheus scrape reading', () => {
     expect(q.p99).toBe(1);
     expect(q.maxBound).toBe(Number.POSITIVE_INFINITY);
   });
+
+  it('selects a label set by its labels without mistaking a label that ends in "le" for the bucket bound', () => {
+    const s = parseProm(
+      [
+        'gs_storage_flush_rows_bucket{table="readings",ok="true",le="100"} 1',
+        'gs_storage_flush_rows_bucket{table="readings",ok="true",le="1000"} 3',
+        'gs_storage_flush_rows_bucket{table="readings",ok="true",le="+Inf"} 3',
+        'gs_storage_flush_rows_bucket{table="meter_data",ok="true",le="100"} 0',
+        'gs_storage_flush_rows_bucket{table="meter_data",ok="true",le="1000"} 0',
+        'gs_storage_flush_rows_bucket{table="meter_data",ok="true",le="+Inf"} 7',
+      ].join('\n'),
+    );
+    const q = quantiles(undefined, s, 'gs_storage_flush_rows', 'table="readings"')!;
+    expect(q.count).toBe(3);
+    expect(q.maxBound).toBe(1000);
+    expect(quantiles(undefined, s, 'gs_storage_flush_rows', 'table="meter_data"')!.count).toBe(7);
+  });
 });

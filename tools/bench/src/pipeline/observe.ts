@@ -41,7 +41,7 @@ function buckets(s: Scrape | undefined, name: string, match: readonly string[]):
   const out = new Map<number, number>();
   for (const [k, v] of s ?? []) {
     if (nameOf(k) !== `${name}_bucket` || !match.every((m) => k.includes(m))) continue;
-    const le = /le="([^"]+)"/.exec(k)?.[1];
+    const le = /[{,]le="([^"]+)"/.exec(k)?.[1];
     if (le === undefined) continue;
     const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
     out.set(bound, (out.get(bound) ?? 0) + v);
