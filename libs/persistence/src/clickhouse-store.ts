@@ -64,12 +64,13 @@ const toRow = (s: StoredReading): Row => ({
   stored_at_ms: s.storedAtMs,
 });
 
-const INSERT_COLUMNS = COLUMNS.split(', ');
+/** The columns a reading insert supplies, in the order readingsTsv writes them. */
+export const READING_INSERT_COLUMNS = COLUMNS.split(', ');
 
 /** TabSeparated text escaping: backslash, tab, newline (and CR, kept literal by some readers). */
 const tsv = (s: string): string => (/[\\\t\n\r]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : s);
 
-/** Readings as TabSeparated lines in INSERT_COLUMNS order (\N for a missing value). */
+/** Readings as TabSeparated lines in READING_INSERT_COLUMNS order (\N for a missing value). */
 export function readingsTsv(rows: readonly StoredReading[]): string {
   let out = '';
   for (const s of rows) {
@@ -104,7 +105,7 @@ export class ClickHouseReadingStore implements ReadingStore {
     }
     // One string per batch, no row objects: a retry (another replica) builds a fresh stream from it.
     const text = readingsTsv(rows);
-    await this.pool.run((h) => h.client.insert({ table: 'readings', values: Readable.from([text], { objectMode: false }), format: 'TabSeparated', columns: INSERT_COLUMNS as [string, ...string[]] }).then(() => undefined));
+    await this.pool.run((h) => h.client.insert({ table: 'readings', values: Readable.from([text], { objectMode: false }), format: 'TabSeparated', columns: READING_INSERT_COLUMNS as [string, ...string[]] }).then(() => undefined));
   }
 
   async insertEvents(rows: readonly StoredEvent[]): Promise<void> {

@@ -1,6 +1,6 @@
 export * from './model';
 export { READING_STORE, type ReadingStore } from './ports';
-export { ClickHouseReadingStore, MIGRATIONS_DIR } from './clickhouse-store';
+export { ClickHouseReadingStore, MIGRATIONS_DIR, readingsTsv, READING_INSERT_COLUMNS } from './clickhouse-store';
 export { ClickHouseHaPool, NoHealthyReplicaError, isConnectionError } from './ha-pool';
 export { DuckDbReadingStore } from './duckdb-store';
 export { LevelWideColumnStore } from './level-store';

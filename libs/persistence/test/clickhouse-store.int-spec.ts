@@ -17,6 +17,16 @@ readingStoreContract(
   () => uniqueName('m'),
 );
 
+readingStoreContract(
+  'ClickHouse 18.16, readings inserted as JSONEachRow',
+  async () => {
+    const pool = new ClickHouseHaPool(config([infra.clickhouseUrl]), testLogger());
+    await pool.start();
+    return new ClickHouseReadingStore(pool, 'JSONEachRow');
+  },
+  () => uniqueName('m'),
+);
+
 describe('ClickHouse HA pool', () => {
   it('fails over from a dead replica to a live one, keeps serving, and a retried batch is stored once', async () => {
     // First URL: a port nothing listens on (a dead replica); second: the real server under another name.

@@ -25,7 +25,7 @@ import { TOPICS } from '@gridstation/bus';
 import { closeRedis, createRedis } from '@gridstation/cache';
 import { ReadingBatch } from '@gridstation/contracts';
 import { ThriftHBaseStore } from '@gridstation/hbase';
-import { ClickHouseHaPool, ClickHouseReadingStore, type StoredReading } from '@gridstation/persistence';
+import { ClickHouseHaPool, ClickHouseReadingStore, meterTableSpec, type StoredReading } from '@gridstation/persistence';
 import { Simulator, DEFAULT_SIMULATOR, QUARTER_MS } from '@gridstation/simulator';
 import { freePort, httpGet, infra, REPO_ROOT, requireService, spawnMain, testLogger, waitFor, type SpawnedMain } from '@gridstation/testing';
 import { naivePath, type NaiveResult } from './pipeline/naive';
@@ -379,7 +379,7 @@ async function main(): Promise<void> {
       const store = new ClickHouseReadingStore(pool);
       await store.migrate();
       const hbase = new ThriftHBaseStore({ ...infra.hbase, poolSize: 4, timeoutMs: 60_000, namespace: 'default' });
-      if (!(await hbase.tableExists(HBASE_TABLE))) await hbaseRaw(hbase, HBASE_TABLE, pipe.sample, 1, 1, 1);
+      if (!(await hbase.tableExists(HBASE_TABLE))) await hbase.createTable(meterTableSpec(HBASE_TABLE));
       naive = await naivePath(kafka, admin, store, hbase, HBASE_TABLE, pipe.sample, PLAN.naiveSeconds);
       await hbase.close();
       await pool.close();

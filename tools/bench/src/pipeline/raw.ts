@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Admin } from 'kafkajs';
 import type { WideColumnStore } from '@gridstation/hbase';
-import { meterTableSpec, readingPuts, type StoredReading } from '@gridstation/persistence';
+import { meterTableSpec, READING_INSERT_COLUMNS, readingPuts, readingsTsv, type StoredReading } from '@gridstation/persistence';
 
 // The raw limits of this machine for the same data, each measured with the system's own tool where it
 // has one: Kafka's ProducerPerformance / ConsumerPerformance, clickhouse-client bulk insert from a file,
@@ -58,27 +58,23 @@ export async function kafkaRaw(admin: Admin, kafkaLibs: string, opts: { recordBy
   }
 }
 
-export const READING_COLUMNS = [
-  'meter_id', 'quantity', 'tariff', 'data_time_ms', 'value', 'unit', 'quality', 'received_at_ms', 'terminal_address',
-  'measurement_point', 'frame_id', 'source_topic', 'source_partition', 'source_offset', 'stored_at_ms',
-] as const;
-
-const tsvEscape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
-
-/** The sample repeated to `rows` rows as TabSeparated (a meter-id suffix per copy keeps the rows distinct). */
-export async function writeTsv(file: string, sample: readonly StoredReading[], rows: number): Promise<number> {
+/** The sample repeated until `total` readings, one array per copy (copies get a meter-id suffix, so rows stay distinct). */
+export function* copiesOf(sample: readonly StoredReading[], total: number): Generator<StoredReading[]> {
   if (sample.length === 0) throw new Error('no sample rows');
+  for (let copy = 0, n = 0; n < total; copy++) {
+    const rows = sample.slice(0, total - n).map((r) => (copy === 0 ? r : { ...r, meterId: `${r.meterId}-${copy}` }));
+    n += rows.length;
+    yield rows;
+  }
+}
+
+/** The sample repeated to `rows` readings as a TabSeparated file, in the storage service's own encoding. */
+export async function writeTsv(file: string, sample: readonly StoredReading[], rows: number): Promise<number> {
   const out = createWriteStream(file);
   let n = 0;
-  for (let copy = 0; n < rows; copy++) {
-    let chunk = '';
-    for (const r of sample) {
-      if (n >= rows) break;
-      const v = Number.isFinite(r.value) ? String(r.value) : '\\N';
-      chunk += `${tsvEscape(`${r.meterId}${copy === 0 ? '' : `-${copy}`}`)}\t${tsvEscape(r.quantity)}\t${r.tariff}\t${r.dataTimeMs}\t${v}\t${r.unit}\t${r.quality}\t${r.receivedAtMs}\t${tsvEscape(r.terminalAddress)}\t${r.measurementPoint}\t${tsvEscape(r.frameId)}\t${tsvEscape(r.sourceTopic)}\t${r.sourcePartition}\t${r.sourceOffset}\t${r.storedAtMs}\n`;
-      n++;
-    }
-    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+  for (const copy of copiesOf(sample, rows)) {
+    n += copy.length;
+    if (!out.write(readingsTsv(copy))) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
   return n;
@@ -95,7 +91,7 @@ export interface ClickHouseRaw {
 export async function clickhouseRaw(file: string, database: string, rows: number): Promise<ClickHouseRaw> {
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('clickhouse-client', ['--host', '127.0.0.1', '--port', '9000', '--query', `INSERT INTO ${database}.readings (${READING_COLUMNS.join(', ')}) FORMAT TabSeparated`], {
+    const child = spawn('clickhouse-client', ['--host', '127.0.0.1', '--port', '9000', '--query', `INSERT INTO ${database}.readings (${READING_INSERT_COLUMNS.join(', ')}) FORMAT TabSeparated`], {
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     let err = '';
@@ -120,10 +116,8 @@ export interface HBaseRaw {
 
 /** The same readings as HBase puts (one row per meter and data time), written in multi-puts of `batchRows`. */
 export async function hbaseRaw(store: WideColumnStore, table: string, sample: readonly StoredReading[], readings: number, batchRows: number, concurrency: number): Promise<HBaseRaw> {
-  if (sample.length === 0) throw new Error('no sample rows');
   if (!(await store.tableExists(table))) await store.createTable(meterTableSpec(table));
-  const all: StoredReading[] = [];
-  for (let copy = 0; all.length < readings; copy++) for (const r of sample) if (all.length < readings) all.push(copy === 0 ? r : { ...r, meterId: `${r.meterId}-${copy}` });
+  const all = [...copiesOf(sample, readings)].flat();
   const puts = readingPuts(all);
   const started = performance.now();
   let next = 0;

@@ -60,7 +60,7 @@ export async function kafkaLag(admin: Admin, groupId: string, topics: string[]):
 
 export const P99_TARGET_MS = 500;
 
-/** Runs `load` (which must keep offering until the returned stop is called) through warm-up and window. */
+/** Measures one step while the caller keeps offering load: waits out the warm-up, then scrapes around the window. */
 export async function measureStep(label: string, probe: StepProbe, warmupMs: number, windowMs: number, requestedPerSec?: number): Promise<StepResult> {
   await sleep(warmupMs);
   const m0 = await scrapeAll(probe.ports);
