@@ -111,10 +111,35 @@ describe('outage engine', () => {
   it("keeps meters' own power-down records after their terminal's power-on, until they read normal", () => {
     step([terminalEv('T1', true, 500), ...['m111', 'm112', 'm113'].map((m) => meterEv(m, true, 500))]);
     // The area has supply again, but three meters of box B11 said they lost it and have not said otherwise.
-    const shrunk = step([terminalEv('T1', false, 4_000)]);
+    // The alert waits for the rest of the restoration evidence first, then moves to the box.
+    expect(step([terminalEv('T1', false, 4_000)])).toEqual([]);
+    expect(engine.dueAt(state)).toBe(now + DEFAULT_OUTAGE_OPTIONS.settleMs);
+    now = engine.dueAt(state);
+    const shrunk = engine.evaluate(state, topology, now);
+    expect(engine.dueAt(state)).toBe(0);
     expect(shrunk).toEqual([expect.objectContaining({ state: AlertState.ALERT_STATE_UPDATED, elementId: 'B11', revision: 2 })]);
     const cleared = step(['m111', 'm112', 'm113'].map((m) => normalV(m, 4_500)));
     expect(cleared).toEqual([expect.objectContaining({ state: AlertState.ALERT_STATE_CLEARED, alertId: shrunk[0]!.alertId, clearedAtMs: 4_500 })]);
+  });
+
+  it('clears a box as a box when its restoration evidence arrives spread out (last meter late)', () => {
+    const boxMeters = ['m111', 'm112', 'm113', 'm114'];
+    const open = step(boxMeters.flatMap((m) => [meterEv(m, true, 100), zeroV(m, 900)]));
+    expect(open.map((a) => a.elementId)).toEqual(['B11']);
+    // Three meters' power-up records first; the fourth (record + zero reading: out on its own) is late.
+    expect(step(boxMeters.slice(0, 3).map((m) => meterEv(m, false, 5_000)), 800)).toEqual([]);
+    const cleared = step([meterEv('m114', false, 5_000)]);
+    expect(cleared).toEqual([expect.objectContaining({ alertId: open[0]!.alertId, elementId: 'B11', state: AlertState.ALERT_STATE_CLEARED, revision: 2 })]);
+  });
+
+  it('moves the alert to the one meter still out once the settle time has passed', () => {
+    const boxMeters = ['m111', 'm112', 'm113', 'm114'];
+    const open = step(boxMeters.flatMap((m) => [meterEv(m, true, 100), zeroV(m, 900)]));
+    expect(step(boxMeters.slice(0, 3).map((m) => meterEv(m, false, 5_000)))).toEqual([]);
+    expect(engine.dueAt(state)).toBe(now + DEFAULT_OUTAGE_OPTIONS.settleMs);
+    now = engine.dueAt(state);
+    const moved = engine.evaluate(state, topology, now);
+    expect(moved).toEqual([expect.objectContaining({ alertId: open[0]!.alertId, elementId: 'm114', elementKind: ElementKind.ELEMENT_KIND_METER, state: AlertState.ALERT_STATE_UPDATED, affectedMeterCount: 1 })]);
   });
 
   it('keeps a closed power-down record (down and up both in the past) from raising anything', () => {
@@ -142,6 +167,47 @@ describe('outage engine', () => {
     now += DEFAULT_OUTAGE_OPTIONS.flapQuietMs;
     const later = engine.evaluate(state, topology, now);
     expect(later).toEqual([expect.objectContaining({ kind: AlertKind.ALERT_KIND_FLAPPING, state: AlertState.ALERT_STATE_CLEARED })]);
+  });
+
+  it('raises nothing for a meter of a flapping box whose restoration record is late', () => {
+    const boxMeters = ['m111', 'm112', 'm113', 'm114'];
+    const kinds: AlertKind[] = [];
+    for (let cycle = 0; cycle < 4; cycle++) {
+      const t = 1000 * (cycle + 1) * 10;
+      kinds.push(...step(boxMeters.flatMap((m) => [meterEv(m, true, t), zeroV(m, t + 1)])).map((a) => a.kind));
+      // Three meters come back at once; m114's power-up record arrives a decision later.
+      kinds.push(...step(boxMeters.slice(0, 3).map((m) => meterEv(m, false, t + 5)), 300).map((a) => a.kind));
+      kinds.push(...step([meterEv('m114', false, t + 5)]).map((a) => a.kind));
+    }
+    expect(kinds).toEqual([
+      ...[AlertKind.ALERT_KIND_OUTAGE, AlertKind.ALERT_KIND_OUTAGE, AlertKind.ALERT_KIND_OUTAGE, AlertKind.ALERT_KIND_OUTAGE],
+      AlertKind.ALERT_KIND_FLAPPING,
+    ]);
+    expect(engine.stats.suppressedByFlapping).toBeGreaterThanOrEqual(2);
+  });
+
+  it('sees two outages when supply came back and went again between two decisions', () => {
+    const boxMeters = ['m111', 'm112', 'm113', 'm114'];
+    const first = step(boxMeters.map((m) => meterEv(m, true, 100)));
+    // Restoration (device time 500) and the next loss (600) arrive together and are judged together.
+    const next = step(boxMeters.flatMap((m) => [meterEv(m, false, 500), meterEv(m, true, 600)]));
+    expect(next.map((a) => [a.alertId, a.state, a.clearedAtMs])).toEqual([
+      [first[0]!.alertId, AlertState.ALERT_STATE_CLEARED, 500],
+      [expect.not.stringMatching(first[0]!.alertId), AlertState.ALERT_STATE_OPEN, 0],
+    ]);
+    // A loss record of one meter that is older than the restoration does not make it a new outage.
+    const more = step([meterEv('m111', false, 700), meterEv('m112', true, 650)]);
+    expect(more.filter((a) => a.state !== AlertState.ALERT_STATE_UPDATED)).toEqual([]);
+  });
+
+  it('counts flapping cycles whose restoration and next loss are judged together', () => {
+    const boxMeters = ['m111', 'm112', 'm113', 'm114'];
+    const kinds = step(boxMeters.map((m) => meterEv(m, true, 1_000))).map((a) => a.kind);
+    for (let cycle = 1; cycle < 3; cycle++) {
+      const t = 1_000 * (cycle + 1);
+      kinds.push(...step(boxMeters.flatMap((m) => [meterEv(m, false, t - 500), meterEv(m, true, t)])).filter((a) => a.state !== AlertState.ALERT_STATE_CLEARED).map((a) => a.kind));
+    }
+    expect(kinds).toEqual([AlertKind.ALERT_KIND_OUTAGE, AlertKind.ALERT_KIND_OUTAGE, AlertKind.ALERT_KIND_FLAPPING]);
   });
 
   it('survives a JSON round trip of its state (how it is kept in Redis)', () => {

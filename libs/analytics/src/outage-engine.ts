@@ -19,10 +19,14 @@ import type { ElementLevel, Topology } from '@gridstation/archive';
 // - Alerts are raised on the largest elements that are out (their parents are not). An outage that
 //   grows keeps its alert id (the alert on the box becomes the alert on the area: UPDATED), the others
 //   it absorbs are CLEARED with `superseded_by`. When the element is no longer out: CLEARED.
+// - An outage that shrinks (supply back on part of it) waits `settleMs` before its alert moves to what is
+//   still out: restoration evidence of one box arrives spread over partitions and hundreds of ms, and a
+//   box whose last meter reports a moment later was restored as a box, not "reduced to one meter".
 // - Decisions wait `holdMs` after the first new evidence, so that evidence sent together is judged
 //   together (a box's four records decide once, not one meter then the box).
 // - Flapping: the `flapCount`-th outage of one element within `flapWindowMs` opens one FLAPPING alert
-//   instead; further outages of that element are not alerted until it has been stable for `flapQuietMs`.
+//   instead; further outages of that element, or of anything inside it, are not alerted until it has
+//   been stable for `flapQuietMs`.
 
 export interface OutageOptions {
   holdMs: number;
@@ -31,6 +35,8 @@ export interface OutageOptions {
   flapCount: number;
   flapWindowMs: number;
   flapQuietMs: number;
+  /** How long a partly restored outage waits for the rest of the restoration before its alert changes. */
+  settleMs: number;
   /** Meters and terminals with supply and no news for this long are dropped from the state. */
   forgetMs: number;
   /** Evidence ids remembered per feeder to make redelivery harmless. */
@@ -44,6 +50,7 @@ export const DEFAULT_OUTAGE_OPTIONS: OutageOptions = {
   flapCount: 3,
   flapWindowMs: 120_000,
   flapQuietMs: 60_000,
+  settleMs: 2_000,
   forgetMs: 600_000,
   seenIds: 4096,
 };
@@ -86,6 +93,8 @@ interface Incident {
   decisiveIng: number;
   affected: number;
   confidence: number;
+  /** While part of it is restored: when its alert may change to what is still out (0 = not shrinking). */
+  settleUntil?: number;
 }
 
 interface Flapping {
@@ -201,10 +210,12 @@ export class OutageEngine {
   /** When the worker should call evaluate() next; 0 = only when new evidence arrives. */
   dueAt(state: FeederState): number {
     let due = state.pendingSince > 0 ? state.pendingSince + this.options.holdMs : 0;
-    for (const f of Object.values(state.flapping)) {
-      const t = f.lastChange + this.options.flapQuietMs;
+    const at = (t: number) => {
       if (due === 0 || t < due) due = t;
-    }
+    };
+    // A flapping element that is down changes only with new evidence; one that is up clears when quiet.
+    for (const f of Object.values(state.flapping)) if (!f.down) at(f.lastChange + this.options.flapQuietMs);
+    for (const inc of Object.values(state.incidents)) if (inc.settleUntil) at(inc.settleUntil);
     return due;
   }
 
@@ -242,13 +253,26 @@ export class OutageEngine {
     // "partly restored", until they are back too (restoration evidence arrives over a few hundred ms).
     const covered = new Map<string, Incident>();
     for (const inc of open) {
-      if (downNow.has(inc.element) || topology.ancestors(inc.element).some((a) => down.has(a))) continue;
+      if (downNow.has(inc.element) || topology.ancestors(inc.element).some((a) => down.has(a))) {
+        inc.settleUntil = 0;
+        continue;
+      }
       const parts = maximal.filter((m) => !open.some((i) => i.element === m) && topology.ancestors(m).includes(inc.element));
-      if (parts.length === 1) inc.element = parts[0]!;
-      else if (parts.length > 1) {
+      if (parts.length === 0) continue; // supply back everywhere: cleared below
+      const affected = parts.reduce((n, p) => n + topology.meterCount(p), 0);
+      const changes = parts.length === 1 || inc.affected !== affected;
+      if (changes && !inc.settleUntil) inc.settleUntil = now + o.settleMs;
+      if (changes && now < inc.settleUntil!) {
+        // The rest of the restoration is probably on its way: the alert stays as it is for now.
         for (const p of parts) covered.set(p, inc);
         handled.add(inc.id);
-        const affected = parts.reduce((n, p) => n + topology.meterCount(p), 0);
+        continue;
+      }
+      inc.settleUntil = 0;
+      if (parts.length === 1) inc.element = parts[0]!;
+      else {
+        for (const p of parts) covered.set(p, inc);
+        handled.add(inc.id);
         if (inc.affected !== affected) {
           inc.revision++;
           inc.affected = affected;
@@ -261,13 +285,22 @@ export class OutageEngine {
 
     for (const element of maximal) {
       if (covered.has(element)) continue;
-      if (state.flapping[element]) {
-        if (state.flapping[element]!.lastChange === now) this.stats.suppressedByFlapping++;
+      const flapping = state.flapping[element] ?? topology.ancestors(element).map((a) => state.flapping[a]).find((f) => f !== undefined);
+      if (flapping) {
+        if (flapping.lastChange === now || !state.flapping[element]) this.stats.suppressedByFlapping++;
         continue;
       }
       const info = down.get(element)!;
       const same = open.find((i) => i.element === element);
-      if (same) {
+      const restored = same ? this.restoredAt(state, element, topology) : 0;
+      if (same && restored > same.firstAt && info.firstAt > restored) {
+        // Every loss signal in it is newer than evidence of supply that is newer than the outage: supply
+        // came back and went again between two decisions. That is two outages, not one.
+        handled.add(same.id);
+        same.revision++;
+        out.push(this.outageAlert(state, same, undefined, topology, now, AlertState.ALERT_STATE_CLEARED, '', restored));
+        delete state.incidents[same.id];
+      } else if (same) {
         handled.add(same.id);
         if (same.affected !== info.affected || Math.abs(same.confidence - info.confidence) >= 0.05) {
           Object.assign(same, { revision: same.revision + 1, affected: info.affected, confidence: info.confidence, decisiveIng: info.decisiveIng });

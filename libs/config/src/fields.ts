@@ -97,6 +97,7 @@ export const outageEnv = {
   GS_OUTAGE_FLAP_COUNT: z.coerce.number().int().min(2).default(3),
   GS_OUTAGE_FLAP_WINDOW_MS: positiveInt(120_000),
   GS_OUTAGE_FLAP_QUIET_MS: positiveInt(60_000),
+  GS_OUTAGE_SETTLE_MS: z.coerce.number().int().nonnegative().default(2_000),
   /** Measurement limits per meter: voltage band (V), current imbalance ((max-min)/max), readings in a row to open/clear. */
   GS_LIMIT_VOLTAGE_HIGH: z.coerce.number().positive().default(235.4),
   GS_LIMIT_VOLTAGE_LOW: z.coerce.number().positive().default(198),

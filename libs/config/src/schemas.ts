@@ -117,6 +117,7 @@ const outage = (e: z.infer<z.ZodObject<typeof outageEnv>>) => ({
   flapCount: e.GS_OUTAGE_FLAP_COUNT,
   flapWindowMs: e.GS_OUTAGE_FLAP_WINDOW_MS,
   flapQuietMs: e.GS_OUTAGE_FLAP_QUIET_MS,
+  settleMs: e.GS_OUTAGE_SETTLE_MS,
 });
 
 const limits = (e: z.infer<z.ZodObject<typeof outageEnv>>) => {

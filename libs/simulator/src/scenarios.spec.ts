@@ -28,11 +28,12 @@ describe('outage scenario plan', () => {
     });
     const partOfArea = topology.children(area.element)[0]!;
     const voltage: ReceivedAlert = { alert: Alert.fromPartial({ alertId: 'v', kind: AlertKind.ALERT_KIND_VOLTAGE_HIGH, elementId: spurious.element }), receivedAt: 1 };
-    const { types, unattributed } = scoreScenarios(cases, [alert('a1', box.element), alert('a2', partOfArea), voltage], related);
+    const { types, unattributed, misplaced } = scoreScenarios(cases, [alert('a1', box.element), alert('a2', partOfArea), voltage], related);
     const by = Object.fromEntries(types.map((t) => [t.type, t]));
     expect(by['box']).toMatchObject({ detected: 1, alerts: 1, correctAlerts: 1, delaysMs: [250] });
     expect(by['area']).toMatchObject({ detected: 0, alerts: 1, correctAlerts: 0, precision: 0 });
     expect(by['spurious']).toMatchObject({ cases: 5, detected: 5, recall: 1 });
     expect(unattributed).toEqual([]);
+    expect(misplaced).toEqual([`a2 (ALERT_KIND_OUTAGE) on ${partOfArea} for ${area.id} on ${area.element}: r1 ALERT_STATE_OPEN ${partOfArea}`]);
   });
 });

@@ -281,7 +281,7 @@ export function scoreScenarios(
   cases: readonly OutageCase[],
   all: readonly ReceivedAlert[],
   related: (a: string, b: string) => boolean,
-): { types: TypeScore[]; unattributed: string[] } {
+): { types: TypeScore[]; unattributed: string[]; misplaced: string[] } {
   const byId = new Map<string, ReceivedAlert[]>();
   // Limit alerts (voltage, imbalance, load) are not what these scenarios are about.
   const received = all.filter((r) => r.alert.kind === AlertKind.ALERT_KIND_OUTAGE || r.alert.kind === AlertKind.ALERT_KIND_FLAPPING);
@@ -294,6 +294,7 @@ export function scoreScenarios(
     SCENARIO_TYPES.map((type) => [type, { type, cases: 0, detected: 0, alerts: 0, correctAlerts: 0, precision: 1, recall: 1, delaysMs: [], restored: 0, restoreDelaysMs: [], p50: NaN, p99: NaN, restoreP50: NaN, restoreP99: NaN }]),
   );
   const unattributed: string[] = [];
+  const misplaced: string[] = [];
   for (const [, revs] of byId) {
     revs.sort((a, b) => a.alert.revision - b.alert.revision);
     const last = revs[revs.length - 1]!.alert;
@@ -308,6 +309,7 @@ export function scoreScenarios(
     s.alerts++;
     const ok = exact !== undefined && ((c.expect === 'outage' && last.kind === AlertKind.ALERT_KIND_OUTAGE) || (c.expect === 'flapping' && (last.kind === AlertKind.ALERT_KIND_FLAPPING || last.kind === AlertKind.ALERT_KIND_OUTAGE)));
     if (ok) s.correctAlerts++;
+    else misplaced.push(`${last.alertId} (${AlertKind[last.kind]}) on ${last.elementId} for ${c.id} on ${c.element}: ${revs.map((r) => `r${r.alert.revision} ${AlertState[r.alert.state]} ${r.alert.elementId}`).join(', ')}`);
   }
   for (const c of cases) {
     const s = scores.get(c.type)!;
@@ -338,5 +340,5 @@ export function scoreScenarios(
     s.restoreP50 = percentile(s.restoreDelaysMs, 50);
     s.restoreP99 = percentile(s.restoreDelaysMs, 99);
   }
-  return { types: [...scores.values()].filter((s) => s.cases > 0), unattributed };
+  return { types: [...scores.values()].filter((s) => s.cases > 0), unattributed, misplaced };
 }
