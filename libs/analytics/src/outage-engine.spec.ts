@@ -159,7 +159,11 @@ describe('outage engine', () => {
     for (let cycle = 0; cycle < 5; cycle++) {
       const t = 1000 * (cycle + 1) * 10;
       kinds.push(...step(['m111', 'm112', 'm113', 'm114'].map((m) => meterEv(m, true, t))).map((a) => a.kind));
+      // While the flapping box is down only new evidence changes anything: no timed decision is due.
+      if (kinds.includes(AlertKind.ALERT_KIND_FLAPPING)) expect(engine.dueAt(state)).toBe(0);
       kinds.push(...step(['m111', 'm112', 'm113', 'm114'].map((m) => meterEv(m, false, t + 5))).map((a) => a.kind));
+      // Once it is up, the next decision is due when it has been quiet long enough to clear.
+      if (kinds.includes(AlertKind.ALERT_KIND_FLAPPING)) expect(engine.dueAt(state)).toBe(now + DEFAULT_OUTAGE_OPTIONS.flapQuietMs);
     }
     expect(kinds.filter((k) => k === AlertKind.ALERT_KIND_FLAPPING)).toHaveLength(1);
     expect(kinds.filter((k) => k === AlertKind.ALERT_KIND_OUTAGE)).toHaveLength(4); // two outages opened and cleared

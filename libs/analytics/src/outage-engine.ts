@@ -285,9 +285,10 @@ export class OutageEngine {
 
     for (const element of maximal) {
       if (covered.has(element)) continue;
-      const flapping = state.flapping[element] ?? topology.ancestors(element).map((a) => state.flapping[a]).find((f) => f !== undefined);
-      if (flapping) {
-        if (flapping.lastChange === now || !state.flapping[element]) this.stats.suppressedByFlapping++;
+      const own = state.flapping[element];
+      if (own || topology.ancestors(element).some((a) => state.flapping[a])) {
+        // Counted once per outage of the element itself, and each time something inside it is held back.
+        if (!own || own.lastChange === now) this.stats.suppressedByFlapping++;
         continue;
       }
       const info = down.get(element)!;
