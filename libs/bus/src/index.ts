@@ -2,6 +2,8 @@ export { TOPICS, TOPIC_SPECS, type TopicName, type TopicSpec } from './topics';
 export {
   OK,
   deadLetter,
+  drop,
+  isolate,
   retry,
   type BatchHandler,
   type InboundBatch,
@@ -23,3 +25,4 @@ export { createBus } from './create-bus';
 export { managedBus } from './managed-bus';
 export { BUS } from './token';
 export { recordValue } from './record-value';
+export { ConsumerPipeline, protoDecoder, step, type StepResult, type Item, type MessageStep, type BatchStep, type Effect } from './pipeline';

@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
 import { extractTraceContext, gsMeter, injectTraceHeaders, SECONDS_BUCKETS } from '@gridstation/telemetry';
-import type { InboundBatch } from './types';
+import type { InboundBatch, Subscription } from './types';
 
 const meter = gsMeter('bus');
 
@@ -8,7 +8,10 @@ export const busMetrics = {
   published: meter.createCounter('gs_bus_messages_published_total', { description: 'Records published, by topic' }),
   consumed: meter.createCounter('gs_bus_messages_consumed_total', { description: 'Records settled by a handler, by topic and group' }),
   deadLettered: meter.createCounter('gs_bus_messages_dead_lettered_total', { description: 'Records sent to the dead-letter topic, by code' }),
+  dropped: meter.createCounter('gs_bus_messages_dropped_total', { description: 'Records a handler deliberately ignored, by topic and group' }),
   retries: meter.createCounter('gs_bus_handler_retries_total', { description: 'Handler retries, by topic and group' }),
+  isolations: meter.createCounter('gs_bus_batch_isolations_total', { description: 'Batches redelivered one record at a time after a permanent failure, by topic and group' }),
+  stalls: meter.createCounter('gs_bus_consumer_stalls_total', { description: 'Times a subscription stopped making progress (handler stuck or fetching silent), by group' }),
   handlerSeconds: meter.createHistogram('gs_bus_handler_duration_seconds', { description: 'Time a handler spent on one batch', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } }),
   pauses: meter.createCounter('gs_bus_backpressure_pauses_total', { description: 'Times fetching paused because in-flight work hit its bound' }),
 };
@@ -85,4 +88,14 @@ export async function withConsumerSpan<T>(batch: InboundBatch, groupId: string, 
 /** Headers for an outgoing record: a record already carrying a trace (forwarded from another hop) keeps it. */
 export function outgoingHeaders(headers: Record<string, string> | undefined, ctx = context.active()): Record<string, string> {
   return headers?.['traceparent'] ? headers : injectTraceHeaders({ ...headers }, ctx);
+}
+
+/** The bus health check's part for its consumers: a stalled subscription makes the service not ready. */
+export function throwIfStalled(subscriptions: Iterable<Pick<Subscription, 'stalled'>>): void {
+  const stalls: string[] = [];
+  for (const s of subscriptions) {
+    const why = s.stalled();
+    if (why) stalls.push(why);
+  }
+  if (stalls.length > 0) throw new Error(stalls.join('; '));
 }

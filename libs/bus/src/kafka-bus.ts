@@ -1,4 +1,5 @@
 import { context, SpanKind, trace } from '@opentelemetry/api';
+import { registerUnavailabilityRule } from '@gridstation/errors';
 import type { Logger } from '@gridstation/telemetry';
 import {
   CompressionTypes,
@@ -11,7 +12,7 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
-import { busMetrics, consumerLag, outgoingHeaders } from './instrumentation';
+import { busMetrics, consumerLag, outgoingHeaders, throwIfStalled } from './instrumentation';
 import { BatchProcessor, resolveOptions, type ResolvedOptions } from './processor';
 import type { TopicSpec } from './topics';
 import type { InboundMessage, MessageBus, OutboundMessage, SubscribeOptions, Subscription, SubscriptionStats } from './types';
@@ -29,6 +30,27 @@ export interface KafkaBusOptions {
 }
 
 const tracer = trace.getTracer('gridstation.bus');
+
+// kafkajs marks errors it would retry itself; the ones that end its own retries (a broker unreachable
+// for longer than its retry budget) are the broker being unavailable too. A record too large or a topic
+// that does not exist are not.
+const KAFKA_UNAVAILABLE = new Set([
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTimeout',
+  'KafkaJSLockTimeout',
+]);
+registerUnavailabilityRule('kafkajs', (e) => {
+  const name = (e as { name?: unknown })?.name;
+  if (typeof name !== 'string' || !name.startsWith('KafkaJS')) return false;
+  return KAFKA_UNAVAILABLE.has(name) || (e as { retriable?: unknown }).retriable === true;
+});
 
 function kafkaLogCreator(log: Logger) {
   return () =>
@@ -59,6 +81,9 @@ class KafkaSubscription implements Subscription {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** Partitions being delivered one message at a time to isolate a message that makes the handler throw. */
   private readonly narrowed = new Set<string>();
+  /** When the fetch loop last asked the broker for records; kafkajs fetches continuously while running. */
+  private lastFetchAt = Date.now();
+  private crashed: string | undefined;
 
   constructor(
     private readonly consumer: Consumer,
@@ -78,7 +103,11 @@ class KafkaSubscription implements Subscription {
         consumer.resume(options.topics.map((topic) => ({ topic })));
       },
     });
-    const { GROUP_JOIN } = consumer.events;
+    const { GROUP_JOIN, FETCH_START, CRASH } = consumer.events;
+    consumer.on(FETCH_START, () => (this.lastFetchAt = Date.now()));
+    consumer.on(CRASH, (e) => {
+      if (!e.payload.restart) this.crashed = `consumer crashed and will not restart: ${String(e.payload.error)}`;
+    });
     consumer.on(GROUP_JOIN, (e) => {
       this.assigned.clear();
       for (const [topic, parts] of Object.entries(e.payload.memberAssignment)) {
@@ -173,6 +202,15 @@ class KafkaSubscription implements Subscription {
     if (this.closed) return;
     this.processor.abort();
     await this.close();
+  }
+
+  stalled(): string | undefined {
+    const now = Date.now();
+    // A fetch loop that is paused on purpose (backpressure, a retry back-off) is not stalled; one that is
+    // neither paused nor fetching is, and so is a consumer kafkajs gave up restarting.
+    const silent = !this.paused && this.retryTimers.size === 0 && now - this.lastFetchAt > this.options.stallAfterMs;
+    const adapter = this.crashed ?? (silent ? `no fetch for ${((now - this.lastFetchAt) / 1000).toFixed(1)} s` : undefined);
+    return this.closed ? undefined : this.processor.stalled(now, adapter);
   }
 
   stats(): SubscriptionStats {
@@ -304,6 +342,7 @@ export class KafkaBus implements MessageBus {
   async healthCheck(): Promise<void> {
     await this.connectAdmin();
     await this.admin.describeCluster();
+    throwIfStalled(this.subscriptions);
   }
 
   async close(): Promise<void> {

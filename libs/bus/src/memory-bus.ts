@@ -1,5 +1,6 @@
+import { DependencyUnavailableError } from '@gridstation/errors';
 import type { Logger } from '@gridstation/telemetry';
-import { busMetrics, consumerLag, outgoingHeaders } from './instrumentation';
+import { busMetrics, consumerLag, outgoingHeaders, throwIfStalled } from './instrumentation';
 import { BatchProcessor, resolveOptions, type ResolvedOptions } from './processor';
 import type { TopicSpec } from './topics';
 import type { InboundMessage, MessageBus, OutboundMessage, SubscribeOptions, Subscription, SubscriptionStats } from './types';
@@ -239,6 +240,10 @@ class MemorySubscription implements Subscription {
     await this.bus.leave(this);
   }
 
+  stalled(): string | undefined {
+    return this.gone ? undefined : this.processor.stalled(Date.now());
+  }
+
   stats(): SubscriptionStats {
     const c = this.processor.counters;
     return {
@@ -282,7 +287,7 @@ export class MemoryBus implements MessageBus {
   }
 
   async publish(topic: string, messages: readonly OutboundMessage[]): Promise<void> {
-    if (this.closed) throw new Error('bus is closed');
+    if (this.closed) throw new DependencyUnavailableError('bus', 'the in-process bus is closed');
     const t = this.topic(topic);
     const max = this.options.maxRetained ?? 100_000;
     for (const m of messages) {
@@ -339,6 +344,7 @@ export class MemoryBus implements MessageBus {
 
   async healthCheck(): Promise<void> {
     if (this.closed) throw new Error('in-process bus is closed');
+    throwIfStalled([...this.groups.values()].flatMap((g) => g.members));
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,12 @@
 import type { InboundMessage, Outcome } from './types';
 
 export interface OutcomePlan {
-  /** Messages settled (ok or dead-lettered), a prefix of the batch. */
+  /** Messages settled (ok, dropped or dead-lettered), a prefix of the batch. */
   settled: InboundMessage[];
   deadLetters: Array<{ message: InboundMessage; code: string; reason: string; frameId?: string; byteOffset?: number }>;
-  /** The first message to be delivered again, when the handler asked for a retry. */
-  retry?: { message: InboundMessage; reason: string; delayMs?: number };
+  dropped: Array<{ message: InboundMessage; reason: string }>;
+  /** The first message to be delivered again, when the handler asked for a retry or an isolation. */
+  retry?: { message: InboundMessage; reason: string; delayMs?: number; isolate: boolean };
 }
 
 export class OutcomeCountMismatchError extends Error {
@@ -22,13 +23,17 @@ export function planOutcomes(messages: readonly InboundMessage[], result: Outcom
   if (outcomes.length !== messages.length) {
     throw new OutcomeCountMismatchError(`handler returned ${outcomes.length} outcomes for ${messages.length} messages`);
   }
-  const plan: OutcomePlan = { settled: [], deadLetters: [] };
+  const plan: OutcomePlan = { settled: [], deadLetters: [], dropped: [] };
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i]!;
     const outcome = outcomes[i]!;
     switch (outcome.status) {
       case 'ok':
         plan.settled.push(message);
+        break;
+      case 'drop':
+        plan.settled.push(message);
+        plan.dropped.push({ message, reason: outcome.reason });
         break;
       case 'dead-letter': {
         plan.settled.push(message);
@@ -43,7 +48,10 @@ export function planOutcomes(messages: readonly InboundMessage[], result: Outcom
         break;
       }
       case 'retry':
-        plan.retry = { message, reason: outcome.reason, ...(outcome.delayMs === undefined ? {} : { delayMs: outcome.delayMs }) };
+        plan.retry = { message, reason: outcome.reason, isolate: false, ...(outcome.delayMs === undefined ? {} : { delayMs: outcome.delayMs }) };
+        return plan;
+      case 'isolate':
+        plan.retry = { message, reason: outcome.reason, isolate: true };
         return plan;
     }
   }

@@ -1,9 +1,10 @@
+import { classifyError } from '@gridstation/errors';
 import type { Logger } from '@gridstation/telemetry';
-import { deadLetterRecord, DEAD_LETTER_TOPIC } from './dead-letter';
+import { deadLetterRecord, DEAD_LETTER_TOPIC, type DeadLetterReason } from './dead-letter';
 import { InFlightGate } from './in-flight-gate';
 import { busMetrics, withConsumerSpan } from './instrumentation';
 import { planOutcomes } from './outcomes';
-import type { InboundBatch, OutboundMessage, SubscribeOptions } from './types';
+import type { InboundBatch, InboundMessage, OutboundMessage, SubscribeOptions } from './types';
 
 export interface ProcessResult {
   /** Offset to commit (the next one to read), when some prefix of the batch was settled. */
@@ -11,7 +12,7 @@ export interface ProcessResult {
   /** Offset to deliver again from, after `delayMs`. */
   retryFrom?: bigint;
   delayMs: number;
-  /** Deliver the next attempt one message at a time, to isolate a message that keeps failing. */
+  /** Deliver the next attempt one message at a time, to isolate a message that fails for good. */
   narrow: boolean;
 }
 
@@ -31,7 +32,7 @@ export function resolveOptions(o: SubscribeOptions): ResolvedOptions {
     maxBatchSize: Math.min(o.maxBatchSize ?? maxInFlight, maxInFlight),
     retryDelayMs: o.retryDelayMs ?? 200,
     maxRetryDelayMs: o.maxRetryDelayMs ?? 30_000,
-    maxHandlerErrors: o.maxHandlerErrors ?? 5,
+    stallAfterMs: o.stallAfterMs ?? 120_000,
     fromBeginning: o.fromBeginning ?? true,
   };
 }
@@ -42,12 +43,18 @@ export class AbortedError extends Error {
 
 /**
  * The delivery semantics shared by every adapter: bounded in-flight work, handler outcomes, dead-letter
- * publishing before commit, retry with backoff, and isolation of messages that make the handler throw.
+ * publishing before commit, retry with backoff for what can recover, and isolation of the message that
+ * cannot, so that one bad record never stalls its partition.
  */
 export class BatchProcessor {
   readonly gate: InFlightGate;
-  readonly counters = { delivered: 0, committed: 0, deadLettered: 0, retries: 0 };
+  readonly counters = { delivered: 0, committed: 0, deadLettered: 0, dropped: 0, retries: 0 };
+  /** Consecutive retries per partition at the same offset: the exponent of the back-off. */
   private readonly failures = new Map<string, { offset: bigint; count: number }>();
+  /** Handler calls running now, by start time: a call running for too long is a stall. */
+  private readonly running = new Map<number, { startedAt: number; where: string }>();
+  private callSeq = 0;
+  private stallReported = false;
   private abortSignal: Promise<never>;
   private rejectAbort!: (e: Error) => void;
   aborted = false;
@@ -76,6 +83,26 @@ export class BatchProcessor {
     this.rejectAbort(new AbortedError('subscription aborted'));
   }
 
+  /**
+   * Why this subscription is not making progress: a handler call running longer than stallAfterMs, or
+   * what the adapter reports about its fetching. Counted once per stall.
+   */
+  stalled(now: number, adapterReason?: string): string | undefined {
+    let reason = adapterReason;
+    for (const r of this.running.values()) {
+      if (now - r.startedAt > this.options.stallAfterMs) {
+        reason = `handler running for ${((now - r.startedAt) / 1000).toFixed(1)} s on ${r.where}`;
+        break;
+      }
+    }
+    if (reason && !this.stallReported) {
+      busMetrics.stalls.add(1, { group: this.options.groupId });
+      this.log.error({ group: this.options.groupId, reason }, 'consumer stalled');
+    }
+    this.stallReported = reason !== undefined;
+    return reason === undefined ? undefined : `consumer group ${this.options.groupId}: ${reason}`;
+  }
+
   async process(batch: InboundBatch): Promise<ProcessResult | undefined> {
     const { groupId } = this.options;
     const attrs = { topic: batch.topic, group: groupId };
@@ -84,7 +111,9 @@ export class BatchProcessor {
     if (this.aborted) return undefined;
     this.counters.delivered += n;
     const started = performance.now();
+    const call = ++this.callSeq;
     const key = `${batch.topic}/${batch.partition}`;
+    this.running.set(call, { startedAt: Date.now(), where: `${key} at offset ${batch.messages[0]?.offset ?? '?'}` });
     try {
       let plan;
       try {
@@ -92,76 +121,89 @@ export class BatchProcessor {
         plan = planOutcomes(batch.messages, result);
       } catch (e) {
         if (this.aborted) return undefined;
-        return this.onThrow(batch, key, e);
+        return await this.onThrow(batch, key, e);
       }
       if (this.aborted) return undefined;
-      if (plan.deadLetters.length > 0) {
-        const records = plan.deadLetters.map((d) => deadLetterRecord(d.message, d, this.service, groupId));
-        try {
-          await this.publish(DEAD_LETTER_TOPIC, records);
-        } catch (e) {
-          this.log.warn({ err: e, ...attrs }, 'dead-letter publish failed; the batch will be delivered again');
-          return this.retryAt(batch, BigInt(batch.messages[0]!.offset), `dead-letter publish failed: ${String(e)}`, undefined);
-        }
-        for (const d of plan.deadLetters) busMetrics.deadLettered.add(1, { ...attrs, code: d.code });
-        this.counters.deadLettered += plan.deadLetters.length;
-        this.log.warn({ ...attrs, count: plan.deadLetters.length, first: plan.deadLetters[0]!.code }, 'records dead-lettered');
+      let retry = plan.retry;
+      if (retry?.isolate && retry.message === batch.messages[batch.messages.length - 1] && plan.settled.length === n - 1) {
+        // The failing message is alone at the end of what was delivered: it is the culprit.
+        plan.deadLetters.push({ message: retry.message, code: 'PERMANENT_FAILURE', reason: retry.reason });
+        plan.settled.push(retry.message);
+        retry = undefined;
+      }
+      if (plan.deadLetters.length > 0 && !(await this.sendDeadLetters(plan.deadLetters, attrs))) {
+        return this.retryAt(batch, key, BigInt(batch.messages[0]!.offset), 'dead-letter publish failed', undefined);
       }
       const result: ProcessResult = { delayMs: 0, narrow: false };
       if (plan.settled.length > 0) {
         result.commitTo = BigInt(plan.settled[plan.settled.length - 1]!.offset) + 1n;
         this.counters.committed += plan.settled.length;
         busMetrics.consumed.add(plan.settled.length, attrs);
+        if (plan.dropped.length > 0) {
+          this.counters.dropped += plan.dropped.length;
+          busMetrics.dropped.add(plan.dropped.length, attrs);
+          this.log.debug({ ...attrs, count: plan.dropped.length, first: plan.dropped[0]!.reason }, 'records dropped');
+        }
         this.failures.delete(key);
       }
-      if (plan.retry) {
-        const r = this.retryAt(batch, BigInt(plan.retry.message.offset), plan.retry.reason, plan.retry.delayMs);
+      if (retry) {
+        const r = retry.isolate
+          ? this.isolateFrom(batch, BigInt(retry.message.offset), retry.reason)
+          : this.retryAt(batch, key, BigInt(retry.message.offset), retry.reason, retry.delayMs);
         return { ...r, ...(result.commitTo === undefined ? {} : { commitTo: result.commitTo }) };
       }
       return result;
     } finally {
+      this.running.delete(call);
       this.gate.release(n);
       busMetrics.handlerSeconds.record((performance.now() - started) / 1000, attrs);
     }
   }
 
-  private onThrow(batch: InboundBatch, key: string, e: unknown): ProcessResult | Promise<ProcessResult | undefined> {
-    const first = batch.messages[0]!;
-    const offset = BigInt(first.offset);
-    const prev = this.failures.get(key);
-    const count = prev && prev.offset === offset ? prev.count + 1 : 1;
-    this.failures.set(key, { offset, count });
-    const reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    this.log.warn({ err: e, topic: batch.topic, partition: batch.partition, offset: first.offset, attempt: count }, 'handler threw');
-    if (count < this.options.maxHandlerErrors) {
-      return this.retryAt(batch, offset, reason, undefined, count);
+  private async sendDeadLetters(list: ReadonlyArray<DeadLetterReason & { message: InboundMessage }>, attrs: { topic: string; group: string }): Promise<boolean> {
+    const records = list.map((d) => deadLetterRecord(d.message, d, this.service, this.options.groupId));
+    try {
+      await this.publish(DEAD_LETTER_TOPIC, records);
+    } catch (e) {
+      this.log.warn({ err: e, ...attrs }, 'dead-letter publish failed; the batch will be delivered again');
+      return false;
     }
-    if (batch.messages.length > 1) {
-      // Some message in this batch keeps failing: go one by one to find it.
-      return { ...this.retryAt(batch, offset, reason, undefined, count), narrow: true };
-    }
-    this.failures.delete(key);
-    // The single message has failed maxHandlerErrors times: it is the poison; record it and move on.
-    const settle = async (): Promise<ProcessResult | undefined> => {
-      const record = deadLetterRecord(first, { code: 'HANDLER_ERROR', reason }, this.service, this.options.groupId);
-      try {
-        await this.publish(DEAD_LETTER_TOPIC, [record]);
-      } catch {
-        return this.retryAt(batch, offset, reason, undefined, count);
-      }
-      busMetrics.deadLettered.add(1, { topic: batch.topic, group: this.options.groupId, code: 'HANDLER_ERROR' });
-      this.counters.deadLettered += 1;
-      this.counters.committed += 1;
-      return { commitTo: offset + 1n, delayMs: 0, narrow: false };
-    };
-    return settle();
+    for (const d of list) busMetrics.deadLettered.add(1, { ...attrs, code: d.code });
+    this.counters.deadLettered += list.length;
+    this.log.warn({ ...attrs, count: list.length, first: list[0]!.code, reason: list[0]!.reason }, 'records dead-lettered');
+    return true;
   }
 
-  private retryAt(batch: InboundBatch, from: bigint, reason: string, delayMs: number | undefined, attempt = 1): ProcessResult {
+  private async onThrow(batch: InboundBatch, key: string, e: unknown): Promise<ProcessResult> {
+    const first = batch.messages[0]!;
+    const offset = BigInt(first.offset);
+    const c = classifyError(e);
+    this.log.warn({ err: e, topic: batch.topic, partition: batch.partition, offset: first.offset, retriable: c.retriable }, 'handler threw');
+    if (c.retriable) return this.retryAt(batch, key, offset, c.reason, undefined);
+    if (batch.messages.length > 1) return this.isolateFrom(batch, offset, c.reason);
+    // A single message made the handler fail for good: record it and move on.
+    if (!(await this.sendDeadLetters([{ message: first, code: 'HANDLER_ERROR', reason: c.reason }], { topic: batch.topic, group: this.options.groupId }))) {
+      return this.retryAt(batch, key, offset, c.reason, undefined);
+    }
+    this.failures.delete(key);
+    this.counters.committed += 1;
+    return { commitTo: offset + 1n, delayMs: 0, narrow: false };
+  }
+
+  private isolateFrom(batch: InboundBatch, from: bigint, reason: string): ProcessResult {
+    busMetrics.isolations.add(1, { topic: batch.topic, group: this.options.groupId });
+    this.log.debug({ topic: batch.topic, partition: batch.partition, from: String(from), reason }, 'isolating a permanent failure');
+    return { retryFrom: from, delayMs: 0, narrow: true };
+  }
+
+  private retryAt(batch: InboundBatch, key: string, from: bigint, reason: string, delayMs: number | undefined): ProcessResult {
+    const prev = this.failures.get(key);
+    const attempt = prev && prev.offset === from ? prev.count + 1 : 1;
+    this.failures.set(key, { offset: from, count: attempt });
     this.counters.retries += 1;
     busMetrics.retries.add(1, { topic: batch.topic, group: this.options.groupId });
-    const backoff = Math.min(this.options.retryDelayMs * 2 ** (attempt - 1), this.options.maxRetryDelayMs);
-    this.log.debug({ topic: batch.topic, partition: batch.partition, from: String(from), reason }, 'retry scheduled');
+    const backoff = Math.min(this.options.retryDelayMs * 2 ** Math.min(attempt - 1, 20), this.options.maxRetryDelayMs);
+    this.log.debug({ topic: batch.topic, partition: batch.partition, from: String(from), reason, attempt }, 'retry scheduled');
     return { retryFrom: from, delayMs: delayMs ?? backoff, narrow: false };
   }
 }

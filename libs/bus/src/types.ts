@@ -28,19 +28,26 @@ export interface InboundBatch {
 /**
  * What a handler says about a message. Handlers return outcomes instead of throwing:
  * - ok: processed; its offset may be committed.
+ * - drop: deliberately ignored (counted by reason); its offset may be committed.
  * - retry: a dependency is unavailable; the message (and everything after it in the partition) is
  *   delivered again after a delay, for as long as it takes. Nothing is committed past it.
  * - dead-letter: the message itself is bad; it goes to the dead-letter topic with the reason and the
  *   partition moves on.
- * A thrown error is treated as a retry a bounded number of times, then the message is dead-lettered
- * with code HANDLER_ERROR, so one poison message cannot stop a partition forever.
+ * - isolate: something in this batch failed for good and the handler cannot tell which message caused
+ *   it: the batch is delivered again one message at a time, so the culprit can be dead-lettered alone.
+ * A thrown error is classified (libs/errors): a dependency that is unavailable is retried; anything else
+ * isolates the batch, and a single message that throws is dead-lettered with code HANDLER_ERROR.
  */
 export type Outcome =
   | { status: 'ok' }
+  | { status: 'drop'; reason: string }
   | { status: 'retry'; reason: string; delayMs?: number }
-  | { status: 'dead-letter'; code: string; reason: string; frameId?: string; byteOffset?: number };
+  | { status: 'dead-letter'; code: string; reason: string; frameId?: string; byteOffset?: number }
+  | { status: 'isolate'; reason: string };
 
 export const OK: Outcome = { status: 'ok' };
+export const drop = (reason: string): Outcome => ({ status: 'drop', reason });
+export const isolate = (reason: string): Outcome => ({ status: 'isolate', reason });
 export const retry = (reason: string, delayMs?: number): Outcome =>
   delayMs === undefined ? { status: 'retry', reason } : { status: 'retry', reason, delayMs };
 export const deadLetter = (code: string, reason: string, extra: { frameId?: string; byteOffset?: number } = {}): Outcome => ({
@@ -64,8 +71,11 @@ export interface SubscribeOptions {
   /** First delay before a retry; doubles per consecutive failure up to maxRetryDelayMs. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
-  /** Thrown errors tolerated for one message before it is dead-lettered (default 5). */
-  maxHandlerErrors?: number;
+  /**
+   * A handler call running longer than this, or a fetch loop silent for longer while records wait, marks
+   * the subscription stalled: the bus health check (and so /readyz) fails and the stall is counted.
+   */
+  stallAfterMs?: number;
   /** Where a group without committed offsets starts: earliest (default) or latest. */
   fromBeginning?: boolean;
 }
@@ -74,6 +84,7 @@ export interface SubscriptionStats {
   delivered: number;
   committed: number;
   deadLettered: number;
+  dropped: number;
   retries: number;
   inFlight: number;
   /** Times fetching was paused because maxInFlight was reached. */
@@ -89,6 +100,8 @@ export interface Subscription {
   /** Abrupt: stops at once without committing anything more, as if the process had died. */
   abort(): Promise<void>;
   stats(): SubscriptionStats;
+  /** Why the subscription is not making progress, or undefined while it is. */
+  stalled(): string | undefined;
 }
 
 export interface MessageBus {

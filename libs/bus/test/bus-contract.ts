@@ -1,9 +1,12 @@
 import { DeadLetter } from '@gridstation/contracts';
+import { DependencyUnavailableError, invalidArgument } from '@gridstation/errors';
 import { sleep, waitFor } from '@gridstation/testing';
 import {
+  ConsumerPipeline,
   OK,
   TOPICS,
   consumerLag,
+  step,
   deadLetter,
   retry,
   type InboundMessage,
@@ -111,25 +114,30 @@ export function busContract(name: string, setup: () => Promise<BusHarness>, tear
       expect(order).toEqual(['a', 'b', 'c', 'd']);
     });
 
-    it('retries when the handler throws, then carries on', async () => {
+    it('retries while a thrown error says a dependency is unavailable, however often, then carries on', async () => {
       const topic = await h.topic(1);
       let calls = 0;
       const got: string[] = [];
+      const dls: DeadLetter[] = [];
+      track(await collectDeadLetters(h, dls));
       track(
         await h.bus.subscribe({
           groupId: h.group(),
           topics: [topic],
-          retryDelayMs: 10,
+          retryDelayMs: 5,
+          maxRetryDelayMs: 10,
           handler: async (b) => {
-            if (calls++ === 0) throw new Error('transient');
+            if (calls++ < 8) throw new DependencyUnavailableError('store', 'connection refused');
             got.push(...b.messages.map(text));
             return OK;
           },
         }),
       );
       await h.bus.publish(topic, [msg('k', 'x'), msg('k', 'y')]);
-      await waitFor(() => got.includes('y'), 'x and y after a thrown error', h.timeoutMs);
+      await waitFor(() => got.includes('y'), 'x and y after eight failures', h.timeoutMs);
       expect(got.slice(0, 2)).toEqual(['x', 'y']);
+      expect(calls).toBe(9);
+      expect(dls.filter((d) => d.sourceTopic === topic)).toEqual([]);
     });
 
     it('redelivers to the next member what a consumer that died before committing had taken', async () => {
@@ -191,7 +199,7 @@ export function busContract(name: string, setup: () => Promise<BusHarness>, tear
       expect(good).toEqual(['ok1', 'ok2']);
     });
 
-    it('dead-letters a record that keeps making the handler throw, and the partition moves on', async () => {
+    it('dead-letters the one record that makes the handler fail for good, at once, and the partition moves on', async () => {
       const topic = await h.topic(1);
       const dls: DeadLetter[] = [];
       track(await collectDeadLetters(h, dls));
@@ -200,8 +208,7 @@ export function busContract(name: string, setup: () => Promise<BusHarness>, tear
         await h.bus.subscribe({
           groupId: h.group(),
           topics: [topic],
-          retryDelayMs: 5,
-          maxHandlerErrors: 3,
+          retryDelayMs: 60_000,
           handler: async (b) => {
             if (b.messages.some((m) => text(m) === 'poison')) throw new TypeError('cannot read property of undefined');
             good.push(...b.messages.map(text));
@@ -213,8 +220,55 @@ export function busContract(name: string, setup: () => Promise<BusHarness>, tear
       await waitFor(() => good.includes('p2') && dls.some((d) => d.sourceTopic === topic), 'p2 and the poison dead letter', h.timeoutMs);
       const dl = dls.find((d) => d.sourceTopic === topic)!;
       expect(dl.code).toBe('HANDLER_ERROR');
+      expect(dl.reason).toContain('cannot read property of undefined');
       expect(dl.payload.toString()).toBe('poison');
       expect(good.filter((g) => g !== 'poison').sort()).toEqual(['p1', 'p2']);
+    });
+
+    it('a store that rejects one record for good: the pipeline isolates it, dead-letters it with the reason, stores the rest', async () => {
+      const topic = await h.topic(1);
+      const dls: DeadLetter[] = [];
+      track(await collectDeadLetters(h, dls));
+      const stored: string[] = [];
+      const pipeline = ConsumerPipeline.decode('contract', (m) => step.ok(text(m))).effect('store', async (items) => {
+        // Like HBase refusing a whole multi-put for one oversized row key: the error does not say which.
+        if (items.some((i) => i.value.length > 10)) throw invalidArgument('ROW_TOO_LARGE', 'row key longer than the store allows');
+        stored.push(...items.map((i) => i.value));
+      });
+      track(await h.bus.subscribe({ groupId: h.group(), topics: [topic], retryDelayMs: 60_000, handler: pipeline.handler() }));
+      await h.bus.publish(topic, ['r1', 'r2', 'x'.repeat(40), 'r3'].map((v) => msg('k', v)));
+      await waitFor(() => stored.includes('r3') && dls.some((d) => d.sourceTopic === topic), 'r3 stored and the oversized record dead-lettered', h.timeoutMs);
+      const dl = dls.find((d) => d.sourceTopic === topic)!;
+      expect({ code: dl.code, payload: dl.payload.toString(), offset: dl.sourceOffset }).toEqual({ code: 'ROW_TOO_LARGE', payload: 'x'.repeat(40), offset: 2 });
+      expect(dl.reason).toContain('row key longer than the store allows');
+      expect([...new Set(stored)].sort()).toEqual(['r1', 'r2', 'r3']);
+    });
+
+    it('reports a subscription whose handler is stuck as stalled, in its health check, until it recovers', async () => {
+      const topic = await h.topic(1);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const sub = track(
+        await h.bus.subscribe({
+          groupId: h.group(),
+          topics: [topic],
+          stallAfterMs: 300,
+          handler: async () => {
+            await gate;
+            return OK;
+          },
+        }),
+      );
+      await h.bus.healthCheck();
+      try {
+        await h.bus.publish(topic, [msg('k', 'stuck')]);
+        await waitFor(() => /handler running for [\d.]+ s on/.test(sub.stalled() ?? ''), 'the stuck handler to be noticed', h.timeoutMs);
+        await expect(h.bus.healthCheck()).rejects.toThrow(/handler running for [\d.]+ s on/);
+      } finally {
+        release();
+      }
+      await waitFor(() => sub.stalled() === undefined, 'the subscription to make progress again', h.timeoutMs);
+      await h.bus.healthCheck();
     });
 
     it('bounds in-flight work and pauses fetching while saturated', async () => {

@@ -1,7 +1,14 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from '@gridstation/config';
+import { registerUnavailabilityRule } from '@gridstation/errors';
 
 export type { Redis } from 'ioredis';
+
+// ioredis's ways of saying the server is away or busy: commands that outlived the retries of a lost
+// connection, a closed connection, and the server's own "try later" replies. A WRONGTYPE or a script
+// error is a bug in the request, not an outage.
+const REDIS_DOWN = /Connection is closed|Stream isn't writeable|Reached the max retries|^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY)\b/;
+registerUnavailabilityRule('ioredis', (e) => e instanceof Error && (e.name === 'MaxRetriesPerRequestError' || REDIS_DOWN.test(e.message)));
 
 /**
  * An ioredis client for the station's hot-path state (connection registry, topology cache). Commands

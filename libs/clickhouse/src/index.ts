@@ -1,4 +1,4 @@
-export { ClickHouseAdapterError, type ClickHouseErrorCode } from './errors';
+export { ClickHouseAdapterError, isConnectionError, type ClickHouseErrorCode } from './errors';
 export {
   capabilitiesOf,
   insertSettings,

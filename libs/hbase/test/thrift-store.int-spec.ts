@@ -1,5 +1,6 @@
 import { hbaseAdmin, infra, requireService, sleep, uniqueName } from '@gridstation/testing';
-import { ThriftHBaseStore, type PutRow, type Row } from '../src';
+import { isDependencyUnavailable } from '@gridstation/errors';
+import { HBaseError, ThriftHBaseStore, type PutRow, type Row } from '../src';
 
 // Against a real HBase 2.6 (standalone) through its Thrift2 gateway. The second case moves and splits
 // regions while the client keeps writing and reading: the failure mode of clients that cache region
@@ -33,6 +34,21 @@ describe('ThriftHBaseStore against HBase 2.6', () => {
   afterAll(async () => {
     await store.deleteTable(table);
     await store.close();
+  });
+
+  it('says which failures are permanent: an oversized or empty row key and an unknown family are not retried, and classify as dead letters', async () => {
+    const good = putOf(1);
+    for (const row of ['x'.repeat(40_000), '']) {
+      const started = Date.now();
+      const e = await store.multiPut(table, [good, { row, cells: [{ family: 'd', qualifier: 'q', value: 'v' }] }]).then(() => undefined, (err: unknown) => err);
+      expect(e).toBeInstanceOf(HBaseError);
+      expect({ kind: (e as HBaseError).kind, retriable: (e as HBaseError).retriable, dependencyDown: isDependencyUnavailable(e) }).toEqual({ kind: 'invalid-argument', retriable: false, dependencyDown: false });
+      // No internal retry round with back-off either.
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
+    const e = await store.put(table, { row: 'r', cells: [{ family: 'no_such_family', qualifier: 'q', value: 'v' }] }).then(() => undefined, (err: unknown) => err);
+    expect(e).toMatchObject({ code: 'HBASE_ILLEGAL_ARGUMENT', kind: 'invalid-argument' });
+    expect((e as Error).message).toContain('NoSuchColumnFamilyException');
   });
 
   it('puts, gets and scans across a table pre-split into three regions', async () => {

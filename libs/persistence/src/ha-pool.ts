@@ -1,4 +1,5 @@
-import { openClickHouse, pingClickHouse, type ClickHouseHandle } from '@gridstation/clickhouse';
+import { isConnectionError, openClickHouse, pingClickHouse, type ClickHouseHandle } from '@gridstation/clickhouse';
+import { DependencyUnavailableError } from '@gridstation/errors';
 import type { ClickHouseConfig } from '@gridstation/config';
 import type { Logger } from '@gridstation/telemetry';
 import { gsMeter } from '@gridstation/telemetry';
@@ -10,8 +11,11 @@ import { gsMeter } from '@gridstation/telemetry';
 // fails over may have reached the first replica: the tables deduplicate on the reading identity, so the
 // second write is harmless.
 
-export class NoHealthyReplicaError extends Error {
-  readonly code = 'NO_HEALTHY_REPLICA' as const;
+export class NoHealthyReplicaError extends DependencyUnavailableError {
+  constructor(message: string) {
+    super('clickhouse', message);
+    this.name = 'NoHealthyReplicaError';
+  }
 }
 
 interface Replica {
@@ -22,16 +26,6 @@ interface Replica {
 }
 
 const failovers = gsMeter('storage').createCounter('gs_clickhouse_failovers_total', { description: 'Calls moved to another ClickHouse replica after an error' });
-
-/** Errors that say the replica (not the statement) is the problem. */
-export function isConnectionError(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  const message = e instanceof Error ? e.message : String(e);
-  return (
-    (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code)) ||
-    /socket hang up|Timeout error|ECONNREFUSED|ECONNRESET|other side closed/i.test(message)
-  );
-}
 
 export class ClickHouseHaPool {
   private readonly replicas: Replica[];

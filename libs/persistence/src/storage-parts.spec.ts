@@ -1,4 +1,5 @@
 import { QualityFlag } from '@gridstation/contracts';
+import { DependencyUnavailableError, invalidArgument } from '@gridstation/errors';
 import { reading } from '../test/reading-store-contract';
 import { DualTriggerBatcher } from './batcher';
 import { readingsTsv } from './clickhouse-store';
@@ -30,6 +31,42 @@ describe('DualTriggerBatcher', () => {
     const q = b.add([2]);
     await b.drain();
     await expect(q).resolves.toBeUndefined();
+  });
+
+  it('when a shared write fails for good, writes each caller alone so that only the caller with the bad row fails', async () => {
+    const writes: number[][] = [];
+    const b = new DualTriggerBatcher<number>({
+      name: 't',
+      maxRows: 100,
+      maxDelayMs: 1000,
+      write: async (rows) => {
+        if (rows.includes(13)) throw invalidArgument('BAD_ROW', 'row 13 is not acceptable');
+        writes.push(rows);
+      },
+    });
+    const [a, bad, c] = [b.add([1, 2]), b.add([13]), b.add([3])];
+    await b.drain();
+    await expect(a).resolves.toBeUndefined();
+    await expect(bad).rejects.toThrow('row 13');
+    await expect(c).resolves.toBeUndefined();
+    expect(writes).toEqual([[1, 2], [3]]);
+  });
+
+  it('when the store is unavailable, every caller of the shared write fails at once (no per-caller attempts)', async () => {
+    let attempts = 0;
+    const b = new DualTriggerBatcher<number>({
+      name: 't',
+      maxRows: 100,
+      maxDelayMs: 1000,
+      write: async () => {
+        attempts++;
+        throw new DependencyUnavailableError('store', 'down');
+      },
+    });
+    const all = [b.add([1]), b.add([2])];
+    await b.drain();
+    for (const p of all) await expect(p).rejects.toThrow('down');
+    expect(attempts).toBe(1);
   });
 });
 

@@ -73,8 +73,8 @@ export function wideColumnContract(name: string, open: () => Promise<WideColumnS
       expect(cells.find((c) => c.quantity === 'voltage.a' && c.dataTimeMs === from)).toMatchObject({ value: 220.4, tariff: 0, quality: 0, unit: 5, frameId: 'frame-4' });
     });
 
-    it('reports a missing table as TABLE_NOT_FOUND', async () => {
-      await expect(store.put('gs_no_such_table_x', { row: 'a', cells: [{ family: 'd', qualifier: 'q', value: 'v' }] })).rejects.toMatchObject({ code: 'TABLE_NOT_FOUND' });
+    it('reports a missing table as HBASE_TABLE_NOT_FOUND, a store that is not ready (retried, not dead-lettered)', async () => {
+      await expect(store.put('gs_no_such_table_x', { row: 'a', cells: [{ family: 'd', qualifier: 'q', value: 'v' }] })).rejects.toMatchObject({ code: 'HBASE_TABLE_NOT_FOUND', kind: 'unavailable' });
       expect(await store.tableExists('gs_no_such_table_x')).toBe(false);
     });
   });

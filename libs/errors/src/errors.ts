@@ -1,0 +1,57 @@
+// The station's error model. An error raised on purpose is a GsError: a stable code (for logs, dead
+// letters and clients) and a kind that says what the caller can do about it. Only the edges translate a
+// kind: gRPC controllers map it to a status (libs/service), consumers to retry or dead letter (libs/bus).
+
+export type ErrorKind =
+  /** The request or record itself is wrong: repeating it cannot help. */
+  | 'invalid-argument'
+  | 'not-found'
+  | 'already-exists'
+  /** The system is not in a state where this can be done (an illegal state transition, say). */
+  | 'failed-precondition'
+  | 'permission-denied'
+  | 'unauthenticated'
+  /** A limit was reached (size, rate, quota). */
+  | 'resource-exhausted'
+  | 'deadline-exceeded'
+  /** A dependency is down or overloaded: the same request may succeed later. The only retried kind. */
+  | 'unavailable'
+  | 'cancelled'
+  | 'internal';
+
+export class GsError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'GsError';
+  }
+
+  get retriable(): boolean {
+    return this.kind === 'unavailable';
+  }
+}
+
+/** A store, broker or service the work needs is not answering. */
+export class DependencyUnavailableError extends GsError {
+  constructor(
+    readonly dependency: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('unavailable', `${dependency.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_UNAVAILABLE`, message, options);
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
+export const invalidArgument = (code: string, message: string): GsError => new GsError('invalid-argument', code, message);
+export const notFound = (code: string, message: string): GsError => new GsError('not-found', code, message);
+export const failedPrecondition = (code: string, message: string): GsError => new GsError('failed-precondition', code, message);
+export const permissionDenied = (code: string, message: string): GsError => new GsError('permission-denied', code, message);
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
