@@ -1,17 +1,17 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
-import { BUS, TOPICS, type MessageBus, OK } from '@gridstation/bus';
+import { BUS, type MessageBus } from '@gridstation/bus';
 import type { StationConfig } from '@gridstation/config';
-import { DeadLetter } from '@gridstation/contracts';
 import { CommFeatureModule, TerminalServer } from '@gridstation/ingest';
-import { ParserFeatureModule, ParserWorker } from '@gridstation/parsing';
-import { StorageFeatureModule, StorageWorker } from '@gridstation/persistence';
+import { ParserFeatureModule, RawFramesConsumer } from '@gridstation/parsing';
+import { StorageFeatureModule, StorageService } from '@gridstation/persistence';
 import { startService, type RunningService } from '@gridstation/service';
 import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
 import type { Telemetry } from '@gridstation/telemetry';
 import { StationAdaptersModule } from './adapters/adapters.module';
 import { STATION_HOOKS, StationHooksModule, type StationHooks } from './hooks';
+import { DeadLetterLog } from './dead-letter-log.consumer';
 import { LiveSummary } from './summary';
 
 // The all-in-one station of the embedded mode: communication, parsing and storage in one process over
@@ -35,25 +35,14 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
   });
   const { app, logger } = svc;
   const comm = app.get(TerminalServer);
-  const parser = app.get(ParserWorker);
-  const storage = app.get(StorageWorker);
+  const parser = app.get(RawFramesConsumer);
+  const storage = app.get(StorageService);
   const bus = app.get<MessageBus>(BUS);
 
   // Dead letters of the embedded mode land in a JSON-lines file next to the data.
-  const deadLetterFile = join(config.dataDir, 'dead-letters.jsonl');
-  let deadLetters = 0;
-  await bus.subscribe({
-    groupId: 'station-dead-letter-log',
-    topics: [TOPICS.deadLetter],
-    handler: async (batch) => {
-      for (const m of batch.messages) {
-        const d = DeadLetter.decode(m.value);
-        deadLetters++;
-        appendFileSync(deadLetterFile, `${JSON.stringify({ code: d.code, reason: d.reason, service: d.service, frameId: d.frameId, byteOffset: d.byteOffset, payload: Buffer.from(d.payload).toString('hex'), headers: d.headers, failedAtMs: d.failedAtMs })}\n`);
-      }
-      return OK;
-    },
-  });
+  const deadLetterLog = new DeadLetterLog(bus, join(config.dataDir, 'dead-letters.jsonl'));
+  await deadLetterLog.start();
+  const deadLetterFile = deadLetterLog.file;
 
   let sim: Simulator | undefined;
   if (config.simulator.terminals > 0) {
@@ -71,7 +60,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
   const where = `readings: DuckDB ${resolve(config.dataDir, 'readings.duckdb')} | raw frames + per-meter rows: LevelDB ${resolve(config.dataDir, 'meter-data')} | dead letters: ${resolve(deadLetterFile)} | gRPC ${svc.grpcAddress} (ReadingQueryService, DownlinkService) | terminals tcp/${comm.port}`;
   let timer: NodeJS.Timeout | undefined;
   if (config.summaryIntervalMs > 0) {
-    const summary = new LiveSummary({ comm: () => comm.stats(), parser: () => parser.stats(), storage: () => storage.stats(), deadLetters: () => deadLetters });
+    const summary = new LiveSummary({ comm: () => comm.stats(), parser: () => parser.stats(), storage: () => storage.stats(), deadLetters: () => deadLetterLog.written });
     process.stdout.write(`gridstation embedded: ${where}\n`);
     timer = setInterval(() => process.stdout.write(`${new Date().toISOString()} ${summary.line()}\n`), config.summaryIntervalMs);
     timer.unref();
@@ -85,7 +74,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
   hooks.afterShutdown.push(async () => {
     if (config.summaryIntervalMs > 0) {
       const s = storage.stats();
-      process.stdout.write(`stopped: ${s.readingsStored} readings, ${s.eventsStored} events, ${s.framesStored} frame rows stored; ${deadLetters} dead letters. Data: ${where}\n`);
+      process.stdout.write(`stopped: ${s.readingsStored} readings, ${s.eventsStored} events, ${s.framesStored} frame rows stored; ${deadLetterLog.written} dead letters. Data: ${where}\n`);
     }
   });
   if (handleSignals && config.runSeconds > 0) {

@@ -3,7 +3,7 @@ import { loadConfig, stationConfigSchema } from '@gridstation/config';
 import { DownlinkServiceClient, ReadingBatch, ReadingQueryServiceClient, type GetCurveResponse, type ReadCurrentDataResponse } from '@gridstation/contracts';
 import { HBASE, type WideColumnStore } from '@gridstation/hbase';
 import { TerminalServer } from '@gridstation/ingest';
-import { ParserWorker } from '@gridstation/parsing';
+import { RawFramesConsumer } from '@gridstation/parsing';
 import { decodeReadingRow, meterPrefix, METER_TABLE, READING_STORE, readingRange, type ReadingStore } from '@gridstation/persistence';
 import { diffWithTruth, isExact, Simulator, DEFAULT_SIMULATOR, truthKey, type StoredValue } from '@gridstation/simulator';
 import { BUS, OK, TOPICS, type MessageBus } from '@gridstation/bus';
@@ -103,7 +103,7 @@ describe('embedded station end to end', () => {
       const bad = svc.app.get(TerminalServer).stats().badByCode;
       // At least one checksum error per corrupted frame (a false start inside its bytes can add one).
       expect(bad['DEFRAME_CHECKSUM']).toBeGreaterThanOrEqual(sim.truth.badChecksumFrames);
-      expect(svc.app.get(ParserWorker).stats().badFrames).toBe(sim.truth.badContentFrames);
+      expect(svc.app.get(RawFramesConsumer).stats().badFrames).toBe(sim.truth.badContentFrames);
       const dead = () => readFileSync(join(config.dataDir, 'dead-letters.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { code: string; reason: string });
       const count = (code: string) => dead().filter((d) => d.code === code).length;
       await waitFor(async () => count('DEFRAME_CHECKSUM') === bad['DEFRAME_CHECKSUM'] && count('DECODE_RANGE') === sim.truth.badContentFrames, 'dead letters logged', 10_000);

@@ -4,7 +4,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { expectServiceContract, localServiceEnv, grpcHealthCheck, httpGet, spawnMain, waitFor } from '@gridstation/testing';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { TerminalServer } from '@gridstation/ingest';
-import { StorageWorker } from '@gridstation/persistence';
+import { StorageService } from '@gridstation/persistence';
 import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
 import { bootstrap } from '../src/bootstrap';
 
@@ -63,7 +63,7 @@ describe('station (embedded mode)', () => {
       spans.reset();
       await sim.connect();
       await sim.run(1);
-      const storage = svc.app.get(StorageWorker);
+      const storage = svc.app.get(StorageService);
       await waitFor(() => storage.stats().readingsStored === sim.truth.readings.size, 'readings stored', 20_000);
       const finished = spans.getFinishedSpans();
       const receive = finished.filter((s) => s.name === 'terminal frames receive');

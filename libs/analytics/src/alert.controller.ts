@@ -1,10 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
-import { GrpcMethod, RpcException } from '@nestjs/microservices';
-import { status } from '@grpc/grpc-js';
+import { GrpcMethod } from '@nestjs/microservices';
 import { filter, map, type Observable } from 'rxjs';
 import type { QueryAlertsRequest, QueryAlertsResponse, SubscribeAlertsRequest, SubscribeAlertsResponse } from '@gridstation/contracts';
+import { invalidArgument } from '@gridstation/errors';
+import { AlertHub } from './alert-hub.consumer';
 import { ALERT_STORE, matches, type AlertStore } from './ports';
-import { AlertHub } from './workers';
 
 @Controller()
 export class AlertController {
@@ -15,12 +15,8 @@ export class AlertController {
 
   @GrpcMethod('AlertService', 'QueryAlerts')
   async queryAlerts(req: QueryAlertsRequest): Promise<QueryAlertsResponse> {
-    if (req.toMs && req.fromMs > req.toMs) throw new RpcException({ code: status.INVALID_ARGUMENT, message: 'from_ms is after to_ms' });
-    try {
-      return { alerts: await this.store.query({ fromMs: req.fromMs, toMs: req.toMs, filter: req.filter, limit: req.limit }) };
-    } catch (e) {
-      throw new RpcException({ code: status.UNAVAILABLE, message: `alert store unavailable: ${e instanceof Error ? e.message : String(e)}` });
-    }
+    if (req.toMs && req.fromMs > req.toMs) throw invalidArgument('BAD_TIME_RANGE', 'from_ms is after to_ms');
+    return { alerts: await this.store.query({ fromMs: req.fromMs, toMs: req.toMs, filter: req.filter, limit: req.limit }) };
   }
 
   @GrpcMethod('AlertService', 'SubscribeAlerts')

@@ -7,7 +7,10 @@ import { AlertController } from './alert.controller';
 import { DEFAULT_LIMITS, LimitChecker, type LimitOptions } from './limits';
 import { DEFAULT_OUTAGE_OPTIONS, OutageEngine, type OutageOptions } from './outage-engine';
 import { ALERT_STORE, FEEDER_STATE_STORE, type AlertStore, type FeederStateStore } from './ports';
-import { AlertHub, AlertRecorder, OutageWorker, SignalWorker } from './workers';
+import { AlertHub } from './alert-hub.consumer';
+import { AlertRecorder } from './alert-recorder.consumer';
+import { OutageConsumer } from './outage.consumer';
+import { SignalConsumer } from './signals.consumer';
 
 export interface AnalyticsFeatureOptions {
   producer: string;
@@ -33,25 +36,25 @@ export class AnalyticsFeatureModule {
       controllers: [AlertController],
       providers: [
         {
-          provide: SignalWorker,
-          inject: [BUS, TOPOLOGY, LOGGER],
-          useFactory: (bus: MessageBus, topology: TopologyProvider, log: Logger) =>
-            new SignalWorker(bus, topology, log.child({ component: 'signals' }), { groupId: `${prefix}-signals`, producer }, new LimitChecker({ ...DEFAULT_LIMITS, ...options.limits })),
+          provide: SignalConsumer,
+          inject: [BUS, TOPOLOGY],
+          useFactory: (bus: MessageBus, topology: TopologyProvider) =>
+            new SignalConsumer(bus, topology, { groupId: `${prefix}-signals`, producer }, new LimitChecker({ ...DEFAULT_LIMITS, ...options.limits })),
         },
         {
-          provide: OutageWorker,
+          provide: OutageConsumer,
           inject: [BUS, FEEDER_STATE_STORE, TOPOLOGY, LOGGER],
           useFactory: (bus: MessageBus, store: FeederStateStore, topology: TopologyProvider, log: Logger) =>
-            new OutageWorker(bus, store, topology, log.child({ component: 'outage' }), { groupId: `${prefix}-outage`, producer, tickMs: options.tickMs ?? 25 }, new OutageEngine({ ...DEFAULT_OUTAGE_OPTIONS, ...options.outage })),
+            new OutageConsumer(bus, store, topology, log.child({ component: 'outage' }), { groupId: `${prefix}-outage`, producer, tickMs: options.tickMs ?? 25 }, new OutageEngine({ ...DEFAULT_OUTAGE_OPTIONS, ...options.outage })),
         },
         { provide: AlertRecorder, inject: [BUS, ALERT_STORE], useFactory: (bus: MessageBus, store: AlertStore) => new AlertRecorder(bus, store, `${prefix}-alert-store`) },
         { provide: AlertHub, inject: [BUS], useFactory: (bus: MessageBus) => new AlertHub(bus, `${prefix}-live-${producer}`) },
         provideWorkerLifecycle<AlertHub>(AlertHub, (w) => w.start(), (w) => w.stop()),
         provideWorkerLifecycle<AlertRecorder>(AlertRecorder, (w) => w.start(), (w) => w.stop()),
-        provideWorkerLifecycle<OutageWorker>(OutageWorker, (w) => w.start(), (w) => w.stop()),
-        provideWorkerLifecycle<SignalWorker>(SignalWorker, (w) => w.start(), (w) => w.stop()),
+        provideWorkerLifecycle<OutageConsumer>(OutageConsumer, (w) => w.start(), (w) => w.stop()),
+        provideWorkerLifecycle<SignalConsumer>(SignalConsumer, (w) => w.start(), (w) => w.stop()),
       ],
-      exports: [SignalWorker, OutageWorker, AlertHub, AlertRecorder],
+      exports: [SignalConsumer, OutageConsumer, AlertHub, AlertRecorder],
     };
   }
 }

@@ -2,7 +2,10 @@ export { OutageEngine, DEFAULT_OUTAGE_OPTIONS, newFeederState, base as alertBase
 export { evidenceFromEvent, evidenceFromVoltage, voltageSamples, supplyLostIn, ZERO_VOLTAGE_V } from './signals';
 export { ALERT_STORE, FEEDER_STATE_STORE, matches, type AlertStore, type FeederStateStore } from './ports';
 export { ANALYTICS_MIGRATIONS_DIR, ClickHouseAlertStore, RedisFeederStateStore } from './stores';
-export { AlertHub, AlertRecorder, OutageWorker, SignalWorker } from './workers';
+export { SignalConsumer, type SignalOptions } from './signals.consumer';
+export { OutageConsumer } from './outage.consumer';
+export { AlertRecorder } from './alert-recorder.consumer';
+export { AlertHub } from './alert-hub.consumer';
 export { AlertController } from './alert.controller';
 export { AnalyticsFeatureModule, type AnalyticsFeatureOptions } from './analytics.module';
 export { LimitChecker, DEFAULT_LIMITS, type LimitOptions } from './limits';

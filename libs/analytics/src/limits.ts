@@ -2,6 +2,7 @@ import type { Topology } from '@gridstation/archive';
 import { AlertKind, AlertState, EvidenceKind, type Alert } from '@gridstation/contracts';
 import { base } from './outage-engine';
 import { supplyLostIn, type VoltageSample } from './signals';
+import { StagedMap, type KeyValue } from './staged-map';
 
 // Limits on a meter's own measurements, checked as readings stream in: voltage above or below its band
 // (zero voltage is outage evidence, not a low voltage) and three-phase current imbalance. An alert
@@ -35,8 +36,13 @@ export class LimitChecker {
 
   constructor(readonly options: LimitOptions = DEFAULT_LIMITS) {}
 
-  /** Alert revisions caused by one sample (in data-time order per meter). */
-  check(s: VoltageSample, topology: Topology, now: number): Alert[] {
+  /** The debounce state with changes held back until commit() (see StagedMap). */
+  staged(): StagedMap<string, LimitState> {
+    return new StagedMap(this.state, (st) => ({ ...st, ...(st.open ? { open: { ...st.open } } : {}) }));
+  }
+
+  /** Alert revisions caused by one sample (in data-time order per meter), updating `state`. */
+  check(s: VoltageSample, topology: Topology, now: number, state: KeyValue<string, LimitState> = this.state): Alert[] {
     const o = this.options;
     const out: Alert[] = [];
     const lost = supplyLostIn(s);
@@ -51,8 +57,8 @@ export class LimitChecker {
     for (const [family, verdict] of [['voltage', voltage], ['imbalance', imbalance]] as const) {
       if (family === 'voltage' && volts.length === 0) continue; // no voltage, no verdict either way
       const key = `${family}|${s.meterId}`;
-      const st = this.state.get(key) ?? { bad: 0, good: 0 };
-      this.state.set(key, st);
+      const st = state.get(key) ?? { bad: 0, good: 0 };
+      state.set(key, st);
       if (verdict) {
         st.bad++;
         st.good = 0;
@@ -68,7 +74,7 @@ export class LimitChecker {
           out.push(this.alert(s, { kind: st.open.kind, value: 0, limit: 0 }, st.open, AlertState.ALERT_STATE_CLEARED, topology, now));
           st.open = undefined;
         }
-        if (!st.open && st.good >= o.confirmSamples) this.state.delete(key);
+        if (!st.open && st.good >= o.confirmSamples) state.delete(key);
       }
     }
     return out;

@@ -1,2 +1,2 @@
-export { ParserWorker, DEFAULT_PARSER_OPTIONS, type ParserOptions, type ParserStats } from './parser-worker';
+export { RawFramesConsumer, DEFAULT_PARSER_OPTIONS, type ParserOptions, type ParserStats, type ParsedRecord } from './raw-frames.consumer';
 export { ParserFeatureModule } from './parser.module';

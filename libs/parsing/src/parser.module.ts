@@ -1,9 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BUS, type MessageBus } from '@gridstation/bus';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
-import { LOGGER, provideWorkerLifecycle } from '@gridstation/service';
-import type { Logger } from '@gridstation/telemetry';
-import { DEFAULT_PARSER_OPTIONS, ParserWorker, type ParserOptions } from './parser-worker';
+import { provideWorkerLifecycle } from '@gridstation/service';
+import { DEFAULT_PARSER_OPTIONS, RawFramesConsumer, type ParserOptions } from './raw-frames.consumer';
 
 /** The parsing feature; needs BUS and ARCHIVE from the host's adapters module. */
 @Module({})
@@ -13,14 +12,13 @@ export class ParserFeatureModule {
       module: ParserFeatureModule,
       providers: [
         {
-          provide: ParserWorker,
-          inject: [BUS, ARCHIVE, LOGGER],
-          useFactory: (bus: MessageBus, archive: DeviceArchive, log: Logger) =>
-            new ParserWorker(bus, archive, log.child({ component: 'parser' }), { ...DEFAULT_PARSER_OPTIONS, ...options }),
+          provide: RawFramesConsumer,
+          inject: [BUS, ARCHIVE],
+          useFactory: (bus: MessageBus, archive: DeviceArchive) => new RawFramesConsumer(bus, archive, { ...DEFAULT_PARSER_OPTIONS, ...options }),
         },
-        provideWorkerLifecycle<ParserWorker>(ParserWorker, (w) => w.start(), (w) => w.stop()),
+        provideWorkerLifecycle<RawFramesConsumer>(RawFramesConsumer, (w) => w.start(), (w) => w.stop()),
       ],
-      exports: [ParserWorker],
+      exports: [RawFramesConsumer],
     };
   }
 }

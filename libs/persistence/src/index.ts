@@ -1,13 +1,16 @@
 export * from './model';
 export { READING_STORE, type ReadingStore } from './ports';
 export { ClickHouseReadingStore, MIGRATIONS_DIR, readingsTsv, READING_INSERT_COLUMNS } from './clickhouse-store';
-export { ClickHouseHaPool, NoHealthyReplicaError, isConnectionError } from './ha-pool';
+export { ClickHouseHaPool, NoHealthyReplicaError } from './ha-pool';
 export { DuckDbReadingStore } from './duckdb-store';
 export { LevelWideColumnStore } from './level-store';
 export * from './meter-rows';
 export { DualTriggerBatcher, type BatcherOptions } from './batcher';
 export { ValidityChecker, DEFAULT_VALIDITY, DEFAULT_RANGES, type ValidityOptions, type ValidityOutcome, type Checked } from './validity';
-export { StorageWorker, DEFAULT_STORAGE_OPTIONS, type StorageWorkerOptions, type StorageStats } from './storage-worker';
+export { DEFAULT_STORAGE_OPTIONS, type StorageOptions } from './storage-options';
+export { ReadingsConsumer, type ReadingsStats } from './readings.consumer';
+export { EventsConsumer } from './events.consumer';
+export { StorageService, type StorageStats } from './storage.service';
 export { ReadingQueries, QueryError, encodePageToken, decodePageToken, withinDeadline, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './query-service';
 export { ReadingQueryController } from './query.controller';
 export { StorageFeatureModule } from './storage.module';

@@ -1,15 +1,14 @@
+import { GsError } from '@gridstation/errors';
 import type { GetCurveRequest, GetCurveResponse, GetLatestReadingsRequest, GetLatestReadingsResponse } from '@gridstation/contracts';
 import { toReading, type CurveCursor } from './model';
 import type { ReadingStore } from './ports';
 
 // Reading queries, independent of the transport (the gRPC controller maps errors to status codes).
 
-export class QueryError extends Error {
-  constructor(
-    readonly code: 'INVALID_ARGUMENT' | 'DEADLINE_EXCEEDED',
-    message: string,
-  ) {
-    super(message);
+export class QueryError extends GsError {
+  constructor(code: 'INVALID_ARGUMENT' | 'DEADLINE_EXCEEDED', message: string) {
+    super(code === 'INVALID_ARGUMENT' ? 'invalid-argument' : 'deadline-exceeded', code, message);
+    this.name = 'QueryError';
   }
 }
 

@@ -4,34 +4,39 @@ import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { HBASE, type WideColumnStore } from '@gridstation/hbase';
 import { LOGGER, provideWorkerLifecycle } from '@gridstation/service';
 import type { Logger } from '@gridstation/telemetry';
+import { EventsConsumer } from './events.consumer';
 import { READING_STORE, type ReadingStore } from './ports';
 import { ReadingQueryController } from './query.controller';
 import { ReadingQueries } from './query-service';
-import { DEFAULT_STORAGE_OPTIONS, StorageWorker, type StorageWorkerOptions } from './storage-worker';
+import { ReadingsConsumer } from './readings.consumer';
+import { DEFAULT_STORAGE_OPTIONS, type StorageOptions } from './storage-options';
+import { StorageService } from './storage.service';
 
 /**
- * The storage feature: the worker (bus -> checks -> stores) and the gRPC reading queries. Needs BUS,
+ * The storage feature: its consumers (bus -> checks -> stores) and the gRPC reading queries. Needs BUS,
  * READING_STORE, HBASE (any WideColumnStore) and ARCHIVE from the host's adapters module, so the same
  * feature runs in the storage service and in the all-in-one station.
  */
 @Module({})
 export class StorageFeatureModule {
-  static register(options: Partial<StorageWorkerOptions> = {}): DynamicModule {
+  static register(overrides: Partial<StorageOptions> = {}): DynamicModule {
+    const options = { ...DEFAULT_STORAGE_OPTIONS, ...overrides };
     return {
       module: StorageFeatureModule,
       controllers: [ReadingQueryController],
       providers: [
         {
-          provide: StorageWorker,
+          provide: StorageService,
           inject: [BUS, READING_STORE, HBASE, ARCHIVE, LOGGER],
-          useFactory: (bus: MessageBus, store: ReadingStore, wide: WideColumnStore, archive: DeviceArchive, log: Logger) =>
-            new StorageWorker(bus, store, wide, archive, log.child({ component: 'storage' }), { ...DEFAULT_STORAGE_OPTIONS, ...options }),
+          useFactory: (bus: MessageBus, store: ReadingStore, wide: WideColumnStore, archive: DeviceArchive, logger: Logger) => {
+            const log = logger.child({ component: 'storage' });
+            return new StorageService(store, wide, options.meterTable, new ReadingsConsumer(bus, store, wide, archive, log, options), new EventsConsumer(bus, store, log, options));
+          },
         },
-        provideWorkerLifecycle<StorageWorker>(StorageWorker, (w) => w.start(), (w) => w.stop()),
+        provideWorkerLifecycle<StorageService>(StorageService, (s) => s.start(), (s) => s.stop()),
         { provide: ReadingQueries, inject: [READING_STORE], useFactory: (s: ReadingStore) => new ReadingQueries(s) },
       ],
-      exports: [StorageWorker, ReadingQueries],
+      exports: [StorageService, ReadingQueries],
     };
   }
 }
-

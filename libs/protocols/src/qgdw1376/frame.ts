@@ -133,6 +133,20 @@ export function decodeQgdwFrame(buf: Uint8Array, offset = 0): Result<QgdwFrame> 
   });
 }
 
+/**
+ * The terminal address of what looks like a 1376.1 frame, read from the header without checking the
+ * rest (a router's peek: the full decode follows and judges the frame). Undefined when the header is
+ * not a 1376.1 header or the region code is not BCD.
+ */
+export function peekQgdwAddress(buf: Uint8Array): QgdwAddress | undefined {
+  if (buf.length < 12 || buf[0] !== 0x68 || buf[5] !== 0x68) return undefined;
+  const r0 = buf[7]!;
+  const r1 = buf[8]!;
+  if (r0 >> 4 > 9 || (r0 & 0x0f) > 9 || r1 >> 4 > 9 || (r1 & 0x0f) > 9) return undefined;
+  const a3 = buf[11]!;
+  return { region: `${r1 >> 4}${r1 & 0x0f}${r0 >> 4}${r0 & 0x0f}`, terminal: buf[9]! | (buf[10]! << 8), master: a3 >> 1, group: (a3 & 1) !== 0 };
+}
+
 // ---- data unit identifiers ------------------------------------------------------------------------------
 
 /** DA1 DA2 -> measurement points: p0, a set of up to 8 in one group, or "all" (FF FF). */

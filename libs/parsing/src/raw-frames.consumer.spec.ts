@@ -1,9 +1,9 @@
 import { MemoryArchive } from '@gridstation/archive';
 import { DeadLetter, DeviceEventBatch, Protocol, RawFrameBatch, ReadingBatch } from '@gridstation/contracts';
 import { TOPICS, type InboundMessage, type MessageBus, type OutboundMessage } from '@gridstation/bus';
-import { qgdw1376 } from '@gridstation/protocols';
-import { testLogger } from '@gridstation/testing';
-import { ParserWorker } from './parser-worker';
+import { DependencyUnavailableError } from '@gridstation/errors';
+import { normalizeFrame, qgdw1376 } from '@gridstation/protocols';
+import { RawFramesConsumer } from './raw-frames.consumer';
 
 const must = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T => {
   if (!r.ok) throw new Error(r.error.message);
@@ -12,7 +12,13 @@ const must = <T>(r: { ok: true; value: T } | { ok: false; error: { message: stri
 
 class CapturingBus {
   readonly out = new Map<string, OutboundMessage[]>();
+  /** Publishes that fail before the bus accepts again (a broker away for a moment). */
+  failures = 0;
   async publish(topic: string, messages: readonly OutboundMessage[]): Promise<void> {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new DependencyUnavailableError('kafka', 'broker unreachable');
+    }
     this.out.set(topic, [...(this.out.get(topic) ?? []), ...messages]);
   }
 }
@@ -20,10 +26,10 @@ class CapturingBus {
 const address = { region: '4101', terminal: 7, master: 0, group: false };
 const time = { year: 2026, month: 11, day: 1, hour: 10, minute: 15, second: 0 };
 
-function message(frames: Uint8Array[], offset = '42'): InboundMessage {
+function message(frames: Uint8Array[], offset = '42', terminalAddress = '4101-00007'): InboundMessage {
   const value = Buffer.from(
     RawFrameBatch.encode({
-      frames: frames.map((payload, i) => ({ frameId: `f${i}`, protocol: Protocol.PROTOCOL_QGDW_1376_1, payload: Buffer.from(payload), terminalAddress: '4101-00007', receivedAtMs: 1, direction: 1, source: 'test', connectionId: 'c' })),
+      frames: frames.map((payload, i) => ({ frameId: `f${i}`, protocol: Protocol.PROTOCOL_QGDW_1376_1, payload: Buffer.from(payload), terminalAddress, receivedAtMs: 1, direction: 1, source: 'test', connectionId: 'c' })),
       producer: 't',
       createdAtMs: 1,
     }).finish(),
@@ -31,12 +37,12 @@ function message(frames: Uint8Array[], offset = '42'): InboundMessage {
   return { topic: TOPICS.rawFrames, partition: 2, offset, key: Buffer.from('4101-00007'), value, headers: {}, timestamp: 0 };
 }
 
-describe('ParserWorker', () => {
+describe('RawFramesConsumer', () => {
   it('turns frames into readings keyed by meter (with their source frames) and events; one bad frame goes to the dead-letter topic alone', async () => {
     const bus = new CapturingBus();
     const archive = new MemoryArchive();
     await archive.put([{ address: '4101-00007', meters: [{ pn: 1, meterId: '000000000011' }, { pn: 2, meterId: '000000000012' }] }]);
-    const w = new ParserWorker(bus as unknown as MessageBus, archive, testLogger());
+    const w = new RawFramesConsumer(bus as unknown as MessageBus, archive);
     const energy = must(qgdw1376.encodeClass1Response(address, 1, [{ pn: 1, fn: 129, values: [time, 1, 100.5, 60.25] }, { pn: 2, fn: 129, values: [time, 1, 7, 3] }]));
     const login = must(qgdw1376.encodeLinkCheck('login', address, 1));
     const broken = Uint8Array.from(energy);
@@ -64,5 +70,43 @@ describe('ParserWorker', () => {
     expect(dead[0]!.reason).toMatch(/month|time|range/i);
     expect(Buffer.from(dead[0]!.payload)).toEqual(Buffer.from(fixed));
     expect(w.stats()).toMatchObject({ frames: 2, badFrames: 1, readings: 4, events: 1 });
+  });
+
+  it('counts a batch once when its publish had to be retried, and publishes it in full the second time', async () => {
+    const bus = new CapturingBus();
+    const archive = new MemoryArchive();
+    await archive.put([{ address: '4101-00007', meters: [{ pn: 1, meterId: '000000000011' }] }]);
+    const w = new RawFramesConsumer(bus as unknown as MessageBus, archive);
+    const energy = must(qgdw1376.encodeClass1Response(address, 1, [{ pn: 1, fn: 129, values: [time, 1, 100.5, 60.25] }]));
+    const batch = { topic: TOPICS.rawFrames, partition: 0, messages: [message([energy])] };
+    bus.failures = 1;
+    expect((await w.handle(batch)).map((o) => o.status)).toEqual(['retry']);
+    expect(w.stats()).toMatchObject({ frames: 0, readings: 0 });
+    expect((await w.handle(batch)).map((o) => o.status)).toEqual(['ok']);
+    expect(w.stats()).toMatchObject({ frames: 1, readings: 2 });
+    expect(bus.out.get(TOPICS.readings)).toHaveLength(1);
+  });
+
+  it('decodes an external record once, resolving its meters by the terminal its frame names', async () => {
+    const bus = new CapturingBus();
+    const archive = new MemoryArchive();
+    await archive.put([{ address: '4101-00007', meters: [{ pn: 1, meterId: '000000000011' }] }]);
+    let decodes = 0;
+    const counting: typeof normalizeFrame = (...args) => {
+      decodes++;
+      return normalizeFrame(...args);
+    };
+    const w = new RawFramesConsumer(bus as unknown as MessageBus, archive, undefined, counting);
+    const energy = must(qgdw1376.encodeClass1Response(address, 1, [{ pn: 1, fn: 129, values: [time, 1, 100.5, 60.25] }]));
+    // An external producer left the terminal empty in one record and named the wrong one in another.
+    await w.handle({ topic: TOPICS.rawFrames, partition: 0, messages: [message([energy], '1', ''), message([energy], '2', '4101-00099')] });
+    expect(decodes).toBe(2);
+    const readings = (bus.out.get(TOPICS.readings) ?? []).flatMap((m) => ReadingBatch.decode(m.value).readings);
+    expect(readings.map((r) => [r.meterId, r.terminalAddress])).toEqual([
+      ['000000000011', '4101-00007'],
+      ['000000000011', '4101-00007'],
+      ['000000000011', '4101-00007'],
+      ['000000000011', '4101-00007'],
+    ]);
   });
 });
