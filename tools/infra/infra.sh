@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Local Kafka (KRaft), ClickHouse, HBase (+ Thrift2 gateway) and Redis for development and tests.
+# Local Kafka (KRaft), ClickHouse, HBase (+ Thrift2 gateway) and Redis for development and tests, and the
+# independent clients tests use (kcat, grpcurl).
 #
-#   tools/infra/infra.sh up     [kafka|clickhouse|hbase|redis ...]   install if needed, start, wait until healthy
+#   tools/infra/infra.sh up     [kafka|clickhouse|hbase|redis|clients ...]   install if needed, start, wait until healthy
 #   tools/infra/infra.sh down   [service ...]                        stop (data is kept)
 #   tools/infra/infra.sh status [service ...]                        health by a real client round trip
 #   tools/infra/infra.sh clean                                       stop everything and delete all data
@@ -23,7 +24,9 @@ HBASE_ZK_PORT="${GS_HBASE_ZK_PORT:-2181}"
 HBASE_THRIFT_PORT="${GS_HBASE_THRIFT_PORT:-9090}"
 REDIS_PORT="${GS_REDIS_PORT:-6379}"
 
-ALL_SERVICES=(kafka clickhouse hbase redis)
+ALL_SERVICES=(kafka clickhouse hbase redis clients)
+GRPCURL_VERSION="${GS_GRPCURL_VERSION:-1.9.3}"
+BIN="$INFRA/bin"
 
 log() { printf '[infra %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -92,10 +95,16 @@ need_debs() { # need_debs <binary> <package...>: install from Debian when the bi
   fi
 }
 
+need_java() { # a JDK 17 and Maven for the Kafka and HBase servers (from Debian when missing)
+  need_debs java openjdk-17-jdk-headless
+  need_debs mvn maven
+}
+
 java_libs() { # java_libs <name>: copy the runtime jars of tools/infra/<name>/pom.xml once
   local name="$1" dir="$INFRA/$1/libs" pom="$HERE/$1/pom.xml"
   local stamp="$dir/.pom.sha"
   local sha; sha="$(sha256sum "$pom" | cut -d' ' -f1)"
+  need_java
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sha" ]; then return 0; fi
   command -v mvn >/dev/null || die "Maven is required to fetch $name jars (apt-get install maven)"
   log "resolving $name jars from Maven Central"
@@ -217,6 +226,27 @@ redis_down() {
   rm -f "$(redis_dir)/redis.pid"
 }
 
+# --- independent clients the tests drive the station with ----------------------------------------------
+# kcat (a Kafka client that is not kafkajs) from Debian; grpcurl (a reflection-based gRPC client, as other
+# grid systems' engineers use) built from the Go module proxy into $INFRA/bin, keyed by version.
+
+grpcurl_bin() { echo "$BIN/grpcurl-$GRPCURL_VERSION/grpcurl"; }
+clients_health() { command -v kcat >/dev/null && "$(grpcurl_bin)" -version >/dev/null 2>&1; }
+
+clients_up() {
+  need_debs kcat kcat
+  if [ ! -x "$(grpcurl_bin)" ]; then
+    need_debs go golang-go
+    log "building grpcurl $GRPCURL_VERSION from the Go module proxy"
+    mkdir -p "$BIN/grpcurl-$GRPCURL_VERSION"
+    GOBIN="$BIN/grpcurl-$GRPCURL_VERSION" GOFLAGS=-mod=mod go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@v$GRPCURL_VERSION" >"$INFRA/grpcurl-build.log" 2>&1 \
+      || { tail -n 20 "$INFRA/grpcurl-build.log" >&2; die "could not build grpcurl"; }
+  fi
+  ln -sf "$(grpcurl_bin)" "$BIN/grpcurl"
+  clients_health || die "kcat or grpcurl does not run"
+}
+clients_down() { :; }
+
 # --- commands --------------------------------------------------------------------------------------------
 
 status_one() {
@@ -225,6 +255,7 @@ status_one() {
     kafka) out="$(kafka_health 2>&1)" ;;
     clickhouse) out="ClickHouse $(ch_health 2>&1)" ;;
     hbase) out="$(hbase_health 2>&1)" ;;
+    clients) clients_health && out="kcat $(kcat -V 2>/dev/null | head -n 1 | awk '{print $2}'), grpcurl $GRPCURL_VERSION in $BIN" ;;
     redis) out="$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null | grep -E '^redis_version' | tr -d '\r')" ; redis_health || out="" ;;
     *) die "unknown service $s" ;;
   esac
@@ -252,5 +283,5 @@ case "$cmd" in
          for s in kafka clickhouse hbase redis; do rm -rf "${INFRA:?}/$s/data" "${INFRA:?}/$s/root" "${INFRA:?}/$s/zk" "${INFRA:?}/$s/tmp"; done
          rm -rf "${INFRA:?}/clickhouse" "${INFRA:?}/redis"; log "data removed (jars kept)" ;;
   hbase-admin) hbase_admin "$@" ;;
-  *) die "usage: infra.sh up|down|status|clean [kafka|clickhouse|hbase|redis ...] | hbase-admin <args>" ;;
+  *) die "usage: infra.sh up|down|status|clean [kafka|clickhouse|hbase|redis|clients ...] | hbase-admin <args>" ;;
 esac

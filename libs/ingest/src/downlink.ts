@@ -1,3 +1,4 @@
+import { GsError, type ErrorKind } from '@gridstation/errors';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { DownlinkServiceClient, type ReadCurrentDataRequest, type ReadCurrentDataResponse } from '@gridstation/contracts';
 import type { DeviceArchive } from '@gridstation/archive';
@@ -8,12 +9,13 @@ import type { TerminalServer } from './terminal-server';
 // Downlink reads: served locally when this instance holds the terminal's connection, otherwise
 // forwarded once (marked, so it is never forwarded again) to the instance the registry names.
 
-export class DownlinkError extends Error {
-  constructor(
-    readonly code: 'NOT_FOUND' | 'DEADLINE_EXCEEDED' | 'UNAVAILABLE' | 'INVALID_ARGUMENT',
-    message: string,
-  ) {
-    super(message);
+type DownlinkErrorCode = 'NOT_FOUND' | 'DEADLINE_EXCEEDED' | 'UNAVAILABLE' | 'INVALID_ARGUMENT';
+const KIND: Record<DownlinkErrorCode, ErrorKind> = { NOT_FOUND: 'not-found', DEADLINE_EXCEEDED: 'deadline-exceeded', UNAVAILABLE: 'unavailable', INVALID_ARGUMENT: 'invalid-argument' };
+
+export class DownlinkError extends GsError {
+  constructor(code: DownlinkErrorCode, message: string) {
+    super(KIND[code], code, message);
+    this.name = 'DownlinkError';
   }
 }
 
@@ -35,7 +37,7 @@ export class Downlink {
     if (!/^\d{4}-\d{5}$/.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
     if (req.fns.length === 0) throw new DownlinkError('INVALID_ARGUMENT', 'fns must name at least one AFN 0CH Fn');
     const timeoutMs = Math.max(1, Math.min(req.timeoutMs || DEFAULT_TIMEOUT_MS, deadlineMs - Date.now()));
-    const session = this.server.sessionOf(req.terminalAddress);
+    const session = this.server.connectionOf(req.terminalAddress);
     if (session?.address) {
       const pseq = session.nextSeq();
       const request = qgdw1376.encodeClass1Request({ ...session.address, group: false }, pseq, req.fns.map((fn) => ({ pn: req.measurementPoint, fn })));

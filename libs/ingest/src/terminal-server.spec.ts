@@ -113,4 +113,35 @@ describe('TerminalServer', () => {
     expect(server.stats().badByCode['DEFRAME_CHECKSUM']).toBe(1);
     c.socket.destroy();
   });
+
+  it('publishes frames that follow the login in the same TCP chunk, also when the archive answers slowly', async () => {
+    bus.release();
+    const slow = new MemoryArchive();
+    await slow.put([{ address: '4101-00007', meters: [{ pn: 1, meterId: '000000000001' }] }]);
+    const lookup = slow.terminal.bind(slow);
+    slow.terminal = async (t: string) => {
+      await new Promise((r) => setTimeout(r, 50));
+      return lookup(t);
+    };
+    const other = new TerminalServer(
+      { ...DEFAULT_TERMINAL_SERVER, host: '127.0.0.1', port: 0, instanceId: 'i2', grpcAddress: '127.0.0.1:1', publishLingerMs: 5 },
+      bus as unknown as MessageBus,
+      slow,
+      registry,
+      testLogger(),
+    );
+    await other.start();
+    try {
+      const c = await client(other.port);
+      const report = must(qgdw1376.encodeClass1Response(address(7), 3, [{ pn: 1, fn: 129, values: [{ year: 2026, month: 11, day: 1, hour: 10, minute: 15, second: 0 }, 1, 1.5, 2.5] }]));
+      c.socket.write(Buffer.concat([Buffer.from(must(qgdw1376.encodeLinkCheck('login', address(7), 1))), Buffer.from(report), Buffer.from(must(qgdw1376.encodeLinkCheck('heartbeat', address(7), 2)))]));
+      await until(() => other.stats().framesPublished === 3);
+      expect(other.stats()).toMatchObject({ refused: 0, framesReceived: 3, loggedIn: 1 });
+      await until(() => c.frames.length === 2);
+      expect(c.frames.map((f) => must(qgdw1376.decodeConfirm(f)).kind)).toEqual(['all-confirmed', 'all-confirmed']);
+      c.socket.destroy();
+    } finally {
+      await other.stop();
+    }
+  });
 });

@@ -1,20 +1,18 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { context, trace, SpanKind } from '@opentelemetry/api';
-import { Direction, Protocol, RawFrameBatch, type RawFrame } from '@gridstation/contracts';
-import { buildDeadLetter, recordValue, TOPICS, type MessageBus, type OutboundMessage } from '@gridstation/bus';
+import { Direction, Protocol, type RawFrame } from '@gridstation/contracts';
+import { buildDeadLetter, TOPICS, type MessageBus } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
-import { createAutoDeframer, qgdw1376, type DeframeEvent, type Deframer } from '@gridstation/protocols';
-import { gsMeter, type Logger } from '@gridstation/telemetry';
+import type { qgdw1376 } from '@gridstation/protocols';
+import type { Logger } from '@gridstation/telemetry';
+import { FramePublisher, type FrameSource } from './frame-publisher';
+import { commMetrics as metrics } from './metrics';
 import type { ConnectionRegistry } from './registry';
-import { RingBuffer } from './ring-buffer';
-import { TokenBucket } from './token-bucket';
+import { DEFAULT_SESSION, TerminalSession, type SessionDecision } from './terminal-session';
 
-// The terminal side of the communication service. Per connection: a deframer, a token bucket, login
-// against the archive, heartbeats, an idle timeout, and correlation of replies to downlink requests.
-// Between the sockets and Kafka sits one bounded ring buffer; the publisher drains it in batches
-// (RawFrameBatch per terminal, keyed by terminal address) and only after Kafka acknowledged a batch are
-// the confirmations (AFN 00 F1) the terminals asked for sent. When the ring is full, sockets are paused
-// (TCP backpressure) instead of dropping frames.
+// The terminal side of the communication service: accepts connections (limits, idle timeout), runs one
+// TerminalSession per connection and carries out what it decides: frames to the FramePublisher
+// (confirmed after the bus acknowledged them), login checks against the archive, registry claims,
+// refusals, dead letters for undecodable input, and replies to downlink requests.
 
 export interface TerminalServerOptions {
   host: string;
@@ -47,31 +45,6 @@ export const DEFAULT_TERMINAL_SERVER: Omit<TerminalServerOptions, 'host' | 'port
   acceptDlt645: true,
 };
 
-const meter = gsMeter('comm');
-const metrics = {
-  connections: meter.createUpDownCounter('gs_comm_connections', { description: 'Open terminal connections' }),
-  accepted: meter.createCounter('gs_comm_connections_accepted_total', { description: 'Connections accepted' }),
-  refused: meter.createCounter('gs_comm_logins_refused_total', { description: 'Logins refused, by reason' }),
-  frames: meter.createCounter('gs_comm_frames_received_total', { description: 'Frames received, by protocol' }),
-  published: meter.createCounter('gs_comm_frames_published_total', { description: 'Frames acknowledged by the bus' }),
-  bad: meter.createCounter('gs_comm_bad_input_total', { description: 'Undecodable bytes or frames, by code' }),
-  throttled: meter.createCounter('gs_comm_throttled_total', { description: 'Times a connection was paused by its token bucket' }),
-  ringFull: meter.createCounter('gs_comm_buffer_full_total', { description: 'Times a connection was paused because the publish buffer was full' }),
-};
-
-interface Pending {
-  frame: RawFrame;
-  key: string;
-  /** Sent to the terminal once the bus acknowledged the frame (the confirmation it asked for). */
-  confirm?: Uint8Array;
-  session: TerminalSession;
-}
-
-interface Waiting {
-  match(f: qgdw1376.QgdwFrame): boolean;
-  resolve(r: { frame: qgdw1376.QgdwFrame; bytes: Uint8Array; atMs: number }): void;
-}
-
 export interface ServerStats {
   /** Undecodable input by code (a corrupted frame also leaves the bytes after its start as GARBAGE). */
   badByCode: Record<string, number>;
@@ -84,24 +57,31 @@ export interface ServerStats {
   buffered: number;
 }
 
-export class TerminalSession {
-  terminal?: string;
-  address?: qgdw1376.QgdwAddress;
-  readonly overflow: Pending[] = [];
-  private readonly deframer: Deframer = createAutoDeframer();
-  private readonly bucket: TokenBucket;
+interface Waiting {
+  match(f: qgdw1376.QgdwFrame): boolean;
+  resolve(r: { frame: qgdw1376.QgdwFrame; bytes: Uint8Array; atMs: number }): void;
+}
+
+/** One terminal connection: its socket, its session, and the downlink requests waiting for replies. */
+export class TerminalConnection implements FrameSource {
   private seq = 0;
   private frameNo = 0;
   private readonly waiting = new Set<Waiting>();
   private throttledUntil = 0;
-  closed = false;
+  isClosed = false;
 
   constructor(
     readonly id: string,
     readonly socket: Socket,
-    private readonly server: TerminalServer,
-  ) {
-    this.bucket = new TokenBucket(server.options.frameRatePerSec, server.options.frameBurst);
+    readonly session: TerminalSession,
+  ) {}
+
+  get terminal(): string | undefined {
+    return this.session.terminal;
+  }
+
+  get address(): qgdw1376.QgdwAddress | undefined {
+    return this.session.address;
   }
 
   get remote(): string {
@@ -117,19 +97,27 @@ export class TerminalSession {
     return this.seq;
   }
 
-  onData(chunk: Buffer): void {
-    for (const ev of this.deframer.push(chunk)) this.onEvent(ev);
-  }
-
-  onEnd(): void {
-    for (const ev of this.deframer.finish()) this.onEvent(ev);
-  }
-
   write(bytes: Uint8Array): void {
-    if (!this.closed) this.socket.write(bytes);
+    if (!this.isClosed) this.socket.write(bytes);
   }
 
-  /** Sends a request and resolves with the first frame `match` accepts, or rejects after `timeoutMs`. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.isClosed) this.socket.resume();
+  }
+
+  pauseFor(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.throttledUntil) return;
+    this.throttledUntil = until;
+    this.socket.pause();
+    setTimeout(() => this.resume(), ms).unref();
+  }
+
+  /** Sends a request and resolves with the first reply `match` accepts, or rejects after `timeoutMs`. */
   request(bytes: Uint8Array, match: (f: qgdw1376.QgdwFrame) => boolean, timeoutMs: number): Promise<{ frame: qgdw1376.QgdwFrame; bytes: Uint8Array; atMs: number }> {
     return new Promise((resolve, reject) => {
       const w: Waiting = {
@@ -149,67 +137,26 @@ export class TerminalSession {
     });
   }
 
-  pauseFor(ms: number): void {
-    const until = Date.now() + ms;
-    if (until <= this.throttledUntil) return;
-    this.throttledUntil = until;
-    this.socket.pause();
-    setTimeout(() => {
-      if (this.overflow.length === 0 && !this.closed) this.socket.resume();
-    }, ms).unref();
-  }
-
-  private onEvent(ev: DeframeEvent): void {
-    if (ev.type === 'error') {
-      this.server.badInput(this, `DEFRAME_${ev.code}`, `${ev.message} at stream offset ${ev.offset} (${ev.length} bytes)`, undefined, ev.offset);
-      return;
-    }
-    const bytes = Uint8Array.from(ev.bytes);
-    const wait = this.bucket.take();
-    if (wait > 0) {
-      metrics.throttled.add(1);
-      this.pauseFor(wait);
-    }
-    if (ev.protocol === 'dlt645') {
-      this.server.onDlt645(this, bytes);
-      return;
-    }
-    const d = qgdw1376.decodeQgdwFrame(bytes);
-    if (!d.ok) {
-      this.server.badInput(this, `DECODE_${d.error.code}`, d.error.message, bytes, d.error.offset);
-      return;
-    }
-    const f = d.value;
-    if (!f.control.up) {
-      this.server.badInput(this, 'UNEXPECTED_DIRECTION', 'a downlink frame (DIR = 0) arrived from a terminal', bytes);
-      return;
-    }
-    if (!f.control.prm) {
-      for (const w of this.waiting) {
-        if (w.match(f)) {
-          w.resolve({ frame: f, bytes, atMs: Date.now() });
-          break;
-        }
+  /** A response frame arrived: the first waiting request it answers gets it. */
+  answer(frame: qgdw1376.QgdwFrame, bytes: Uint8Array): void {
+    for (const w of this.waiting) {
+      if (w.match(frame)) {
+        w.resolve({ frame, bytes, atMs: Date.now() });
+        return;
       }
     }
-    void this.server.onQgdw(this, f, bytes);
   }
 }
 
 export class TerminalServer {
   private server?: Server;
-  private readonly sessions = new Set<TerminalSession>();
-  private readonly byTerminal = new Map<string, TerminalSession>();
-  private readonly ring: RingBuffer<Pending>;
-  private readonly blocked = new Set<TerminalSession>();
-  private flushing = false;
-  private lingerTimer?: NodeJS.Timeout;
+  private readonly connections = new Set<TerminalConnection>();
+  private readonly byTerminal = new Map<string, TerminalConnection>();
+  private readonly publisher: FramePublisher;
   private connSeq = 0;
   private readonly epoch = Date.now().toString(36);
-  private readonly counts = { framesReceived: 0, framesPublished: 0, refused: 0, badInput: 0 };
+  private readonly counts = { framesReceived: 0, refused: 0, badInput: 0 };
   private readonly badByCode: Record<string, number> = {};
-  private readonly tracer = trace.getTracer('gridstation.comm');
-  private stopping = false;
   private boundPort = 0;
 
   /** The port terminals connect to (known after start). */
@@ -224,7 +171,7 @@ export class TerminalServer {
     private readonly registry: ConnectionRegistry,
     private readonly log: Logger,
   ) {
-    this.ring = new RingBuffer(options.bufferFrames);
+    this.publisher = new FramePublisher({ ...options, producer: options.instanceId }, bus, log);
   }
 
   /** Resolves with the bound port. */
@@ -249,142 +196,138 @@ export class TerminalServer {
 
   /** Stops accepting, closes connections, publishes what is buffered (and confirms it). */
   async stop(): Promise<void> {
-    this.stopping = true;
     const closed = this.server ? new Promise<void>((r) => this.server!.close(() => r())) : Promise.resolve();
-    for (const s of this.sessions) s.socket.end();
-    await this.drain();
-    for (const s of this.sessions) s.socket.destroy();
+    for (const c of this.connections) c.socket.end();
+    await this.publisher.drain();
+    for (const c of this.connections) c.socket.destroy();
     await closed;
   }
 
   stats(): ServerStats {
-    return { connections: this.sessions.size, loggedIn: this.byTerminal.size, buffered: this.ring.size, ...this.counts, badByCode: { ...this.badByCode } };
+    return { connections: this.connections.size, loggedIn: this.byTerminal.size, buffered: this.publisher.buffered, framesPublished: this.publisher.published, ...this.counts, badByCode: { ...this.badByCode } };
   }
 
-  sessionOf(terminal: string): TerminalSession | undefined {
+  /** The connection holding `terminal` on this instance. */
+  connectionOf(terminal: string): TerminalConnection | undefined {
     return this.byTerminal.get(terminal);
   }
 
   private accept(socket: Socket): void {
-    const session = new TerminalSession(`${this.options.instanceId}.${this.epoch}.${++this.connSeq}`, socket, this);
-    this.sessions.add(session);
+    const session = new TerminalSession({ ...DEFAULT_SESSION, frameRatePerSec: this.options.frameRatePerSec, frameBurst: this.options.frameBurst, acceptDlt645: this.options.acceptDlt645 });
+    const c = new TerminalConnection(`${this.options.instanceId}.${this.epoch}.${++this.connSeq}`, socket, session);
+    this.connections.add(c);
     metrics.connections.add(1);
     metrics.accepted.add(1);
     socket.setKeepAlive(true, 60_000);
     socket.setTimeout(this.options.idleTimeoutMs, () => {
-      this.log.info({ connection: session.id, terminal: session.terminal }, 'idle timeout; closing');
+      this.log.info({ connection: c.id, terminal: c.terminal }, 'idle timeout; closing');
       socket.destroy();
     });
-    socket.on('data', (chunk: Buffer) => session.onData(chunk));
+    socket.on('data', (chunk: Buffer) => this.carryOut(c, session.receive(chunk)));
     socket.on('end', () => {
-      session.onEnd();
+      this.carryOut(c, session.finish());
       socket.end();
     });
-    socket.on('error', (e) => this.log.debug({ connection: session.id, err: e }, 'socket error'));
-    socket.on('close', () => this.onClose(session));
+    socket.on('error', (e) => this.log.debug({ connection: c.id, err: e }, 'socket error'));
+    socket.on('close', () => this.onClose(c));
   }
 
-  private onClose(session: TerminalSession): void {
-    session.closed = true;
-    this.sessions.delete(session);
+  private onClose(c: TerminalConnection): void {
+    const terminal = c.terminal;
+    c.isClosed = true;
+    c.session.closed();
+    this.connections.delete(c);
     metrics.connections.add(-1);
-    if (session.terminal && this.byTerminal.get(session.terminal) === session) {
-      this.byTerminal.delete(session.terminal);
-      this.registry.release(session.terminal, session.id).catch((e: unknown) => this.log.warn({ err: e, terminal: session.terminal }, 'registry release failed'));
+    if (terminal && this.byTerminal.get(terminal) === c) {
+      this.byTerminal.delete(terminal);
+      this.registry.release(terminal, c.id).catch((e: unknown) => this.log.warn({ err: e, terminal }, 'registry release failed'));
     }
   }
 
-  async onQgdw(session: TerminalSession, f: qgdw1376.QgdwFrame, bytes: Uint8Array): Promise<void> {
-    const terminal = qgdw1376.terminalKey(f.address);
-    if (f.afn === qgdw1376.AFN.linkCheck && f.control.prm) {
-      const kind = qgdw1376.decodeLinkCheck(f);
-      if (!kind.ok) {
-        this.badInput(session, `DECODE_${kind.error.code}`, kind.error.message, bytes, kind.error.offset);
-        return;
+  private carryOut(c: TerminalConnection, decisions: readonly SessionDecision[]): void {
+    for (const d of decisions) {
+      switch (d.kind) {
+        case 'publish':
+          this.counts.framesReceived++;
+          metrics.frames.add(1, { protocol: Protocol[d.protocol] ?? String(d.protocol) });
+          this.publisher.enqueue({ key: d.key, frame: this.rawFrame(c, d.bytes, d.protocol, d.terminal), source: c, ...(d.confirm ? { onAck: () => c.write(d.confirm!) } : {}) });
+          break;
+        case 'send':
+          c.write(d.bytes);
+          break;
+        case 'check-login':
+          this.checkLogin(c, d.terminal);
+          break;
+        case 'claim':
+          this.claim(c, d.terminal);
+          break;
+        case 'refused':
+          this.counts.refused++;
+          metrics.refused.add(1, { reason: d.reason });
+          this.log.warn({ terminal: d.terminal, remote: c.remote, reason: d.reason, afn: d.afn }, 'frame refused');
+          break;
+        case 'bad-input':
+          this.badInput(c, d.code, d.reason, d.bytes, d.byteOffset);
+          break;
+        case 'throttle':
+          metrics.throttled.add(1);
+          c.pauseFor(d.ms);
+          break;
+        case 'pause':
+          c.pause();
+          break;
+        case 'resume':
+          c.resume();
+          break;
+        case 'reply':
+          c.answer(d.frame, d.bytes);
+          break;
+        case 'close':
+          this.log.info({ connection: c.id, remote: c.remote, reason: d.reason }, 'closing connection');
+          c.socket.end();
+          break;
       }
-      if (kind.value === 'login') {
-        const known = await this.archive.terminal(terminal).catch((e: unknown) => {
-          this.log.warn({ err: e, terminal }, 'archive lookup failed; refusing the login for now');
-          return null;
-        });
-        if (!known) {
-          this.refuse(session, f, known === null ? 'archive_unavailable' : 'unknown_terminal', terminal);
-          return;
-        }
-        const previous = this.byTerminal.get(terminal);
-        if (previous && previous !== session) {
-          this.log.info({ terminal, old: previous.id, new: session.id }, 'terminal logged in again; closing its old connection');
-          previous.terminal = undefined;
-          previous.socket.destroy();
-        }
-        session.terminal = terminal;
-        session.address = f.address;
-        this.byTerminal.set(terminal, session);
-        this.claim(session);
-        this.log.debug({ terminal, connection: session.id, remote: session.remote }, 'terminal logged in');
-      } else if (kind.value === 'heartbeat' && session.terminal === terminal) {
-        this.claim(session);
-      }
     }
-    if (session.terminal !== terminal) {
-      this.refuse(session, f, session.terminal ? 'address_mismatch' : 'not_logged_in', terminal, false);
-      return;
-    }
-    session.address = f.address;
-    const confirm = f.seq.con && f.control.prm ? qgdw1376.encodeConfirmAll(f) : undefined;
-    this.enqueue({
-      session,
-      key: terminal,
-      frame: this.rawFrame(session, bytes, Protocol.PROTOCOL_QGDW_1376_1, terminal),
-      ...(confirm?.ok ? { confirm: confirm.value } : {}),
-    });
   }
 
-  onDlt645(session: TerminalSession, bytes: Uint8Array): void {
-    if (!this.options.acceptDlt645) {
-      this.badInput(session, 'DLT645_NOT_ACCEPTED', 'DL/T 645 frames are not accepted on this port', bytes);
-      return;
-    }
-    // Meter address, A0 first on the wire -> most significant digit first.
-    const address = Buffer.from(bytes.subarray(1, 7)).reverse().toString('hex');
-    this.enqueue({ session, key: address, frame: this.rawFrame(session, bytes, Protocol.PROTOCOL_DLT645_2007, '') });
+  private checkLogin(c: TerminalConnection, terminal: string): void {
+    this.archive.terminal(terminal).then(
+      (known) => this.carryOut(c, c.session.loginChecked(known ? 'known' : 'unknown')),
+      (e: unknown) => {
+        this.log.warn({ err: e, terminal }, 'archive lookup failed; refusing the login for now');
+        this.carryOut(c, c.session.loginChecked('unavailable'));
+      },
+    );
   }
 
-  private rawFrame(session: TerminalSession, bytes: Uint8Array, protocol: Protocol, terminal: string): RawFrame {
-    this.counts.framesReceived++;
-    metrics.frames.add(1, { protocol: Protocol[protocol] ?? String(protocol) });
+  /** This connection now holds the terminal here and in the registry; an older connection of it is closed (newest wins). */
+  private claim(c: TerminalConnection, terminal: string): void {
+    const previous = this.byTerminal.get(terminal);
+    if (previous && previous !== c) {
+      this.log.info({ terminal, old: previous.id, new: c.id }, 'terminal logged in again; closing its old connection');
+      previous.socket.destroy();
+    }
+    this.byTerminal.set(terminal, c);
+    this.registry
+      .claim(terminal, { instanceId: this.options.instanceId, grpcAddress: this.options.grpcAddress, connectionId: c.id, sinceMs: Date.now() }, this.options.registryTtlMs)
+      .catch((e: unknown) => this.log.warn({ err: e, terminal }, 'registry claim failed'));
+  }
+
+  private rawFrame(c: TerminalConnection, bytes: Uint8Array, protocol: Protocol, terminal: string): RawFrame {
     return {
-      frameId: session.nextFrameId(),
+      frameId: c.nextFrameId(),
       protocol,
       payload: Buffer.from(bytes),
       terminalAddress: terminal,
       receivedAtMs: Date.now(),
       direction: Direction.DIRECTION_UPLINK,
-      source: `tcp:${session.remote}`,
-      connectionId: session.id,
+      source: `tcp:${c.remote}`,
+      connectionId: c.id,
     };
   }
 
-  private claim(session: TerminalSession): void {
-    const terminal = session.terminal!;
-    this.registry
-      .claim(terminal, { instanceId: this.options.instanceId, grpcAddress: this.options.grpcAddress, connectionId: session.id, sinceMs: Date.now() }, this.options.registryTtlMs)
-      .catch((e: unknown) => this.log.warn({ err: e, terminal }, 'registry claim failed'));
-  }
-
-  private refuse(session: TerminalSession, f: qgdw1376.QgdwFrame, reason: string, terminal: string, close = true): void {
-    this.counts.refused++;
-    metrics.refused.add(1, { reason });
-    this.log.warn({ terminal, remote: session.remote, reason, afn: f.afn }, 'frame refused');
-    if (f.seq.con || f.afn === qgdw1376.AFN.linkCheck) {
-      const deny = qgdw1376.encodeDenyAll(f);
-      if (deny.ok) session.write(deny.value);
-    }
-    if (close) session.socket.end();
-  }
-
   /** Undecodable input: the dead-letter topic (there is no frame to deny), counted, connection kept. */
-  badInput(session: TerminalSession, code: string, reason: string, bytes?: Uint8Array, byteOffset = -1): void {
+  private badInput(c: TerminalConnection, code: string, reason: string, bytes: Uint8Array | undefined, byteOffset: number): void {
     this.counts.badInput++;
     this.badByCode[code] = (this.badByCode[code] ?? 0) + 1;
     metrics.bad.add(1, { code });
@@ -393,108 +336,10 @@ export class TerminalServer {
       reason,
       byteOffset,
       service: 'comm',
-      key: session.terminal ?? session.id,
+      key: c.terminal ?? c.id,
       payload: bytes ?? new Uint8Array(0),
-      headers: { 'connection-id': session.id, remote: session.remote, terminal: session.terminal ?? '' },
+      headers: { 'connection-id': c.id, remote: c.remote, terminal: c.terminal ?? '' },
     });
     this.bus.publish(TOPICS.deadLetter, [record]).catch((e: unknown) => this.log.warn({ err: e, code }, 'dead-letter publish failed'));
-  }
-
-  private enqueue(p: Pending): void {
-    const s = p.session;
-    if (s.overflow.length > 0 || !this.ring.push(p)) {
-      s.overflow.push(p);
-      if (!this.blocked.has(s)) {
-        metrics.ringFull.add(1);
-        this.blocked.add(s);
-        s.socket.pause();
-      }
-    }
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.flushing) return;
-    if (this.ring.size >= this.options.publishBatchFrames) {
-      void this.flush();
-    } else if (this.ring.size > 0 && !this.lingerTimer) {
-      this.lingerTimer = setTimeout(() => {
-        this.lingerTimer = undefined;
-        void this.flush();
-      }, this.options.publishLingerMs);
-    }
-  }
-
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    this.lingerTimer = undefined;
-    try {
-      while (this.ring.size > 0) {
-        const items = this.ring.take(this.options.publishBatchFrames);
-        this.unblock();
-        await this.publish(items);
-        if (this.ring.size < this.options.publishBatchFrames && !this.stopping) break;
-      }
-    } finally {
-      this.flushing = false;
-    }
-    this.schedule();
-  }
-
-  /** Publishes until the bus accepts (records are never dropped), then sends the confirmations. */
-  private async publish(items: Pending[]): Promise<void> {
-    const groups = new Map<string, Pending[]>();
-    for (const p of items) (groups.get(p.key) ?? groups.set(p.key, []).get(p.key)!).push(p);
-    const createdAtMs = Date.now();
-    const records: OutboundMessage[] = [...groups].map(([key, list]) => ({
-      key,
-      value: recordValue(RawFrameBatch.encode({ frames: list.map((p) => p.frame), producer: this.options.instanceId, createdAtMs })),
-    }));
-    const span = this.tracer.startSpan('terminal frames receive', {
-      kind: SpanKind.SERVER,
-      attributes: { 'gs.frames': items.length, 'gs.terminals': groups.size, 'gs.first_frame_id': items[0]?.frame.frameId ?? '' },
-    });
-    let delay = 100;
-    try {
-      for (;;) {
-        try {
-          await context.with(trace.setSpan(context.active(), span), () => this.bus.publish(TOPICS.rawFrames, records));
-          break;
-        } catch (e) {
-          this.log.warn({ err: e, frames: items.length, retryInMs: delay }, 'publishing raw frames failed; holding them and retrying');
-          await new Promise((r) => setTimeout(r, delay));
-          delay = Math.min(delay * 2, 5000);
-        }
-      }
-    } finally {
-      span.end();
-    }
-    this.counts.framesPublished += items.length;
-    metrics.published.add(items.length);
-    for (const p of items) if (p.confirm) p.session.write(p.confirm);
-  }
-
-  private unblock(): void {
-    for (const s of this.blocked) {
-      while (s.overflow.length > 0 && this.ring.free > 0) this.ring.push(s.overflow.shift()!);
-      if (s.overflow.length === 0) {
-        this.blocked.delete(s);
-        if (!s.closed) s.socket.resume();
-      }
-    }
-  }
-
-  /** Publishes everything buffered (including paused connections' overflow). */
-  async drain(): Promise<void> {
-    while (this.ring.size > 0 || this.blocked.size > 0 || this.flushing) {
-      if (this.flushing) {
-        await new Promise((r) => setTimeout(r, 5));
-        continue;
-      }
-      this.unblock();
-      await this.flush();
-    }
   }
 }

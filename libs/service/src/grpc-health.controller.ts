@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
-import { GrpcMethod, RpcException } from '@nestjs/microservices';
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { GrpcMethod } from '@nestjs/microservices';
+import { notFound } from '@gridstation/errors';
 import { Observable } from 'rxjs';
 import { health } from '@gridstation/contracts';
 import type { CommonConfig } from '@gridstation/config';
@@ -31,7 +31,7 @@ export class GrpcHealthController {
   @GrpcMethod('Health', 'Check')
   async check(req: HealthCheckRequest): Promise<HealthCheckResponse> {
     if (!this.known.has(req.service)) {
-      throw new RpcException({ code: GrpcStatus.NOT_FOUND, message: `unknown service "${req.service}"` });
+      throw notFound('UNKNOWN_SERVICE', `unknown service "${req.service}"`);
     }
     return this.current();
   }

@@ -3,3 +3,4 @@ export { provideResource, provideWorkerLifecycle, type ManagedResource } from '.
 export { startService, type GrpcApi, type RunningService, type StartServiceOptions } from './start-service';
 export { launch } from './launch';
 export { HEALTH, LOGGER, SERVICE_CONFIG, TELEMETRY } from './tokens';
+export { GrpcErrorFilter, grpcStatusOf, deadlineOf } from './grpc-errors';

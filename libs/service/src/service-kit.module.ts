@@ -1,11 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { CommonConfig } from '@gridstation/config';
 import type { Logger, Telemetry } from '@gridstation/telemetry';
 import { GrpcHealthController } from './grpc-health.controller';
 import { HealthController } from './health.controller';
 import type { HealthRegistry } from './health-registry';
 import { HEALTH, LOGGER, SERVICE_CONFIG, TELEMETRY } from './tokens';
+import { GrpcErrorFilter } from './grpc-errors';
 import { TraceInterceptor } from './trace.interceptor';
 
 export interface ServiceKitOptions {
@@ -28,7 +29,7 @@ export class ServiceKitModule {
       module: ServiceKitModule,
       global: true,
       controllers: [HealthController, GrpcHealthController],
-      providers: [...providers, { provide: APP_INTERCEPTOR, useClass: TraceInterceptor }],
+      providers: [...providers, { provide: APP_INTERCEPTOR, useClass: TraceInterceptor }, { provide: APP_FILTER, useClass: GrpcErrorFilter }],
       exports: providers.map((p) => p.provide),
     };
   }

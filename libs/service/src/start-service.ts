@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { ReflectionService } from '@grpc/reflection';
+import { loadSync } from '@grpc/proto-loader';
 import type { CommonConfig } from '@gridstation/config';
 import { PROTO_ROOT, protoPath } from '@gridstation/contracts';
 import { createLogger, type Logger, type Telemetry } from '@gridstation/telemetry';
@@ -55,16 +56,20 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     { logger: new NestPinoLogger(logger), abortOnError: false },
   );
   const grpcAddress = `${config.grpc.host}:${config.grpc.port}`;
+  const protoFiles = [protoPath('grpc/health/v1/health.proto'), ...(o.grpc?.files ?? []).map(protoPath)];
+  // Reflection serves the descriptors as written in proto/ (snake_case field names), the contract that
+  // grpcurl, grpcui and Postman users read. The serving definition below camelCases them for the
+  // handlers' ts-proto types; the wire format is the same either way (fields go by number).
+  const asWritten = loadSync(protoFiles, { includeDirs: [PROTO_ROOT], keepCase: true });
   app.connectMicroservice<MicroserviceOptions>(
     {
       transport: Transport.GRPC,
       options: {
         url: grpcAddress,
         package: ['grpc.health.v1', ...(o.grpc?.packages ?? [])],
-        protoPath: [protoPath('grpc/health/v1/health.proto'), ...(o.grpc?.files ?? []).map(protoPath)],
+        protoPath: protoFiles,
         loader: { includeDirs: [PROTO_ROOT], longs: Number, enums: Number, defaults: true, oneofs: true },
-        onLoadPackageDefinition: (pkg: ConstructorParameters<typeof ReflectionService>[0], server: Parameters<ReflectionService['addToServer']>[0]) =>
-          new ReflectionService(pkg).addToServer(server),
+        onLoadPackageDefinition: (_pkg: unknown, server: Parameters<ReflectionService['addToServer']>[0]) => new ReflectionService(asWritten).addToServer(server),
         gracefulShutdown: true,
       },
     },

@@ -117,6 +117,12 @@ function addressText(buf: Uint8Array, at: number): Result<string> {
   return ok(s);
 }
 
+/** The meter address (A5 first: the digits as printed on the meter) of what looks like a frame's header, unchecked otherwise. */
+export function peekDlt645Address(buf: Uint8Array, offset = 0): Result<string> {
+  if (buf.length - offset < 8 || buf[offset] !== 0x68 || buf[offset + 7] !== 0x68) return fail('TRUNCATED', offset, 'not a DL/T 645 header (68H A0..A5 68H)');
+  return addressText(buf, offset + 1);
+}
+
 /** Decodes one frame that starts at `offset` (no FE wake-up bytes). Offsets in errors are absolute. */
 export function decodeDlt645Frame(buf: Uint8Array, offset = 0): Result<Dlt645Frame> {
   const avail = buf.length - offset;

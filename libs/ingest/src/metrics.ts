@@ -1,0 +1,14 @@
+import { gsMeter } from '@gridstation/telemetry';
+
+const meter = gsMeter('comm');
+
+export const commMetrics = {
+  connections: meter.createUpDownCounter('gs_comm_connections', { description: 'Open terminal connections' }),
+  accepted: meter.createCounter('gs_comm_connections_accepted_total', { description: 'Connections accepted' }),
+  refused: meter.createCounter('gs_comm_logins_refused_total', { description: 'Logins refused, by reason' }),
+  frames: meter.createCounter('gs_comm_frames_received_total', { description: 'Frames received, by protocol' }),
+  published: meter.createCounter('gs_comm_frames_published_total', { description: 'Frames acknowledged by the bus' }),
+  bad: meter.createCounter('gs_comm_bad_input_total', { description: 'Undecodable bytes or frames, by code' }),
+  throttled: meter.createCounter('gs_comm_throttled_total', { description: 'Times a connection was paused by its token bucket' }),
+  ringFull: meter.createCounter('gs_comm_buffer_full_total', { description: 'Times a connection was paused because the publish buffer was full' }),
+};
