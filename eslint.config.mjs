@@ -6,6 +6,12 @@ import tseslint from 'typescript-eslint';
 //   kind:pure | kind:io                 pure libs (codecs, contracts, config) depend on pure libs only
 //   scope:shared | scope:server | scope:edge
 //                                       the edge agent (scope:edge) cannot reach server-side storage libs
+//   layer:pure | layer:kit | layer:adapter | layer:feature | layer:simulation
+//                                       what a lib is: codecs/contracts/config/errors, the service kit
+//                                       (Nest, telemetry, test helpers), ports + adapters of the outside
+//                                       world, features (a service's logic), the simulator. Features
+//                                       never import other features; adapters and the kit never import
+//                                       features.
 const boundaries = {
   enforceBuildableLibDependency: false,
   allow: [],
@@ -16,6 +22,11 @@ const boundaries = {
     { sourceTag: 'kind:pure', onlyDependOnLibsWithTags: ['kind:pure'] },
     { sourceTag: 'scope:edge', onlyDependOnLibsWithTags: ['scope:shared', 'scope:edge'] },
     { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+    { sourceTag: 'layer:pure', onlyDependOnLibsWithTags: ['layer:pure'] },
+    { sourceTag: 'layer:kit', onlyDependOnLibsWithTags: ['layer:pure', 'layer:kit'] },
+    { sourceTag: 'layer:adapter', onlyDependOnLibsWithTags: ['layer:pure', 'layer:kit', 'layer:adapter'] },
+    { sourceTag: 'layer:feature', onlyDependOnLibsWithTags: ['layer:pure', 'layer:kit', 'layer:adapter'] },
+    { sourceTag: 'layer:simulation', onlyDependOnLibsWithTags: ['layer:pure', 'layer:kit', 'layer:adapter'] },
   ],
 };
 

@@ -10,5 +10,7 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   reporters: ['default', `${__dirname}/tools/scripts/jest-summary-reporter.js`],
+  // Where the checkout and the real services are: handed to @gridstation/testing by the test setup.
+  setupFiles: [`${__dirname}/tools/scripts/test-environment.js`],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: `${__dirname}/` }),
 };

@@ -2,6 +2,7 @@
 // errors as JSON. Runs as its own process because ESLint loads flat configs with dynamic import,
 // which Jest's module sandbox does not allow.
 //   echo '{"file":"apps/comm/src/x.ts","code":"..."}' | node tools/checks/lint-probe.mjs
+import { createProjectGraphAsync } from '@nx/devkit';
 import { ESLint } from 'eslint';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,9 @@ const rules = new Set(['@nx/enforce-module-boundaries', 'no-restricted-imports']
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
 const { file, code } = JSON.parse(input);
+// The boundary rule reads the cached project graph and skips itself (a warning, no error) without one:
+// build it first, so the probes judge the current tags, not a stale or missing graph.
+await createProjectGraphAsync({ exitOnError: true });
 // Like `nx lint <project>`: ESLint runs from the project folder, so the project's own config applies.
 const projectDir = join(root, ...file.split('/').slice(0, 2));
 const eslint = new ESLint({

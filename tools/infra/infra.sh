@@ -148,6 +148,7 @@ ch_health() { curl -fsS --max-time 2 "http://127.0.0.1:$CH_HTTP_PORT/" --data-bi
 clickhouse_up() {
   local d; d="$(ch_dir)"
   if ch_health >/dev/null 2>&1; then log "clickhouse already up on 127.0.0.1:$CH_HTTP_PORT"; return 0; fi
+  need_debs curl curl
   need_debs /usr/sbin/clickhouse-server clickhouse-server clickhouse-client
   mkdir -p "$d/data" "$d/tmp" "$d/log" "$d/user_files" "$d/format_schemas"
   render "$HERE/clickhouse/config.xml.tpl" "$d/config.xml" DIR="$d" HTTP_PORT="$CH_HTTP_PORT" TCP_PORT="$CH_TCP_PORT"

@@ -1,17 +1,5 @@
 import { loadConfig, rebalancerConfigSchema } from '@gridstation/config';
-import { startTelemetry } from '@gridstation/telemetry';
-import { expectServiceContract, localServiceEnv, requireService } from '@gridstation/testing';
+import { serviceContractSuite } from '@gridstation/testing';
 import { bootstrap } from '../src/bootstrap';
 
-describe('rebalancer service', () => {
-  const telemetry = startTelemetry({ service: 'rebalancer', instanceId: 'it', tracesExporter: 'none' });
-  afterAll(() => telemetry.shutdown());
-
-  it('starts against its real dependencies, reports them over HTTP and gRPC, and shuts down cleanly', async () => {
-    await requireService('kafka');
-    await requireService('redis');
-    const config = loadConfig('rebalancer', rebalancerConfigSchema, await localServiceEnv());
-    const svc = await bootstrap(config, telemetry, false);
-    await expectServiceContract(svc, 'rebalancer', ['bus', 'redis']);
-  });
-});
+serviceContractSuite('rebalancer', { needs: ['kafka', 'redis'], checks: ['bus', 'redis'] }, (env) => loadConfig('rebalancer', rebalancerConfigSchema, env), bootstrap);

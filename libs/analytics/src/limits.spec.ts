@@ -1,18 +1,9 @@
-import { Topology } from '@gridstation/archive';
 import { AlertKind, AlertState } from '@gridstation/contracts';
 import { DEFAULT_LIMITS, LimitChecker } from './limits';
 import type { VoltageSample } from './signals';
+import { oneMeterTopology } from '../test/topology-fixture';
 
-const topology = new Topology({
-  version: 1,
-  elements: [
-    { id: 'S', level: 'substation', parent: '' },
-    { id: 'F', level: 'feeder', parent: 'S' },
-    { id: 'A', level: 'area', parent: 'F' },
-    { id: 'B', level: 'box', parent: 'A' },
-  ],
-  meters: [{ meterId: 'm1', box: 'B', terminal: 'T', pn: 1 }],
-});
+const topology = oneMeterTopology('m1', 'T');
 let t = 0;
 const sample = (volts: number[], amps: number[] = [10, 10, 10]): VoltageSample => ({ meterId: 'm1', terminal: 'T', dataTimeMs: (t += 900_000), receivedAtMs: t + 1000, volts, amps, frameId: '' });
 

@@ -1,5 +1,5 @@
 import type { TopologyProvider } from '@gridstation/archive';
-import { ConsumerPipeline, protoDecoder, recordValue, TOPICS, type InboundBatch, type Item, type MessageBus, type Outcome, type Subscription } from '@gridstation/bus';
+import { ConsumerPipeline, groupBy, protoDecoder, recordValue, TOPICS, type InboundBatch, type Item, type MessageBus, type Outcome, type Subscription } from '@gridstation/bus';
 import { Alert, AlertState, EvidenceBatch, type Evidence } from '@gridstation/contracts';
 import type { Logger } from '@gridstation/telemetry';
 import { analyticsMetrics } from './metrics';
@@ -61,14 +61,10 @@ export class OutageConsumer {
 
   private async apply(items: readonly Item<EvidenceBatch>[]): Promise<void> {
     this.stats.batches++;
-    const byFeeder = new Map<string, Evidence[]>();
-    for (const { value } of items) {
-      for (const ev of value.evidence) {
-        const list = byFeeder.get(ev.feederId);
-        if (list) list.push(ev);
-        else byFeeder.set(ev.feederId, [ev]);
-      }
-    }
+    const byFeeder = groupBy(
+      items.flatMap((i) => i.value.evidence),
+      (ev) => ev.feederId,
+    );
     await Promise.all([...byFeeder].map(([feeder, evidence]) => this.withFeeder(feeder, (state) => this.applyTo(state, evidence))));
   }
 

@@ -1,23 +1,15 @@
-import { Topology, type TopologyProvider } from '@gridstation/archive';
+import type { TopologyProvider } from '@gridstation/archive';
 import { TOPICS, type InboundMessage, type MessageBus, type OutboundMessage } from '@gridstation/bus';
 import { EvidenceBatch, ReadingBatch, Unit, type Reading } from '@gridstation/contracts';
 import { DependencyUnavailableError } from '@gridstation/errors';
 import { SignalConsumer } from './signals.consumer';
+import { oneMeterTopology } from '../test/topology-fixture';
 
 // What the signal consumer remembers per meter (the last voltage seen, the limit debounce) must only
 // change once its outputs are published: a batch delivered again after a failed publish has to give the
 // same evidence, not be taken for old news.
 
-const topology = new Topology({
-  version: 1,
-  elements: [
-    { id: 'S', level: 'substation', parent: '' },
-    { id: 'F', level: 'feeder', parent: 'S' },
-    { id: 'A', level: 'area', parent: 'F' },
-    { id: 'B', level: 'box', parent: 'A' },
-  ],
-  meters: [{ meterId: 'm1', box: 'B', terminal: 'T', pn: 1 }],
-});
+const topology = oneMeterTopology('m1', 'T');
 const provider = { current: () => topology } as unknown as TopologyProvider;
 
 class FlakyBus {

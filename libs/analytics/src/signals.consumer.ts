@@ -1,5 +1,5 @@
 import type { TopologyProvider } from '@gridstation/archive';
-import { ConsumerPipeline, protoDecoder, recordValue, step, TOPICS, type InboundBatch, type InboundMessage, type Item, type MessageBus, type Outcome, type OutboundMessage, type StepResult, type Subscription } from '@gridstation/bus';
+import { ConsumerPipeline, groupBy, protoDecoder, recordValue, step, TOPICS, type InboundBatch, type InboundMessage, type Item, type MessageBus, type Outcome, type OutboundMessage, type StepResult, type Subscription } from '@gridstation/bus';
 import { Alert, DeviceEventBatch, EvidenceBatch, ReadingBatch, type Evidence } from '@gridstation/contracts';
 import { LimitChecker } from './limits';
 import { analyticsMetrics } from './metrics';
@@ -134,14 +134,10 @@ export class SignalConsumer {
   }
 
   private async publishEvidence(items: readonly Item<Derived>[]): Promise<void> {
-    const byFeeder = new Map<string, Evidence[]>();
-    for (const { value } of items) {
-      for (const ev of value.evidence) {
-        const list = byFeeder.get(ev.feederId);
-        if (list) list.push(ev);
-        else byFeeder.set(ev.feederId, [ev]);
-      }
-    }
+    const byFeeder = groupBy(
+      items.flatMap((i) => i.value.evidence),
+      (ev) => ev.feederId,
+    );
     if (byFeeder.size === 0) return;
     const records: OutboundMessage[] = [...byFeeder].map(([feeder, evidence]) => ({
       key: feeder,

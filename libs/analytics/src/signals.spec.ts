@@ -1,17 +1,8 @@
-import { Topology } from '@gridstation/archive';
 import { DeviceKind, EventType, EvidenceKind, Unit, type DeviceEvent, type Reading } from '@gridstation/contracts';
 import { evidenceFromEvent, evidenceFromVoltage, voltageSamples } from './signals';
+import { oneMeterTopology } from '../test/topology-fixture';
 
-const topology = new Topology({
-  version: 1,
-  elements: [
-    { id: 'S', level: 'substation', parent: '' },
-    { id: 'F', level: 'feeder', parent: 'S' },
-    { id: 'A', level: 'area', parent: 'F' },
-    { id: 'B', level: 'box', parent: 'A' },
-  ],
-  meters: [{ meterId: '410100001001', box: 'B', terminal: '4101-00001', pn: 1 }],
-});
+const topology = oneMeterTopology('410100001001', '4101-00001');
 
 const event = (over: Partial<DeviceEvent>): DeviceEvent => ({
   eventId: 'ev1',

@@ -1,5 +1,5 @@
 export { CachedArchive, MemoryArchive, type DeviceArchive, type MeterRecord, type TerminalRecord } from './archive';
-export { RedisArchive } from './redis-archive';
+export { RedisArchive, redisArchiveProvider } from './redis-archive';
 export { ARCHIVE, TOPOLOGY } from './token';
 export { Topology, TopologyError, PARENT_LEVEL, type ElementLevel, type MeterPath, type TopologyElement, type TopologyMeter, type TopologySnapshot } from './topology';
 export {

@@ -1,5 +1,6 @@
-import type { Redis } from '@gridstation/cache';
-import type { DeviceArchive, MeterRecord, TerminalRecord } from './archive';
+import { REDIS, type ManagedRedis, type Redis } from '@gridstation/cache';
+import { CachedArchive, type DeviceArchive, type MeterRecord, type TerminalRecord } from './archive';
+import { ARCHIVE } from './token';
 
 // Redis layout (prefix configurable, default "gs:archive"):
 //   <prefix>:t:<terminal>   hash  pn -> meter id         one per terminal; exists (maybe empty) = known
@@ -45,3 +46,10 @@ export class RedisArchive implements DeviceArchive {
     await this.redis.ping();
   }
 }
+
+/** The ARCHIVE provider of the distributed services: Redis behind a 30 s in-process cache (needs REDIS). */
+export const redisArchiveProvider = {
+  provide: ARCHIVE,
+  inject: [REDIS],
+  useFactory: (r: ManagedRedis): DeviceArchive => new CachedArchive(new RedisArchive(r.client), 30_000),
+};

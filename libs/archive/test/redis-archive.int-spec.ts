@@ -1,9 +1,9 @@
 import { createRedis, closeRedis } from '@gridstation/cache';
-import { requireService, uniqueName } from '@gridstation/testing';
+import { infra, requireService, uniqueName } from '@gridstation/testing';
 import { RedisArchive } from '../src';
 
 describe('RedisArchive (real Redis)', () => {
-  const redis = createRedis({ url: process.env['GS_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
+  const redis = createRedis({ url: infra.redisUrl });
   const prefix = uniqueName('gs:test:archive');
 
   beforeAll(() => requireService('redis'));

@@ -24,5 +24,5 @@ export { MemoryBus, type MemoryBusOptions } from './memory-bus';
 export { createBus } from './create-bus';
 export { managedBus } from './managed-bus';
 export { BUS } from './token';
-export { recordValue } from './record-value';
+export { groupBy, recordValue } from './record-value';
 export { ConsumerPipeline, protoDecoder, step, type StepResult, type Item, type MessageStep, type BatchStep, type Effect } from './pipeline';

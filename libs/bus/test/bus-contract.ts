@@ -1,6 +1,6 @@
 import { DeadLetter } from '@gridstation/contracts';
 import { DependencyUnavailableError, invalidArgument } from '@gridstation/errors';
-import { sleep, waitFor } from '@gridstation/testing';
+import { sleep, uniqueName, waitFor } from '@gridstation/testing';
 import {
   ConsumerPipeline,
   OK,
@@ -19,7 +19,7 @@ import {
 // The behaviour every MessageBus adapter must have. Run against the in-process adapter (unit target)
 // and against real Kafka (integration target) with the same cases.
 
-export interface BusHarness {
+interface BusHarness {
   bus: MessageBus;
   /** A fresh topic with `partitions` partitions. */
   topic(partitions: number): Promise<string>;
@@ -43,20 +43,27 @@ async function collectDeadLetters(h: BusHarness, into: DeadLetter[]): Promise<Su
   });
 }
 
-export function busContract(name: string, setup: () => Promise<BusHarness>, teardown: () => Promise<void>): void {
+/** `timeoutMs` allows for slower group joins on a real broker. */
+export function busContract(name: string, open: () => Promise<MessageBus>, timeoutMs: number): void {
   describe(`MessageBus contract: ${name}`, () => {
     let h: BusHarness;
     const subs: Subscription[] = [];
     const track = (s: Subscription) => (subs.push(s), s);
 
     beforeAll(async () => {
-      h = await setup();
+      const bus = await open();
+      const topic = async (partitions: number) => {
+        const t = uniqueName('contract');
+        await bus.ensureTopics([{ name: t, partitions }]);
+        return t;
+      };
+      h = { bus, topic, group: () => uniqueName('group'), timeoutMs };
       await h.bus.ensureTopics([{ name: TOPICS.deadLetter, partitions: 3 }]);
     });
     afterEach(async () => {
       await Promise.all(subs.splice(0).map((s) => s.close()));
     });
-    afterAll(() => teardown());
+    afterAll(() => h.bus.close());
 
     it('keeps records of one key in order and delivers every record', async () => {
       const topic = await h.topic(3);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { infra, REPO_ROOT, requireService, testLogger, uniqueName, waitFor } from '@gridstation/testing';
+import { infra, repoRoot, requireService, testLogger, uniqueName, waitFor } from '@gridstation/testing';
 import { KafkaBus, OK } from '../src';
 
 // At-least-once across a real process death: a consumer process is killed with SIGKILL while it holds
@@ -21,7 +21,7 @@ describe('Kafka adapter: consumer process killed before commit', () => {
     const child = spawn(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(__dirname, 'fixtures', 'take-and-hang.ts'), infra.kafkaBrokers.join(','), groupId, topic],
-      { cwd: REPO_ROOT, env: { ...process.env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.base.json') }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: repoRoot(), env: { ...process.env, TS_NODE_PROJECT: join(repoRoot(), 'tsconfig.base.json') }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     let err = '';

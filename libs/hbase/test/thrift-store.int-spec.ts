@@ -1,4 +1,4 @@
-import { hbaseAdmin, infra, requireService, sleep, uniqueName } from '@gridstation/testing';
+import { collect, hbaseAdmin, infra, requireService, sleep, uniqueName } from '@gridstation/testing';
 import { isDependencyUnavailable } from '@gridstation/errors';
 import { HBaseError, ThriftHBaseStore, type PutRow, type Row } from '../src';
 
@@ -15,12 +15,6 @@ const putOf = (i: number, round = 'v1'): PutRow => ({
   ],
 });
 const cell = (r: Row | null, q: string) => r?.cells.find((c) => c.qualifier === q)?.value;
-
-async function collect(it: AsyncIterable<Row>): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
 
 describe('ThriftHBaseStore against HBase 2.6', () => {
   let store: ThriftHBaseStore;

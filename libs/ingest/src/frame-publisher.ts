@@ -1,6 +1,6 @@
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { RawFrameBatch, type RawFrame } from '@gridstation/contracts';
-import { buildDeadLetter, recordValue, TOPICS, type MessageBus, type OutboundMessage } from '@gridstation/bus';
+import { buildDeadLetter, groupBy, recordValue, TOPICS, type MessageBus, type OutboundMessage } from '@gridstation/bus';
 import { classifyError, type Classification } from '@gridstation/errors';
 import type { Logger } from '@gridstation/telemetry';
 import { commMetrics } from './metrics';
@@ -130,8 +130,7 @@ export class FramePublisher {
    * the reason, unconfirmed, so the terminal sends it again and the rest flows on.
    */
   private async publish(items: PendingFrame[]): Promise<void> {
-    const groups = new Map<string, PendingFrame[]>();
-    for (const p of items) (groups.get(p.key) ?? groups.set(p.key, []).get(p.key)!).push(p);
+    const groups = groupBy(items, (p) => p.key);
     const createdAtMs = Date.now();
     const records = [...groups].map(([key, list]) => ({
       list,

@@ -52,23 +52,25 @@ const until = async (f: () => boolean, ms = 3000) => {
   }
 };
 
+async function archiveWithTerminal7(): Promise<MemoryArchive> {
+  const archive = new MemoryArchive();
+  await archive.put([{ address: '4101-00007', meters: [{ pn: 1, meterId: '000000000001' }] }]);
+  return archive;
+}
+
 describe('TerminalServer', () => {
   let server: TerminalServer;
   let bus: GatedBus;
   const registry = new MemoryRegistry();
+  const serve = async (instanceId: string, archive: MemoryArchive) => {
+    const s = new TerminalServer({ ...DEFAULT_TERMINAL_SERVER, host: '127.0.0.1', port: 0, instanceId, grpcAddress: '127.0.0.1:1', publishLingerMs: 5 }, bus as unknown as MessageBus, archive, registry, testLogger());
+    await s.start();
+    return s;
+  };
 
   beforeEach(async () => {
     bus = new GatedBus();
-    const archive = new MemoryArchive();
-    await archive.put([{ address: '4101-00007', meters: [{ pn: 1, meterId: '000000000001' }] }]);
-    server = new TerminalServer(
-      { ...DEFAULT_TERMINAL_SERVER, host: '127.0.0.1', port: 0, instanceId: 'i1', grpcAddress: '127.0.0.1:1', publishLingerMs: 5 },
-      bus as unknown as MessageBus,
-      archive,
-      registry,
-      testLogger(),
-    );
-    await server.start();
+    server = await serve('i1', await archiveWithTerminal7());
   });
   afterEach(async () => {
     bus.release();
@@ -116,21 +118,13 @@ describe('TerminalServer', () => {
 
   it('publishes frames that follow the login in the same TCP chunk, also when the archive answers slowly', async () => {
     bus.release();
-    const slow = new MemoryArchive();
-    await slow.put([{ address: '4101-00007', meters: [{ pn: 1, meterId: '000000000001' }] }]);
+    const slow = await archiveWithTerminal7();
     const lookup = slow.terminal.bind(slow);
     slow.terminal = async (t: string) => {
       await new Promise((r) => setTimeout(r, 50));
       return lookup(t);
     };
-    const other = new TerminalServer(
-      { ...DEFAULT_TERMINAL_SERVER, host: '127.0.0.1', port: 0, instanceId: 'i2', grpcAddress: '127.0.0.1:1', publishLingerMs: 5 },
-      bus as unknown as MessageBus,
-      slow,
-      registry,
-      testLogger(),
-    );
-    await other.start();
+    const other = await serve('i2', slow);
     try {
       const c = await client(other.port);
       const report = must(qgdw1376.encodeClass1Response(address(7), 3, [{ pn: 1, fn: 129, values: [{ year: 2026, month: 11, day: 1, hour: 10, minute: 15, second: 0 }, 1, 1.5, 2.5] }]));

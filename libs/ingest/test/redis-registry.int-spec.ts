@@ -1,9 +1,9 @@
 import { closeRedis, createRedis } from '@gridstation/cache';
-import { requireService, uniqueName } from '@gridstation/testing';
+import { infra, requireService, uniqueName } from '@gridstation/testing';
 import { RedisRegistry } from '../src';
 
 describe('RedisRegistry (real Redis)', () => {
-  const redis = createRedis({ url: 'redis://127.0.0.1:6379' });
+  const redis = createRedis({ url: infra.redisUrl });
   const prefix = uniqueName('gs:test:conn');
   beforeAll(() => requireService('redis'));
   afterAll(async () => {

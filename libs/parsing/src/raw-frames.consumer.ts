@@ -1,5 +1,5 @@
 import { DeviceEventBatch, Protocol, RawFrameBatch, ReadingBatch, type DeviceEvent, type RawFrame, type Reading } from '@gridstation/contracts';
-import { buildDeadLetter, ConsumerPipeline, protoDecoder, recordValue, step, TOPICS, type InboundBatch, type InboundMessage, type Item, type MessageBus, type OutboundMessage, type Outcome, type Subscription } from '@gridstation/bus';
+import { buildDeadLetter, ConsumerPipeline, groupBy, protoDecoder, recordValue, step, TOPICS, type InboundBatch, type InboundMessage, type Item, type MessageBus, type OutboundMessage, type Outcome, type Subscription } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
 import { normalizeFrame, qgdw1376, type NormalizeContext } from '@gridstation/protocols';
 import { gsMeter } from '@gridstation/telemetry';
@@ -140,7 +140,10 @@ export class RawFramesConsumer {
 
   private async publish(items: readonly Item<ParsedRecord>[]): Promise<void> {
     const readings = new Map<string, { readings: Reading[]; frames: Map<string, RawFrame> }>();
-    const events = new Map<string, DeviceEvent[]>();
+    const events = groupBy(
+      items.flatMap((i) => i.value.events),
+      (e) => e.deviceId,
+    );
     const dead: OutboundMessage[] = [];
     for (const { value } of items) {
       for (const { reading, frame } of value.readings) {
@@ -149,7 +152,6 @@ export class RawFramesConsumer {
         slot.readings.push(reading);
         slot.frames.set(frame.frameId, frame);
       }
-      for (const e of value.events) (events.get(e.deviceId) ?? events.set(e.deviceId, []).get(e.deviceId)!).push(e);
       dead.push(...value.deadLetters);
     }
     const createdAtMs = Date.now();

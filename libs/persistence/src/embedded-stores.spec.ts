@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readingStoreContract } from '../test/reading-store-contract';
-import { wideColumnContract } from '../test/wide-column-contract';
+import { LevelWideColumnStore } from '@gridstation/hbase';
+import { meterRowsContract } from '../test/meter-rows-contract';
 import { DuckDbReadingStore } from './duckdb-store';
-import { LevelWideColumnStore } from './level-store';
 
 // The embedded engines run in-process, so their contract runs with the unit tests (on real files).
 const dir = mkdtempSync(join(tmpdir(), 'gs-embedded-'));
@@ -13,12 +13,4 @@ let n = 0;
 
 readingStoreContract('DuckDB (file)', () => DuckDbReadingStore.open(join(dir, 'readings.duckdb')), () => `m${++n}`);
 
-wideColumnContract(
-  'LevelDB (classic-level)',
-  async () => {
-    const s = new LevelWideColumnStore(join(dir, `level-${++n}`));
-    await s.open();
-    return s;
-  },
-  () => `t${++n}`,
-);
+meterRowsContract('LevelDB (classic-level)', () => LevelWideColumnStore.openAt(join(dir, `level-${++n}`)), () => `t${++n}`);

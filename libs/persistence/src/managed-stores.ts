@@ -3,7 +3,6 @@ import type { Logger } from '@gridstation/telemetry';
 import { ClickHouseReadingStore } from './clickhouse-store';
 import { DuckDbReadingStore } from './duckdb-store';
 import { ClickHouseHaPool } from './ha-pool';
-import { LevelWideColumnStore } from './level-store';
 import type { ReadingStore } from './ports';
 
 /** ClickHouse behind the HA pool, as a managed resource: start = connect every replica + migrations. */
@@ -22,10 +21,4 @@ export function managedClickHouseStore(config: ClickHouseConfig, log: Logger): R
 /** DuckDB in one file (embedded mode), opened on start. */
 export function managedDuckDbStore(path: string): DuckDbReadingStore {
   return new DuckDbReadingStore(path);
-}
-
-/** LevelDB wide-column store (embedded mode). */
-export function managedLevelStore(location: string): LevelWideColumnStore & { start(): Promise<void> } {
-  const store = new LevelWideColumnStore(location);
-  return Object.assign(store, { start: () => store.open() });
 }

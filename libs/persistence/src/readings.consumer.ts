@@ -1,6 +1,6 @@
 import { context, trace } from '@opentelemetry/api';
 import { ReadingBatch, type Reading } from '@gridstation/contracts';
-import { ConsumerPipeline, protoDecoder, recordValue, step, TOPICS, type InboundBatch, type InboundMessage, type Item, type MessageBus, type Outcome, type StepResult, type Subscription } from '@gridstation/bus';
+import { ConsumerPipeline, groupBy, protoDecoder, recordValue, step, TOPICS, type InboundBatch, type InboundMessage, type Item, type MessageBus, type Outcome, type StepResult, type Subscription } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
 import type { PutRow, WideColumnStore } from '@gridstation/hbase';
 import type { Logger } from '@gridstation/telemetry';
@@ -124,8 +124,10 @@ export class ReadingsConsumer {
   }
 
   private async publishValidated(items: readonly Item<CheckedRecord>[]): Promise<void> {
-    const byMeter = new Map<string, Reading[]>();
-    for (const { value } of items) for (const r of value.good) (byMeter.get(r.meterId) ?? byMeter.set(r.meterId, []).get(r.meterId)!).push(r);
+    const byMeter = groupBy(
+      items.flatMap((i) => i.value.good),
+      (r) => r.meterId,
+    );
     if (byMeter.size === 0) return;
     const createdAtMs = Date.now();
     await this.bus.publish(

@@ -1,4 +1,4 @@
-import type { BeforeApplicationShutdown, FactoryProvider, InjectionToken, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { BeforeApplicationShutdown, DynamicModule, FactoryProvider, InjectionToken, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Type, ValueProvider } from '@nestjs/common';
 import type { Logger } from '@gridstation/telemetry';
 import { HealthRegistry } from './health-registry';
 import { HEALTH, LOGGER } from './tokens';
@@ -80,4 +80,12 @@ class WorkerLifecycle<T> implements OnApplicationBootstrap, BeforeApplicationShu
  */
 export function provideWorkerLifecycle<T>(token: InjectionToken, start: (w: T) => Promise<unknown>, stop: (w: T) => Promise<unknown>): FactoryProvider {
   return { provide: Symbol('worker-lifecycle'), inject: [token], useFactory: (w: T) => new WorkerLifecycle(w, start, stop) };
+}
+
+/**
+ * A service's adapters module: every client of the outside world the service uses (and nothing else in
+ * the service opens connections), provided to all of its feature modules.
+ */
+export function adaptersModule(module: Type, providers: ReadonlyArray<FactoryProvider | ValueProvider>): DynamicModule {
+  return { module, global: true, providers: [...providers], exports: providers.map((p) => p.provide) };
 }

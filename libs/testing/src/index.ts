@@ -1,7 +1,8 @@
-export { waitFor, sleep } from './wait-for';
-export { infra, requireService, hbaseAdmin, uniqueName, REPO_ROOT, INFRA_SCRIPT } from './infra';
+export { waitFor, sleep, collect } from './wait-for';
+export { infra, repoRoot, testEnvironment, configureTestEnvironment, type TestEnvironment } from './environment';
+export { requireService, hbaseAdmin, uniqueName, clientBinary } from './infra';
 export { testLogger } from './silent-logger';
-export { freePort, httpGet, grpcHealthCheck, grpcReflectionServices, localServiceEnv } from './service-probes';
-export { expectServiceContract, type ProbeTarget } from './service-contract';
+export { freePort, httpGet, grpcHealthCheck, grpcReflectionServices, localServiceEnv, distributedServiceEnv } from './service-probes';
+export { expectServiceContract, serviceContractSuite, type ProbeTarget } from './service-contract';
 export { unary, insecure } from './grpc-clients';
 export { spawnMain, type SpawnedMain } from './spawn-main';

@@ -1,19 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { infra, testEnvironment } from './environment';
 
-// Where integration tests find the real services started by tools/infra/infra.sh. Tests never skip when
+// Integration tests run against the real services started by tools/infra/infra.sh. They never skip when
 // a service is missing: they fail with the command that starts it.
-
-export const REPO_ROOT = join(__dirname, '..', '..', '..');
-export const INFRA_SCRIPT = join(REPO_ROOT, 'tools', 'infra', 'infra.sh');
-
-export const infra = {
-  kafkaBrokers: ['127.0.0.1:9092'],
-  clickhouseUrl: 'http://127.0.0.1:8123',
-  hbase: { host: '127.0.0.1', port: 9090 },
-  redisUrl: 'redis://127.0.0.1:6379',
-};
 
 function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -30,23 +21,34 @@ function portOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
+const hostPort = (url: string): [string, number] => {
+  const u = new URL(url.includes('://') ? url : `tcp://${url}`);
+  return [u.hostname, Number(u.port)];
+};
+
 /** Fails the calling suite with a clear message when a service is not reachable. */
 export async function requireService(name: 'kafka' | 'clickhouse' | 'hbase' | 'redis'): Promise<void> {
-  const where = {
-    kafka: ['127.0.0.1', 9092],
-    clickhouse: ['127.0.0.1', 8123],
-    hbase: ['127.0.0.1', 9090],
-    redis: ['127.0.0.1', 6379],
-  } as const;
+  const where: Record<typeof name, [string, number]> = {
+    kafka: hostPort(infra.kafkaBrokers[0]!),
+    clickhouse: hostPort(infra.clickhouseUrl),
+    hbase: [infra.hbase.host, infra.hbase.port],
+    redis: hostPort(infra.redisUrl),
+  };
   const [host, port] = where[name];
   if (!(await portOpen(host, port))) {
     throw new Error(`${name} is not reachable on ${host}:${port}. Start it with: bash tools/infra/infra.sh up ${name}`);
   }
 }
 
+/** The path of a client tools/infra installed (e.g. grpcurl); fails with the command that installs it. */
+export function clientBinary(name: 'grpcurl' | 'kcat'): string {
+  if (name === 'kcat') return 'kcat';
+  return join(testEnvironment().binDir, name);
+}
+
 /** Runs the HBase admin helper (split / move / regions) through the infra script. */
 export function hbaseAdmin(...args: string[]): string {
-  return execFileSync('bash', [INFRA_SCRIPT, 'hbase-admin', ...args], { encoding: 'utf8', timeout: 120_000 }).trim();
+  return execFileSync('bash', [testEnvironment().infraScript, 'hbase-admin', ...args], { encoding: 'utf8', timeout: 120_000 }).trim();
 }
 
 export function uniqueName(prefix: string): string {

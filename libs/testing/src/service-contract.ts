@@ -1,4 +1,6 @@
-import { grpcHealthCheck, grpcReflectionServices, httpGet } from './service-probes';
+import { startTelemetry, type Telemetry } from '@gridstation/telemetry';
+import { requireService } from './infra';
+import { grpcHealthCheck, grpcReflectionServices, httpGet, localServiceEnv } from './service-probes';
 
 export interface ProbeTarget {
   httpPort: number;
@@ -32,4 +34,28 @@ export async function expectServiceContract(svc: ProbeTarget, service: string, d
 
   await svc.shutdown('test');
   await expect(httpGet(svc.httpPort, '/healthz')).rejects.toThrow();
+}
+
+type ServiceName = 'kafka' | 'clickhouse' | 'hbase' | 'redis';
+
+/**
+ * The contract suite of one service against its real dependencies: `needs` must be reachable, the service
+ * starts from `config(env)` with local ports, and its readiness names exactly `checks`.
+ */
+export function serviceContractSuite(
+  service: string,
+  o: { needs: readonly ServiceName[]; checks: readonly string[]; env?: Record<string, string> },
+  config: (env: Record<string, string>) => unknown,
+  bootstrap: (config: never, telemetry: Telemetry, handleSignals: boolean) => Promise<ProbeTarget>,
+): void {
+  describe(`${service} service`, () => {
+    const telemetry = startTelemetry({ service, instanceId: 'it', tracesExporter: 'none' });
+    afterAll(() => telemetry.shutdown());
+
+    it('starts against its real dependencies, reports them over HTTP and gRPC, and shuts down cleanly', async () => {
+      for (const s of o.needs) await requireService(s);
+      const svc = await bootstrap(config({ ...(await localServiceEnv()), ...o.env }) as never, telemetry, false);
+      await expectServiceContract(svc, service, [...o.checks]);
+    });
+  });
 }

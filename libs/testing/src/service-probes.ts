@@ -4,8 +4,9 @@ import { credentials, loadPackageDefinition, Metadata, type ServiceClientConstru
 import { loadSync } from '@grpc/proto-loader';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { REPO_ROOT } from './infra';
+import { dirname, join } from 'node:path';
+import { PROTO_ROOT } from '@gridstation/contracts';
+import { infra } from './environment';
 
 // Real clients for probing a running service from tests: plain HTTP and grpc-js, as kubelet or another
 // grid system would call it.
@@ -43,7 +44,7 @@ function client(address: string, file: string, pkgPath: string[], service: strin
 
 /** grpc.health.v1.Health/Check; resolves with the status name or rejects with the gRPC error. */
 export function grpcHealthCheck(address: string, service = '', headers: Record<string, string> = {}): Promise<string> {
-  const c = client(address, join(REPO_ROOT, 'proto/grpc/health/v1/health.proto'), ['grpc', 'health', 'v1'], 'Health', [join(REPO_ROOT, 'proto')]);
+  const c = client(address, join(PROTO_ROOT, 'grpc/health/v1/health.proto'), ['grpc', 'health', 'v1'], 'Health', [PROTO_ROOT]);
   const md = new Metadata();
   for (const [k, v] of Object.entries(headers)) md.set(k, v);
   return new Promise((resolve, reject) => {
@@ -57,7 +58,7 @@ export function grpcHealthCheck(address: string, service = '', headers: Record<s
 
 /** Lists the services a server announces through gRPC server reflection (v1alpha, as grpcurl uses). */
 export function grpcReflectionServices(address: string): Promise<string[]> {
-  const dir = join(REPO_ROOT, 'node_modules/@grpc/reflection/build/proto');
+  const dir = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto');
   const c = client(address, join(dir, 'grpc/reflection/v1alpha/reflection.proto'), ['grpc', 'reflection', 'v1alpha'], 'ServerReflection', [dir]);
   return new Promise((resolve, reject) => {
     const call = c['ServerReflectionInfo']!({ deadline: Date.now() + 10_000 });
@@ -71,16 +72,32 @@ export function grpcReflectionServices(address: string): Promise<string[]> {
   });
 }
 
+/** Loopback only, free ports, quiet logs: what every service under test gets. */
+async function loopbackEnv(): Promise<Record<string, string>> {
+  return { GS_HTTP_HOST: '127.0.0.1', GS_GRPC_HOST: '127.0.0.1', GS_HTTP_PORT: String(await freePort()), GS_GRPC_PORT: String(await freePort()), GS_LOG_LEVEL: 'warn' };
+}
+
 /** GS_* variables for a service under test: loopback only, free ports, quiet logs. */
 export async function localServiceEnv(): Promise<Record<string, string>> {
   return {
-    GS_HTTP_HOST: '127.0.0.1',
-    GS_GRPC_HOST: '127.0.0.1',
-    GS_HTTP_PORT: String(await freePort()),
-    GS_GRPC_PORT: String(await freePort()),
-    GS_LOG_LEVEL: 'warn',
+    ...(await loopbackEnv()),
     // Services with a terminal port bind an ephemeral one; embedded stores go to a fresh directory.
     GS_TERMINAL_PORT: '0',
     GS_DATA_DIR: mkdtempSync(join(tmpdir(), 'gs-data-')),
+  };
+}
+
+/** GS_* variables for a distributed-mode service under test: the real servers of tools/infra, free ports, quiet logs. */
+export async function distributedServiceEnv(instanceId: string, o: { database: string; clickhouseUrls?: string[]; extra?: Record<string, string> }): Promise<Record<string, string>> {
+  return {
+    ...(await loopbackEnv()),
+    GS_INSTANCE_ID: instanceId,
+    GS_BUS: 'kafka',
+    GS_KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    GS_REDIS_URL: infra.redisUrl,
+    GS_CLICKHOUSE_URLS: (o.clickhouseUrls ?? [infra.clickhouseUrl]).join(','),
+    GS_CLICKHOUSE_DATABASE: o.database,
+    GS_HBASE_THRIFT: `${infra.hbase.host}:${infra.hbase.port}`,
+    ...o.extra,
   };
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from './infra';
+import { repoRoot } from './environment';
 
 export interface SpawnedMain {
   child: ChildProcess;
@@ -12,9 +12,10 @@ export interface SpawnedMain {
 /** Runs a service's TypeScript entry point as its own process, the way `npm start` and the pods do. */
 /** `nodeArgs`: flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
 export function spawnMain(main: string, env: Record<string, string>, nodeArgs: readonly string[] = []): SpawnedMain {
-  const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(REPO_ROOT, main)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.base.json'), ...env },
+  const root = repoRoot();
+  const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, main)], {
+    cwd: root,
+    env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.base.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = { stdout: '', stderr: '' };

@@ -17,3 +17,10 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Everything an async iterable yields (a scan, a stream), as an array. */
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}

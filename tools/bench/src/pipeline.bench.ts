@@ -27,7 +27,7 @@ import { ReadingBatch } from '@gridstation/contracts';
 import { ThriftHBaseStore } from '@gridstation/hbase';
 import { ClickHouseHaPool, ClickHouseReadingStore, meterTableSpec, type StoredReading } from '@gridstation/persistence';
 import { Simulator, DEFAULT_SIMULATOR, QUARTER_MS } from '@gridstation/simulator';
-import { freePort, httpGet, infra, REPO_ROOT, requireService, spawnMain, testLogger, waitFor, type SpawnedMain } from '@gridstation/testing';
+import { configureTestEnvironment, distributedServiceEnv, freePort, httpGet, infra, localServiceEnv, requireService, spawnMain, testEnvironment, testLogger, waitFor, type SpawnedMain } from '@gridstation/testing';
 import { naivePath, type NaiveResult } from './pipeline/naive';
 import { infraPids, ProcWatch } from './pipeline/observe';
 import { newestProfile, summarize, type ProfileSummary } from './pipeline/profile';
@@ -48,7 +48,9 @@ const PLAN = short
 const ratesArg = args.find((a) => a.startsWith('--rates='))?.slice(8);
 if (ratesArg) PLAN.rates = ratesArg.split(',').map(Number);
 
-const INFRA_DIR = process.env['GS_INFRA_DIR'] ?? join(REPO_ROOT, '.infra');
+configureTestEnvironment({ repoRoot: join(__dirname, '..', '..', '..') });
+const REPO_ROOT = testEnvironment().repoRoot;
+const INFRA_DIR = testEnvironment().infraDir;
 const OUT = join(REPO_ROOT, 'tmp', 'bench');
 const RUN_ID = new Date().toISOString().replace(/[:.]/g, '-');
 const PROFILE_DIR = join(OUT, 'profiles', RUN_ID);
@@ -65,17 +67,8 @@ interface Service {
   env: Record<string, string>;
 }
 
-async function startService(app: string, name: string, extra: Record<string, string>): Promise<Service> {
-  const httpPort = await freePort();
-  const env: Record<string, string> = {
-    GS_INSTANCE_ID: `bench-${name}`,
-    GS_HTTP_HOST: '127.0.0.1',
-    GS_GRPC_HOST: '127.0.0.1',
-    GS_HTTP_PORT: String(httpPort),
-    GS_GRPC_PORT: String(await freePort()),
-    GS_LOG_LEVEL: 'warn',
-    ...extra,
-  };
+async function startService(app: string, name: string, env: Record<string, string>): Promise<Service> {
+  const httpPort = Number(env['GS_HTTP_PORT']);
   if (profiling) mkdirSync(join(PROFILE_DIR, name), { recursive: true });
   const main = spawnMain(`apps/${app}/src/main.ts`, env, profiling ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : []);
   const s = { name, main, httpPort, env };
@@ -114,7 +107,7 @@ async function resetGroups(admin: Admin): Promise<void> {
   // Start the services' groups at the end of their topics so that no backlog from earlier runs is measured.
   // Kafka's own group tool: kafkajs' setOffsets joins the group with a temporary consumer and can wait for a long time.
   const topics = new Set(await admin.listTopics());
-  for (const [groupId, list] of [['gs-parser', [TOPICS.rawFrames]], ['gs-storage', [TOPICS.readings, TOPICS.events]]] as const) {
+  for (const [groupId, list] of [['gs-parser', [TOPICS.rawFrames]], ['gs-storage', [TOPICS.readings]], ['gs-storage-events', [TOPICS.events]]] as const) {
     const present = list.filter((t) => topics.has(t));
     if (present.length === 0) continue;
     execFileSync('java', ['-cp', `${join(INFRA_DIR, 'kafka', 'libs')}/*`, '-Dlog4j.configuration=file:/dev/null', 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
@@ -129,20 +122,12 @@ async function pipeline(admin: Admin, kafka: Kafka, settings: Record<string, str
   await resetGroups(admin);
   const startOffsets = (await admin.listTopics()).includes(TOPICS.readings) ? await admin.fetchTopicOffsets(TOPICS.readings) : [];
 
-  const common = {
-    GS_BUS: 'kafka',
-    GS_KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-    GS_REDIS_URL: infra.redisUrl,
-    GS_CLICKHOUSE_URLS: infra.clickhouseUrl,
-    GS_CLICKHOUSE_DATABASE: DATABASE,
-    GS_HBASE_THRIFT: `${infra.hbase.host}:${infra.hbase.port}`,
-    ...settings,
-  };
+  const env = (name: string, extra: Record<string, string> = {}) => distributedServiceEnv(`bench-${name}`, { database: DATABASE, extra: { ...settings, ...extra } });
   const terminalPort = await freePort();
   const services = [
-    await startService('comm', 'comm', { ...common, GS_TERMINAL_PORT: String(terminalPort), GS_TERMINAL_HOST: '127.0.0.1' }),
-    await startService('parser', 'parser', common),
-    await startService('storage', 'storage', common),
+    await startService('comm', 'comm', await env('comm', { GS_TERMINAL_PORT: String(terminalPort), GS_TERMINAL_HOST: '127.0.0.1' })),
+    await startService('parser', 'parser', await env('parser')),
+    await startService('storage', 'storage', await env('storage')),
   ];
   const region = String(1000 + Math.floor(Math.random() * 8000));
   const sim = new Simulator({
@@ -241,6 +226,8 @@ async function embedded(perTerminalRound: number): Promise<StepResult[]> {
     rmSync(dataDir, { recursive: true, force: true });
     log(`embedded: ${rate} rounds/s x ${PLAN.terminals} terminals (~${Math.round(requested)} readings/s asked)`);
     const station = await startService('station', 'station', {
+      ...(await localServiceEnv()),
+      GS_INSTANCE_ID: 'bench-station',
       GS_TERMINAL_PORT: String(await freePort()),
       GS_TERMINAL_HOST: '127.0.0.1',
       GS_DATA_DIR: dataDir,

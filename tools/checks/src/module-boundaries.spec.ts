@@ -51,4 +51,20 @@ describe('module boundaries', () => {
       expect(errors.join('\n')).toMatch(/enforce-module-boundaries.*scope:edge/s);
     }
   });
+
+  it('stops a feature from importing another feature', async () => {
+    const errors = await lintAs('libs/persistence/src/probe.ts', "import { RawFramesConsumer } from '@gridstation/parsing';\nexport const c = RawFramesConsumer;\n");
+    expect(errors.join('\n')).toMatch(/enforce-module-boundaries.*layer:feature/s);
+  });
+
+  it('stops an adapter or the service kit from importing a feature', async () => {
+    for (const file of ['libs/bus/src/probe.ts', 'libs/service/src/probe.ts']) {
+      const errors = await lintAs(file, "import { TerminalServer } from '@gridstation/ingest';\nexport const s = TerminalServer;\n");
+      expect(errors.join('\n')).toMatch(/enforce-module-boundaries/);
+    }
+  });
+
+  it('lets a feature use adapters, the kit and pure libs (control case)', async () => {
+    expect(await lintAs('libs/persistence/src/probe.ts', "import { TOPICS } from '@gridstation/bus';\nimport { GsError } from '@gridstation/errors';\nimport { LOGGER } from '@gridstation/service';\nexport const x = [TOPICS, GsError, LOGGER];\n")).toEqual([]);
+  });
 });

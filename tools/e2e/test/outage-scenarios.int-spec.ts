@@ -19,7 +19,7 @@ import {
   type ReceivedAlert,
   type ScenarioType,
 } from '@gridstation/simulator';
-import { freePort, infra, insecure, REPO_ROOT, requireService, testLogger, unary, uniqueName, waitFor } from '@gridstation/testing';
+import { distributedServiceEnv, freePort, infra, insecure, repoRoot, requireService, testLogger, unary, uniqueName, waitFor } from '@gridstation/testing';
 import { startProcess, stopProcess, waitReady, type ServiceProcess } from './processes';
 
 // The outage scenario suite on the real-infrastructure pipeline: simulator (TCP) -> comm -> Kafka ->
@@ -38,7 +38,7 @@ describe('outage scenarios end to end (real Kafka, ClickHouse, HBase, Redis)', (
   const region = String(1000 + Math.floor(Math.random() * 8000));
   const database = uniqueName('gs_outage');
   const procs: ServiceProcess[] = [];
-  const redis = createRedis({ url: 'redis://127.0.0.1:6379' });
+  const redis = createRedis({ url: infra.redisUrl });
   let ch: ClickHouseHandle | undefined;
   let stream: ClientReadableStream<SubscribeAlertsResponse> | undefined;
   let client: AlertServiceClient | undefined;
@@ -54,23 +54,7 @@ describe('outage scenarios end to end (real Kafka, ClickHouse, HBase, Redis)', (
     await closeRedis(redis);
   });
 
-  async function env(name: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
-    return {
-      GS_INSTANCE_ID: `${name}-${region}`,
-      GS_HTTP_HOST: '127.0.0.1',
-      GS_GRPC_HOST: '127.0.0.1',
-      GS_HTTP_PORT: String(await freePort()),
-      GS_GRPC_PORT: String(await freePort()),
-      GS_LOG_LEVEL: 'warn',
-      GS_BUS: 'kafka',
-      GS_KAFKA_BROKERS: '127.0.0.1:9092',
-      GS_REDIS_URL: 'redis://127.0.0.1:6379',
-      GS_CLICKHOUSE_URLS: infra.clickhouseUrl,
-      GS_CLICKHOUSE_DATABASE: database,
-      GS_HBASE_THRIFT: `${infra.hbase.host}:${infra.hbase.port}`,
-      ...extra,
-    };
-  }
+  const env = (name: string, extra: Record<string, string> = {}) => distributedServiceEnv(`${name}-${region}`, { database, extra });
 
   it('detects, localises and clears every planned outage, and nothing else, within the delay target', async () => {
     const sim = new Simulator({ ...DEFAULT_SIMULATOR, host: '127.0.0.1', port: 0, region, terminals: TERMINALS, metersPerTerminal: METERS, roundsPerSecond: 1, unknownTerminals: 0, heartbeatMs: 30_000, energyEvery: 4 });
@@ -100,7 +84,7 @@ describe('outage scenarios end to end (real Kafka, ClickHouse, HBase, Redis)', (
     stream = client.subscribeAlerts({ filter: undefined });
     stream.on('data', (m: SubscribeAlertsResponse) => m.alert && received.push({ alert: m.alert, receivedAt: Date.now() }));
     stream.on('error', () => undefined);
-    const bus = createBus({ kind: 'kafka', brokers: ['127.0.0.1:9092'], clientId: `probe-${region}`, partitionsConcurrency: 4 }, 'e2e', testLogger());
+    const bus = createBus({ kind: 'kafka', brokers: infra.kafkaBrokers, clientId: `probe-${region}`, partitionsConcurrency: 4 }, 'e2e', testLogger());
     const probe: Alert = { ...Alert.fromPartial({ alertId: `probe-${region}`, kind: AlertKind.ALERT_KIND_UNSPECIFIED, state: AlertState.ALERT_STATE_OPEN, revision: 1 }) };
     await waitFor(
       async () => {
@@ -152,7 +136,7 @@ describe('outage scenarios end to end (real Kafka, ClickHouse, HBase, Redis)', (
     );
     lines.push(`all: ${overall.cases} cases, ${overall.alertRevisions} alert revisions received, detection delay p50 ${fmt(overall.delayP50)} ms, p99 ${fmt(overall.delayP99)} ms`);
     console.log(`outage scenarios (${TERMINALS} terminals x ${METERS} meters, ${rounds} rounds)\n${lines.join('\n')}`);
-    const dir = join(REPO_ROOT, 'tmp', 'e2e');
+    const dir = join(repoRoot(), 'tmp', 'e2e');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'outage-report.json'), JSON.stringify({ terminals: TERMINALS, meters: METERS, rounds, overall, types: types.map(({ delaysMs, restoreDelaysMs, ...s }) => ({ ...s, delaysMs, restoreDelaysMs })), unattributed, misplaced, alerts: received.map((r) => ({ id: r.alert.alertId, revision: r.alert.revision, state: r.alert.state, kind: r.alert.kind, element: r.alert.elementId, supersededBy: r.alert.supersededBy, detectedAt: r.alert.detectedAtMs, receivedAt: r.receivedAt })), cases: cases.map(({ terminals, ...c }) => ({ ...c, terminals: terminals.map((t) => t.key) })) }, null, 2));
 

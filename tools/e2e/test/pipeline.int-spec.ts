@@ -10,7 +10,7 @@ import { ThriftHBaseStore } from '@gridstation/hbase';
 import { ClickHouseHaPool, ClickHouseReadingStore, decodeReadingRow, METER_TABLE, readingRange } from '@gridstation/persistence';
 import { qgdw1376 } from '@gridstation/protocols';
 import { asActiveReport, deviceTime, diffWithTruth, isExact, meterIdOf, QUARTER_MS, Simulator, DEFAULT_SIMULATOR, type StoredValue } from '@gridstation/simulator';
-import { freePort, infra, insecure, REPO_ROOT, requireService, testLogger, unary, uniqueName, waitFor } from '@gridstation/testing';
+import { clientBinary, distributedServiceEnv, freePort, infra, insecure, repoRoot, requireService, testLogger, unary, uniqueName, waitFor } from '@gridstation/testing';
 import { startProcess, stopProcess, waitReady, type ServiceProcess } from './processes';
 
 // The collection pipeline as it runs in production: comm (two instances), parser and storage as separate
@@ -28,7 +28,7 @@ describe('collection pipeline end to end (real Kafka, ClickHouse, HBase, Redis)'
   const region = String(1000 + Math.floor(Math.random() * 8000));
   const database = uniqueName('gs_e2e');
   const procs: ServiceProcess[] = [];
-  const redis = createRedis({ url: 'redis://127.0.0.1:6379' });
+  const redis = createRedis({ url: infra.redisUrl });
 
   beforeAll(async () => {
     for (const s of ['kafka', 'clickhouse', 'hbase', 'redis'] as const) await requireService(s);
@@ -38,23 +38,8 @@ describe('collection pipeline end to end (real Kafka, ClickHouse, HBase, Redis)'
     await closeRedis(redis);
   });
 
-  async function env(name: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
-    return {
-      GS_INSTANCE_ID: `${name}-${region}`,
-      GS_HTTP_HOST: '127.0.0.1',
-      GS_GRPC_HOST: '127.0.0.1',
-      GS_HTTP_PORT: String(await freePort()),
-      GS_GRPC_PORT: String(await freePort()),
-      GS_LOG_LEVEL: 'warn',
-      GS_BUS: 'kafka',
-      GS_KAFKA_BROKERS: '127.0.0.1:9092',
-      GS_REDIS_URL: 'redis://127.0.0.1:6379',
-      GS_CLICKHOUSE_URLS: `http://127.0.0.1:1,${infra.clickhouseUrl}`,
-      GS_CLICKHOUSE_DATABASE: database,
-      GS_HBASE_THRIFT: `${infra.hbase.host}:${infra.hbase.port}`,
-      ...extra,
-    };
-  }
+  // The HA pool gets a dead replica first: writes must fail over to the live one.
+  const env = (name: string, extra: Record<string, string> = {}) => distributedServiceEnv(`${name}-${region}`, { database, clickhouseUrls: ['http://127.0.0.1:1', infra.clickhouseUrl], extra });
 
   it('stores every reading exactly once in ClickHouse and HBase through a storage crash, rejects bad input with reasons, routes a downlink read', async () => {
     const started = Date.now();
@@ -114,11 +99,11 @@ describe('collection pipeline end to end (real Kafka, ClickHouse, HBase, Redis)'
       producer: 'kcat',
       createdAtMs: Date.now(),
     }).finish();
-    const dir = join(REPO_ROOT, 'tmp', 'e2e');
+    const dir = join(repoRoot(), 'tmp', 'e2e');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `kcat-${region}.bin`);
     writeFileSync(file, payload);
-    execFileSync('kcat', ['-P', '-b', '127.0.0.1:9092', '-t', TOPICS.rawFrames, '-k', external.address, file], { timeout: 30_000 });
+    execFileSync(clientBinary('kcat'), ['-P', '-b', infra.kafkaBrokers[0]!, '-t', TOPICS.rawFrames, '-k', external.address, file], { timeout: 30_000 });
 
     // A downlink read sent to comm-b for a terminal connected to comm-a: routed through the registry.
     const target = sim.terminals[5]!;
@@ -182,7 +167,7 @@ describe('collection pipeline end to end (real Kafka, ClickHouse, HBase, Redis)'
     query.close();
 
     // Dead letters: this run's bad frames, with reasons (comm: checksum; parser: content) and their bytes.
-    const kafka = new Kafka({ brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: uniqueName('e2e-dlq') });
     await consumer.connect();
     await consumer.subscribe({ topic: TOPICS.deadLetter, fromBeginning: true });

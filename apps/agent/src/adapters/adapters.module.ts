@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AgentConfig } from '@gridstation/config';
-import { provideResource } from '@gridstation/service';
+import { adaptersModule, provideResource } from '@gridstation/service';
 import { StationLink } from './station-link';
 
 export const STATION_LINK = Symbol('STATION_LINK');
@@ -10,6 +10,6 @@ export const STATION_LINK = Symbol('STATION_LINK');
 export class AgentAdaptersModule {
   static register(config: AgentConfig): DynamicModule {
     const providers = [...provideResource(STATION_LINK, 'station', () => new StationLink(config.station))];
-    return { module: AgentAdaptersModule, global: true, providers, exports: providers.map((p) => p.provide) };
+    return adaptersModule(AgentAdaptersModule, providers);
   }
 }

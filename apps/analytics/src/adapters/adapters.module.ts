@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AnalyticsConfig } from '@gridstation/config';
-import { provideResource } from '@gridstation/service';
+import { adaptersModule, provideResource } from '@gridstation/service';
 import { BUS, managedBus } from '@gridstation/bus';
 import { createRedis, managedRedis, REDIS, type ManagedRedis } from '@gridstation/cache';
 import { CLICKHOUSE, managedClickHouse, type ManagedClickHouse } from '@gridstation/clickhouse';
@@ -21,6 +21,6 @@ export class AnalyticsAdaptersModule {
       { provide: FEEDER_STATE_STORE, inject: [REDIS], useFactory: (r: ManagedRedis) => new RedisFeederStateStore(r.client, `gs:outage:${config.groupPrefix}`) },
       { provide: ALERT_STORE, inject: [CLICKHOUSE], useFactory: (ch: ManagedClickHouse) => new ClickHouseAlertStore(ch) },
     ];
-    return { module: AnalyticsAdaptersModule, global: true, providers, exports: providers.map((p) => p.provide) };
+    return adaptersModule(AnalyticsAdaptersModule, providers);
   }
 }

@@ -1,9 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { CommConfig } from '@gridstation/config';
-import { provideResource } from '@gridstation/service';
+import { adaptersModule, provideResource } from '@gridstation/service';
 import { BUS, managedBus } from '@gridstation/bus';
 import { managedRedis, REDIS, type ManagedRedis } from '@gridstation/cache';
-import { ARCHIVE, CachedArchive, RedisArchive } from '@gridstation/archive';
+import { redisArchiveProvider } from '@gridstation/archive';
 import { CONNECTION_REGISTRY, RedisRegistry } from '@gridstation/ingest';
 
 /** Every client of the outside world this service uses; nothing else in the service opens connections. */
@@ -13,9 +13,9 @@ export class CommAdaptersModule {
     const providers = [
       ...provideResource(BUS, 'bus', (log) => managedBus(config.bus, 'comm', log)),
       ...provideResource(REDIS, 'redis', () => managedRedis(config.redis)),
-      { provide: ARCHIVE, inject: [REDIS], useFactory: (r: ManagedRedis) => new CachedArchive(new RedisArchive(r.client), 30_000) },
+      redisArchiveProvider,
       { provide: CONNECTION_REGISTRY, inject: [REDIS], useFactory: (r: ManagedRedis) => new RedisRegistry(r.client) },
     ];
-    return { module: CommAdaptersModule, global: true, providers, exports: providers.map((p) => p.provide) };
+    return adaptersModule(CommAdaptersModule, providers);
   }
 }

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { RebalancerConfig } from '@gridstation/config';
-import { provideResource } from '@gridstation/service';
+import { adaptersModule, provideResource } from '@gridstation/service';
 import { BUS, managedBus } from '@gridstation/bus';
 import { managedRedis, REDIS } from '@gridstation/cache';
 
@@ -12,6 +12,6 @@ export class RebalancerAdaptersModule {
       ...provideResource(BUS, 'bus', (log) => managedBus(config.bus, 'rebalancer', log)),
       ...provideResource(REDIS, 'redis', () => managedRedis(config.redis)),
     ];
-    return { module: RebalancerAdaptersModule, global: true, providers, exports: providers.map((p) => p.provide) };
+    return adaptersModule(RebalancerAdaptersModule, providers);
   }
 }

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { StationConfig } from '@gridstation/config';
-import { provideResource } from '@gridstation/service';
+import { adaptersModule, provideResource } from '@gridstation/service';
 import { BUS, managedBus } from '@gridstation/bus';
-import { HBASE } from '@gridstation/hbase';
+import { HBASE, managedLevelStore } from '@gridstation/hbase';
 import { ARCHIVE, MemoryArchive } from '@gridstation/archive';
 import { CONNECTION_REGISTRY, MemoryRegistry } from '@gridstation/ingest';
-import { managedDuckDbStore, managedLevelStore, READING_STORE } from '@gridstation/persistence';
+import { managedDuckDbStore, READING_STORE } from '@gridstation/persistence';
 
 /**
  * The embedded mode's adapters: the in-process bus, DuckDB for the analytical store and LevelDB for the
@@ -23,6 +23,6 @@ export class StationAdaptersModule {
       { provide: ARCHIVE, useValue: new MemoryArchive() },
       { provide: CONNECTION_REGISTRY, useValue: new MemoryRegistry() },
     ];
-    return { module: StationAdaptersModule, global: true, providers, exports: providers.map((p) => p.provide) };
+    return adaptersModule(StationAdaptersModule, providers);
   }
 }

@@ -1,10 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { StorageConfig } from '@gridstation/config';
-import { provideResource } from '@gridstation/service';
+import { adaptersModule, provideResource } from '@gridstation/service';
 import { BUS, managedBus } from '@gridstation/bus';
 import { HBASE, managedHBase } from '@gridstation/hbase';
-import { managedRedis, REDIS, type ManagedRedis } from '@gridstation/cache';
-import { ARCHIVE, CachedArchive, RedisArchive } from '@gridstation/archive';
+import { managedRedis, REDIS } from '@gridstation/cache';
+import { redisArchiveProvider } from '@gridstation/archive';
 import { managedClickHouseStore, READING_STORE } from '@gridstation/persistence';
 
 /** Every client of the outside world this service uses; nothing else in the service opens connections. */
@@ -16,8 +16,8 @@ export class StorageAdaptersModule {
       ...provideResource(READING_STORE, 'clickhouse', (log) => managedClickHouseStore(config.clickhouse, log)),
       ...provideResource(HBASE, 'hbase', () => managedHBase(config.hbase)),
       ...provideResource(REDIS, 'redis', () => managedRedis(config.redis)),
-      { provide: ARCHIVE, inject: [REDIS], useFactory: (r: ManagedRedis) => new CachedArchive(new RedisArchive(r.client), 30_000) },
+      redisArchiveProvider,
     ];
-    return { module: StorageAdaptersModule, global: true, providers, exports: providers.map((p) => p.provide) };
+    return adaptersModule(StorageAdaptersModule, providers);
   }
 }

@@ -1,5 +1,5 @@
-import { ThriftHBaseStore } from '@gridstation/hbase';
 import { infra, requireService, uniqueName } from '@gridstation/testing';
+import { ThriftHBaseStore } from '../src';
 import { wideColumnContract } from './wide-column-contract';
 
 beforeAll(() => requireService('hbase'));

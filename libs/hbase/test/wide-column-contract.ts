@@ -1,30 +1,19 @@
-import type { Row, WideColumnStore } from '@gridstation/hbase';
-import { decodeReadingRow, meterTableSpec, readingPuts, readingRange, framePut } from '../src';
-import { reading } from './reading-store-contract';
+import type { Row, WideColumnStore } from '../src';
+import { collect } from '@gridstation/testing';
 
-// The contract every WideColumnStore adapter passes for the station's own use of it (HBase through
-// Thrift2 in the integration run, LevelDB in the unit run): byte-ordered rows, ranges, reversed scans,
-// idempotent puts, and the meter_data layout round trip.
-
-async function collect(it: AsyncIterable<Row>): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+// The contract every WideColumnStore adapter passes (HBase through Thrift2 in the integration run,
+// LevelDB in the unit run): byte-ordered rows, ranges, reversed scans, idempotent puts, a missing table.
 
 export function wideColumnContract(name: string, open: () => Promise<WideColumnStore>, uniqueTable: () => string): void {
   describe(`WideColumnStore contract: ${name}`, () => {
     let store: WideColumnStore;
     const table = uniqueTable();
-    const meters = uniqueTable();
     beforeAll(async () => {
       store = await open();
       await store.createTable({ name: table, families: [{ name: 'd' }, { name: 'e' }] });
-      await store.createTable(meterTableSpec(meters));
     });
     afterAll(async () => {
       await store.deleteTable(table);
-      await store.deleteTable(meters);
       await store.close();
     });
 
@@ -53,24 +42,6 @@ export function wideColumnContract(name: string, open: () => Promise<WideColumnS
       await store.put(table, { row: 'k', cells: [{ family: 'd', qualifier: 'v', value: '2' }] });
       const r = await store.get(table, 'k');
       expect(r?.cells.map((c) => c.value.toString())).toEqual(['2']);
-    });
-
-    it('keeps a meter\'s readings and frames in one range; a time-range scan returns exactly that range', async () => {
-      const m = '000000123456';
-      const other = '000000123457';
-      const rows = [];
-      for (let k = 0; k < 24; k++) rows.push(reading(m, 'voltage.a', k, 220 + k / 10), reading(m, 'current.a', k, k), reading(other, 'voltage.a', k, 1));
-      await store.multiPut(meters, readingPuts(rows));
-      await store.multiPut(meters, readingPuts(rows)); // idempotent
-      await store.put(meters, framePut(m, { frameId: 'f-1', protocol: 1, payload: Buffer.from([0x68, 0x16]), terminalAddress: '4101-00001', receivedAtMs: 5, direction: 1, source: 'tcp', connectionId: 'c1' }, { topic: 't', partition: 1, offset: 9 }));
-      const from = rows[4 * 3]!.dataTimeMs;
-      const to = rows[10 * 3]!.dataTimeMs;
-      const scanned = await collect(store.scan(meters, readingRange(m, from, to)));
-      expect(scanned).toHaveLength(6);
-      const cells = scanned.flatMap(decodeReadingRow);
-      expect(cells).toHaveLength(12);
-      expect(cells.every((c) => c.meterId === m && c.dataTimeMs >= from && c.dataTimeMs < to)).toBe(true);
-      expect(cells.find((c) => c.quantity === 'voltage.a' && c.dataTimeMs === from)).toMatchObject({ value: 220.4, tariff: 0, quality: 0, unit: 5, frameId: 'frame-4' });
     });
 
     it('reports a missing table as HBASE_TABLE_NOT_FOUND, a store that is not ready (retried, not dead-lettered)', async () => {

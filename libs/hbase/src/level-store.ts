@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
-import type { Bytes, Cell, PutRow, RegionInfo, Row, ScanOptions, TableSpec, WideColumnStore } from '@gridstation/hbase';
-import { HBaseError } from '@gridstation/hbase';
+import type { Bytes, Cell, PutRow, RegionInfo, Row, ScanOptions, TableSpec, WideColumnStore } from './adapter';
+import { HBaseError } from './errors';
 
 // The wide-column store of the embedded mode: LevelDB (classic-level) on local disk, behind the same
 // WideColumnStore port as HBase and passing the same contract suite.
@@ -46,6 +46,13 @@ function splitKey(rest: Buffer): { row: Buffer; family: string; qualifier: strin
 }
 
 export class LevelWideColumnStore implements WideColumnStore {
+  /** A store opened at `location` (created when missing). */
+  static async openAt(location: string): Promise<LevelWideColumnStore> {
+    const s = new LevelWideColumnStore(location);
+    await s.open();
+    return s;
+  }
+
   private readonly db: ClassicLevel<Buffer, Buffer>;
   private readonly tables = new Map<string, TableSpec>();
 
