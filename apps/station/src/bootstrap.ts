@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
+import { ARCHIVE, type DeviceArchive, type TerminalRecord } from '@gridstation/archive';
 import { BUS, type MessageBus } from '@gridstation/bus';
+import { storeOpenError } from '@gridstation/errors';
 import type { StationConfig } from '@gridstation/config';
 import { CommFeatureModule, TerminalServer } from '@gridstation/ingest';
 import { ParserFeatureModule, RawFramesConsumer } from '@gridstation/parsing';
@@ -18,7 +19,11 @@ import { LiveSummary } from './summary';
 // the in-process bus, DuckDB + LevelDB on local disk; optionally the built-in simulator feeding it and a
 // live summary on stdout.
 export async function bootstrap(config: StationConfig, telemetry: Telemetry, handleSignals = true): Promise<RunningService> {
-  mkdirSync(config.dataDir, { recursive: true });
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+  } catch (e) {
+    throw storeOpenError('the data directory', resolve(config.dataDir), e);
+  }
   const t = config.terminal;
   const svc = await startService({
     config,
@@ -44,11 +49,18 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
   await deadLetterLog.start();
   const deadLetterFile = deadLetterLog.file;
 
+  const archive = app.get<DeviceArchive>(ARCHIVE);
+  if (config.archiveFile) {
+    const terminals = JSON.parse(readFileSync(config.archiveFile, 'utf8')) as TerminalRecord[];
+    await archive.put(terminals);
+    logger.info({ file: config.archiveFile, terminals: terminals.length }, 'archive loaded');
+  }
+
   let sim: Simulator | undefined;
   if (config.simulator.terminals > 0) {
     // A demo feed: readings are counted, not kept (a long run would otherwise hold every value in memory).
     sim = new Simulator({ ...DEFAULT_SIMULATOR, ...config.simulator, host: '127.0.0.1', port: comm.port, tzOffsetMinutes: config.tzOffsetMinutes, heartbeatMs: 60_000, keepTruth: false, spreadRounds: true });
-    await app.get<DeviceArchive>(ARCHIVE).put(sim.archive());
+    await archive.put(sim.archive());
     const running = sim;
     void (async () => {
       await running.connect();

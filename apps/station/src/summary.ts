@@ -33,7 +33,7 @@ export class LiveSummary {
       `latency p50 ${ms(s.latencyP50Ms)} p99 ${ms(s.latencyP99Ms)}`,
       `events ${s.eventsStored}`,
       `dead letters ${this.sources.deadLetters()}`,
-      `refused logins ${c.refused}`,
+      `refused logins ${c.refusedLogins} frames ${c.refusedFrames}`,
       `parsed ${p.frames}`,
     ].join(' | ');
   }

@@ -1,7 +1,9 @@
 import type { BusConfig } from '@gridstation/config';
 import type { Logger } from '@gridstation/telemetry';
 import { KafkaBus } from './kafka-bus';
+import { DurableLog } from './durable-log';
 import { MemoryBus } from './memory-bus';
+import { DURABLE_TOPICS } from './topics';
 import type { MessageBus } from './types';
 
 /** The one place that chooses the adapter: services only ever see MessageBus. */
@@ -10,6 +12,6 @@ export function createBus(config: BusConfig, service: string, log: Logger): Mess
     case 'kafka':
       return new KafkaBus({ service, clientId: config.clientId, brokers: config.brokers, log, partitionsConsumedConcurrently: config.partitionsConcurrency });
     case 'memory':
-      return new MemoryBus({ service, log });
+      return new MemoryBus({ service, log, ...(config.logDir ? { durable: { log: new DurableLog({ dir: config.logDir }), topics: DURABLE_TOPICS } } : {}) });
   }
 }

@@ -1,4 +1,5 @@
-export { TOPICS, TOPIC_SPECS, type TopicName, type TopicSpec } from './topics';
+export { TOPICS, TOPIC_SPECS, DURABLE_TOPICS, type TopicName, type TopicSpec } from './topics';
+export { DurableLog, type DurableLogOptions } from './durable-log';
 export {
   OK,
   deadLetter,

@@ -1,5 +1,6 @@
 import { DependencyUnavailableError } from '@gridstation/errors';
 import type { Logger } from '@gridstation/telemetry';
+import { partitionKey, type DurableLog, type LogRecord } from './durable-log';
 import { busMetrics, consumerLag, outgoingHeaders, throwIfStalled } from './instrumentation';
 import { BatchProcessor, resolveOptions, type ResolvedOptions } from './processor';
 import type { TopicSpec } from './topics';
@@ -9,6 +10,9 @@ import type { InboundMessage, MessageBus, OutboundMessage, SubscribeOptions, Sub
 // consumer groups with committed offsets, rebalancing, redelivery after a failed or crashed consumer),
 // held in memory. Retention is bounded: once every group has committed past a record it is dropped, and
 // a publisher waits while a partition holds `maxRetained` uncommitted records (backpressure, not growth).
+// With a DurableLog, the topics named durable are written ahead to disk: publish resolves (and a record
+// becomes visible to consumers) only once it is on disk, committed offsets are kept there too, and
+// start() replays what a crash left, so an acknowledgement means the same as Kafka's.
 
 interface StoredRecord {
   key: Buffer | null;
@@ -30,6 +34,13 @@ class PartitionLog {
 
   get size(): number {
     return this.records.length - this.head;
+  }
+
+  /** Starts an empty log at `offset` (the next offset to assign), as recovered from disk. */
+  resetTo(offset: bigint): void {
+    this.records = [];
+    this.head = 0;
+    this.base = offset;
   }
 
   append(r: StoredRecord): void {
@@ -216,8 +227,7 @@ class MemorySubscription implements Subscription {
       narrow = result.narrow;
       if (result.commitTo !== undefined) {
         position = result.commitTo;
-        this.group.committed.set(key, result.commitTo);
-        this.bus.trim(ref.topic, ref.partition);
+        this.bus.committed(this.group, ref.topic, ref.partition, result.commitTo);
       }
       consumerLag.record(this.groupId, ref.topic.name, ref.partition, log.end, this.group.committed.get(key) ?? log.base);
       if (result.retryFrom !== undefined) {
@@ -263,15 +273,72 @@ export interface MemoryBusOptions {
   defaultPartitions?: number;
   /** Uncommitted records a partition may hold before publishers wait. */
   maxRetained?: number;
+  /** Write-ahead log for `durableTopics` (see the note at the top). */
+  durable?: { log: DurableLog; topics: readonly string[] };
 }
 
 export class MemoryBus implements MessageBus {
   readonly kind = 'memory' as const;
   private readonly topics = new Map<string, MemoryTopic>();
   private readonly groups = new Map<string, MemoryGroup>();
+  private readonly durableTopics: ReadonlySet<string>;
+  /** Offsets assigned to durable records not yet on disk, per "topic/partition" (the next one to assign). */
+  private readonly assigned = new Map<string, bigint>();
   private closed = false;
 
-  constructor(private readonly options: MemoryBusOptions) {}
+  constructor(private readonly options: MemoryBusOptions) {
+    this.durableTopics = new Set(options.durable?.topics ?? []);
+  }
+
+  /**
+   * With a durable log: replays what it holds (records not yet committed by every group, and the groups'
+   * committed offsets), so consumers resume where they were, before anything new is published.
+   */
+  async recover(specs: readonly TopicSpec[]): Promise<{ records: number }> {
+    await this.ensureTopics(specs);
+    const d = this.options.durable;
+    if (!d) return { records: 0 };
+    const { records, offsets } = d.log.open();
+    for (const [k, next] of Object.entries(offsets.next)) {
+      const i = k.lastIndexOf('/');
+      const t = this.topic(k.slice(0, i));
+      t.partitions[Number(k.slice(i + 1))]?.resetTo(BigInt(next));
+    }
+    const first = new Map<string, bigint>();
+    for (const r of records) {
+      const k = partitionKey(r.topic, r.partition);
+      if (!first.has(k)) first.set(k, r.offset);
+    }
+    for (const [k, offset] of first) {
+      const i = k.lastIndexOf('/');
+      this.topic(k.slice(0, i)).partitions[Number(k.slice(i + 1))]?.resetTo(offset);
+    }
+    for (const r of records) {
+      const log = this.topic(r.topic).partitions[r.partition];
+      if (log && r.offset === log.end) log.append({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
+    }
+    for (const [groupId, byPartition] of Object.entries(offsets.committed)) {
+      const g = this.group(groupId);
+      for (const [k, offset] of Object.entries(byPartition)) g.committed.set(k, BigInt(offset));
+    }
+    return { records: records.length };
+  }
+
+  private group(id: string): MemoryGroup {
+    let group = this.groups.get(id);
+    if (!group) {
+      group = new MemoryGroup(id);
+      this.groups.set(id, group);
+    }
+    return group;
+  }
+
+  /** A group committed: recorded in the durable log too, for topics it keeps. */
+  committed(group: MemoryGroup, topic: MemoryTopic, partition: number, offset: bigint): void {
+    group.committed.set(`${topic.name}/${partition}`, offset);
+    if (this.durableTopics.has(topic.name)) this.options.durable!.log.commit(group.id, topic.name, partition, offset);
+    this.trim(topic, partition);
+  }
 
   topic(name: string): MemoryTopic {
     let t = this.topics.get(name);
@@ -288,6 +355,7 @@ export class MemoryBus implements MessageBus {
 
   async publish(topic: string, messages: readonly OutboundMessage[]): Promise<void> {
     if (this.closed) throw new DependencyUnavailableError('bus', 'the in-process bus is closed');
+    if (this.durableTopics.has(topic)) return this.publishDurable(topic, messages);
     const t = this.topic(topic);
     const max = this.options.maxRetained ?? 100_000;
     for (const m of messages) {
@@ -301,14 +369,36 @@ export class MemoryBus implements MessageBus {
     busMetrics.published.add(messages.length, { topic });
   }
 
+  /** Assigns offsets, waits until the records are on disk, then makes them visible in offset order. */
+  private async publishDurable(topic: string, messages: readonly OutboundMessage[]): Promise<void> {
+    const t = this.topic(topic);
+    const max = this.options.maxRetained ?? 100_000;
+    const records: LogRecord[] = [];
+    const now = Date.now();
+    for (const m of messages) {
+      const key = m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
+      const partition = t.partitionFor(key);
+      const log = t.partitions[partition]!;
+      while (log.size >= max) await log.waitForSpace();
+      const k = partitionKey(topic, partition);
+      const offset = this.assigned.get(k) ?? log.end;
+      this.assigned.set(k, offset + 1n);
+      records.push({ topic, partition, offset, key, value: m.value, headers: outgoingHeaders(m.headers), timestamp: now });
+    }
+    await this.options.durable!.log.append(records);
+    for (const r of records) {
+      const log = t.partitions[r.partition]!;
+      log.append({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
+      const k = partitionKey(topic, r.partition);
+      if (this.assigned.get(k) === log.end) this.assigned.delete(k);
+    }
+    busMetrics.published.add(messages.length, { topic });
+  }
+
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new Error('bus is closed');
     const resolved = resolveOptions(options);
-    let group = this.groups.get(options.groupId);
-    if (!group) {
-      group = new MemoryGroup(options.groupId);
-      this.groups.set(options.groupId, group);
-    }
+    const group = this.group(options.groupId);
     for (const t of options.topics) this.topic(t);
     const sub = new MemorySubscription(this, group, resolved, this.options.service, this.options.log);
     group.members.push(sub);
@@ -326,7 +416,7 @@ export class MemoryBus implements MessageBus {
     if (group.members.length === 0) consumerLag.forget(group.id);
   }
 
-  /** Drops records that every group reading the topic has committed. */
+  /** Drops records that every group reading the topic has committed (from memory, and from the log's old segments). */
   trim(topic: MemoryTopic, partition: number): void {
     let min: bigint | undefined;
     for (const g of this.groups.values()) {
@@ -335,6 +425,17 @@ export class MemoryBus implements MessageBus {
       if (min === undefined || c < min) min = c;
     }
     if (min !== undefined) topic.partitions[partition]!.trimBefore(min);
+    if (this.durableTopics.has(topic.name)) this.options.durable!.log.trim((k) => this.lowWater(k));
+  }
+
+  /** The lowest offset any group that ever committed on this partition still needs (undefined: none did). */
+  private lowWater(k: string): bigint | undefined {
+    let min: bigint | undefined;
+    for (const g of this.groups.values()) {
+      const c = g.committed.get(k);
+      if (c !== undefined && (min === undefined || c < min)) min = c;
+    }
+    return min;
   }
 
   private consumedBy(topic: string): boolean {
@@ -351,5 +452,6 @@ export class MemoryBus implements MessageBus {
     if (this.closed) return;
     for (const g of this.groups.values()) for (const m of [...g.members]) await m.close();
     this.closed = true;
+    await this.options.durable?.log.close();
   }
 }

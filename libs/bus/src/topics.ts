@@ -39,3 +39,10 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: TOPICS.evidence, partitions: 6, retentionMs: 1 * DAY_MS },
   { name: TOPICS.deadLetter, partitions: 3, retentionMs: 30 * DAY_MS },
 ];
+
+/**
+ * The topics the embedded bus writes ahead to disk: what a terminal was told is safe, until it is stored
+ * (raw frames, the readings and events made of them) and the dead letters. Topics without a consumer in
+ * the station (validated readings, alerts) stay in memory.
+ */
+export const DURABLE_TOPICS: readonly string[] = [TOPICS.rawFrames, TOPICS.readings, TOPICS.events, TOPICS.deadLetter];

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, stationConfigSchema, storageConfigSchema, commConfigSchema } from './index';
+import { ALL_SCHEMAS, ConfigError, commConfigSchema, loadConfig, stationConfigSchema, storageConfigSchema, unknownVariables } from './index';
 
 describe('loadConfig', () => {
   it('applies defaults for the storage service', () => {
@@ -40,5 +40,12 @@ describe('loadConfig', () => {
     const c = loadConfig('station', stationConfigSchema, { GS_BUS: '', PATH: '/bin', GS_RUN_SECONDS: '5' });
     expect(c.bus.kind).toBe('memory');
     expect(c.runSeconds).toBe(5);
+  });
+
+  it('names GS_ variables no service reads, with the closest known name; one another service reads is fine', () => {
+    const unknown = unknownVariables({ GS_BATCH_DELAY: '10', GS_KAFKA_BROKERS: 'x:1', GS_SIM_TERMINALS: '3', GS_ZZZZZZZZZZZZZZZZ: '1', PATH: '/bin' }, ALL_SCHEMAS);
+    expect(unknown).toEqual([{ name: 'GS_BATCH_DELAY', closest: 'GS_BATCH_DELAY_MS' }, { name: 'GS_ZZZZZZZZZZZZZZZZ' }]);
+    // The tooling's own variables (tools/infra ports, test and benchmark sizes) are not the services' business.
+    expect(unknownVariables({ GS_KAFKA_PORT: '9092', GS_E2E_TERMINALS: '10', GS_INFRA_DIR: '/x' }, ALL_SCHEMAS)).toEqual([]);
   });
 });

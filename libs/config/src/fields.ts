@@ -70,6 +70,40 @@ export const terminalEnv = {
   GS_PUBLISH_LINGER_MS: positiveInt(20),
   /** host:port other instances reach this one's gRPC on; default: GS_GRPC_HOST (127.0.0.1 for 0.0.0.0) and GS_GRPC_PORT. */
   GS_ADVERTISE_GRPC: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port').optional(),
+  /** A socket that has not logged in (or registered as a gateway) within this is closed: silent sockets do not hold file descriptors. */
+  GS_LOGIN_DEADLINE_MS: positiveInt(30_000),
+  /** Refused frames after which a connection is closed. */
+  GS_MAX_REFUSALS: positiveInt(20),
+  /** DL/T 645 serial-to-TCP gateways known by source address: "10.1.2.3=GW0001,10.1.2.4=GW0002". */
+  GS_GATEWAY_ADDRESSES: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const out: Record<string, string> = {};
+      for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const m = /^([0-9a-fA-F:.]+)=([0-9A-Za-z_-]{1,32})$/.exec(part);
+        if (!m) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${part}" is not address=gateway-id` });
+        else out[m[1]!] = m[2]!;
+      }
+      return out;
+    }),
+  /**
+   * Registration packets of the gateway models in the field, as JSON: [{"name":"...","pattern":"^REG:(?<id>[0-9A-Z]{8})\\r\\n"}].
+   * The pattern is matched against the first bytes of a connection read as latin1 text; group `id` is the gateway id.
+   */
+  GS_GATEWAY_MODELS: z
+    .string()
+    .default(JSON.stringify([{ name: 'ascii-registration', pattern: '^REG:(?<id>[0-9A-Za-z_-]{1,32})\\r?\\n' }]))
+    .transform((s, ctx) => {
+      try {
+        const models = z.array(z.object({ name: z.string().min(1), pattern: z.string().min(1) })).parse(JSON.parse(s));
+        for (const m of models) new RegExp(m.pattern);
+        return models;
+      } catch (e) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a JSON list of {name, pattern} with valid patterns: ${e instanceof Error ? e.message : String(e)}` });
+        return z.NEVER;
+      }
+    }),
 };
 
 /** Storage batching. */

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { batchEnv, busEnv, clickhouseEnv, commonEnv, deviceTzEnv, hbaseEnv, outageEnv, port, positiveInt, redisEnv, terminalEnv } from './fields';
 
@@ -18,6 +19,8 @@ export interface BusConfig {
   brokers: string[];
   clientId: string;
   partitionsConcurrency: number;
+  /** The in-process bus writes its data topics ahead to this directory (embedded mode); none: memory only. */
+  logDir?: string;
 }
 
 export interface ClickHouseConfig {
@@ -55,6 +58,14 @@ export interface TerminalConfig {
   publishLingerMs: number;
   /** gRPC address other instances use to reach this one. */
   advertiseGrpc: string;
+  /** A connection that has not logged in (or registered as a gateway) by then is closed. */
+  loginDeadlineMs: number;
+  /** Refused frames after which a connection is closed. */
+  maxRefusals: number;
+  /** Serial-to-TCP gateways identified by their source address: address -> gateway id (as in the archive). */
+  gatewayAddresses: Record<string, string>;
+  /** Registration packets of the gateway models in the field: a pattern over the first bytes, the id in group `id`. */
+  gatewayModels: Array<{ name: string; pattern: string }>;
 }
 
 type TerminalEnv = z.infer<z.ZodObject<typeof terminalEnv>> & { GS_TERMINAL_PORT: number; GS_GRPC_HOST: string; GS_GRPC_PORT: number };
@@ -70,6 +81,10 @@ const terminal = (e: TerminalEnv): TerminalConfig => ({
   publishBatchFrames: e.GS_PUBLISH_BATCH_FRAMES,
   publishLingerMs: e.GS_PUBLISH_LINGER_MS,
   advertiseGrpc: e.GS_ADVERTISE_GRPC ?? `${e.GS_GRPC_HOST === '0.0.0.0' ? '127.0.0.1' : e.GS_GRPC_HOST}:${e.GS_GRPC_PORT}`,
+  loginDeadlineMs: e.GS_LOGIN_DEADLINE_MS,
+  maxRefusals: e.GS_MAX_REFUSALS,
+  gatewayAddresses: e.GS_GATEWAY_ADDRESSES,
+  gatewayModels: e.GS_GATEWAY_MODELS,
 });
 
 const batch = (e: z.infer<z.ZodObject<typeof batchEnv>>) => ({ rows: e.GS_BATCH_ROWS, delayMs: e.GS_BATCH_DELAY_MS });
@@ -192,6 +207,14 @@ export const stationConfigSchema = z
     ...outageEnv,
     GS_TERMINAL_PORT: port(9100),
     GS_DATA_DIR: z.string().default('.gridstation-data'),
+    /**
+     * The in-process bus keeps its data topics in a write-ahead log under GS_DATA_DIR/bus, so that a frame
+     * confirmed to a terminal survives kill -9 (on); off keeps them in memory only (faster, loses what is
+     * in flight on a crash).
+     */
+    GS_BUS_LOG: z.enum(['on', 'off']).default('on'),
+    /** Terminals and their meters (JSON: [{"address":"4101-00001","meters":[{"pn":1,"meterId":"..."}]}]) loaded into the archive at start. */
+    GS_ARCHIVE_FILE: z.string().min(1).optional(),
     GS_RUN_SECONDS: z.coerce.number().nonnegative().default(0),
     /** Built-in simulator: terminals to simulate (0 = none), meters each, report rounds per second. */
     GS_SIM_TERMINALS: z.coerce.number().int().nonnegative().default(0),
@@ -201,8 +224,9 @@ export const stationConfigSchema = z
   })
   .transform((e) => ({
     ...common('station', e),
-    bus: bus('station', e),
+    bus: { ...bus('station', e), ...(e.GS_BUS_LOG === 'on' ? { logDir: join(e.GS_DATA_DIR, 'bus') } : {}) },
     dataDir: e.GS_DATA_DIR,
+    archiveFile: e.GS_ARCHIVE_FILE,
     runSeconds: e.GS_RUN_SECONDS,
     terminal: terminal(e),
     batch: batch(e),
@@ -226,3 +250,6 @@ export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
 export type RebalancerConfig = z.infer<typeof rebalancerConfigSchema>;
 export type StationConfig = z.infer<typeof stationConfigSchema>;
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+/** Every service's schema: what a GS_ variable is checked against before it is called unknown. */
+export const ALL_SCHEMAS = [commConfigSchema, parserConfigSchema, storageConfigSchema, analyticsConfigSchema, schedulerConfigSchema, rebalancerConfigSchema, stationConfigSchema, agentConfigSchema] as const;

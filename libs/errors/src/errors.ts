@@ -55,3 +55,18 @@ export const permissionDenied = (code: string, message: string): GsError => new 
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * A local store (a data directory, a database file) that cannot be opened, named with its path, the
+ * cause, and what to do about the two usual reasons: another process holds its lock, or it is not
+ * writable.
+ */
+export function storeOpenError(what: string, path: string, cause: unknown): GsError {
+  const text = [cause instanceof Error ? cause.message : String(cause), (cause as { cause?: { message?: string } })?.cause?.message ?? ''].join(' ');
+  const hint = /lock|already held|Resource temporarily unavailable/i.test(text)
+    ? 'another station (or another process) is using this data directory: stop it, or point GS_DATA_DIR elsewhere'
+    : /EACCES|EPERM|EROFS|read-only|Permission denied|Operation not permitted/i.test(text)
+      ? 'the directory is not writable by this process: fix its permissions, or point GS_DATA_DIR elsewhere'
+      : 'see the cause';
+  return new GsError('failed-precondition', 'STORE_OPEN_FAILED', `cannot open ${what} at ${path}: ${text.trim()} (${hint})`, { cause });
+}

@@ -1,2 +1,2 @@
-export { GsError, DependencyUnavailableError, invalidArgument, notFound, failedPrecondition, permissionDenied, errorMessage, type ErrorKind } from './errors';
+export { GsError, DependencyUnavailableError, invalidArgument, notFound, failedPrecondition, permissionDenied, errorMessage, storeOpenError, type ErrorKind } from './errors';
 export { classifyError, isDependencyUnavailable, registerUnavailabilityRule, type Classification, type UnavailabilityRule } from './classify';

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import type { Bytes, Cell, PutRow, RegionInfo, Row, ScanOptions, TableSpec, WideColumnStore } from './adapter';
+import { storeOpenError } from '@gridstation/errors';
 import { HBaseError } from './errors';
 
 // The wide-column store of the embedded mode: LevelDB (classic-level) on local disk, behind the same
@@ -57,12 +58,16 @@ export class LevelWideColumnStore implements WideColumnStore {
   private readonly tables = new Map<string, TableSpec>();
 
   constructor(readonly location: string) {
-    mkdirSync(location, { recursive: true });
     this.db = new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
   }
 
   async open(): Promise<void> {
-    await this.db.open();
+    try {
+      mkdirSync(this.location, { recursive: true });
+      await this.db.open();
+    } catch (e) {
+      throw storeOpenError('the LevelDB wide-column store', this.location, e);
+    }
     for await (const [k, v] of this.db.iterator({ gte: Buffer.from('m\0'), lt: Buffer.from('m\x01') })) {
       const spec = JSON.parse(v.toString()) as TableSpec;
       this.tables.set(k.subarray(2).toString(), spec);

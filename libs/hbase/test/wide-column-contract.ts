@@ -1,4 +1,4 @@
-import type { Row, WideColumnStore } from '../src';
+import type { WideColumnStore } from '../src';
 import { collect } from '@gridstation/testing';
 
 // The contract every WideColumnStore adapter passes (HBase through Thrift2 in the integration run,

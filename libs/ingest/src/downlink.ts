@@ -36,6 +36,13 @@ export class Downlink {
   async readCurrentData(req: ReadCurrentDataRequest, deadlineMs: number, forwardedBy?: string): Promise<ReadCurrentDataResponse> {
     if (!/^\d{4}-\d{5}$/.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
     if (req.fns.length === 0) throw new DownlinkError('INVALID_ARGUMENT', 'fns must name at least one AFN 0CH Fn');
+    // Checked here rather than by a terminal timing out on a request it cannot parse: Q/GDW 1376.1 has
+    // measurement points 0..2040, and a read asks for class 1 items this station can decode.
+    if (!Number.isInteger(req.measurementPoint) || req.measurementPoint < 0 || req.measurementPoint > 2040) {
+      throw new DownlinkError('INVALID_ARGUMENT', `measurement_point must be 0..2040 (got ${req.measurementPoint})`);
+    }
+    const unknown = req.fns.filter((fn) => !qgdw1376.CLASS1[fn]);
+    if (unknown.length > 0) throw new DownlinkError('INVALID_ARGUMENT', `AFN 0CH F${unknown.slice(0, 5).join(', F')} ${unknown.length === 1 ? 'is' : 'are'} not a class 1 item this station reads (known: F${Object.keys(qgdw1376.CLASS1).join(', F')})`);
     const timeoutMs = Math.max(1, Math.min(req.timeoutMs || DEFAULT_TIMEOUT_MS, deadlineMs - Date.now()));
     const session = this.server.connectionOf(req.terminalAddress);
     if (session?.address) {

@@ -5,10 +5,13 @@ const meter = gsMeter('comm');
 export const commMetrics = {
   connections: meter.createUpDownCounter('gs_comm_connections', { description: 'Open terminal connections' }),
   accepted: meter.createCounter('gs_comm_connections_accepted_total', { description: 'Connections accepted' }),
-  refused: meter.createCounter('gs_comm_logins_refused_total', { description: 'Logins refused, by reason' }),
+  refused: meter.createCounter('gs_comm_logins_refused_total', { description: 'Logins, registrations and frames refused, by reason (a bounded set: see RefusalReason)' }),
   frames: meter.createCounter('gs_comm_frames_received_total', { description: 'Frames received, by protocol' }),
   published: meter.createCounter('gs_comm_frames_published_total', { description: 'Frames acknowledged by the bus' }),
   bad: meter.createCounter('gs_comm_bad_input_total', { description: 'Undecodable bytes or frames, by code' }),
   throttled: meter.createCounter('gs_comm_throttled_total', { description: 'Times a connection was paused by its token bucket' }),
   ringFull: meter.createCounter('gs_comm_buffer_full_total', { description: 'Times a connection was paused because the publish buffer was full' }),
+  suppressed: meter.createCounter('gs_comm_bad_input_suppressed_total', { description: 'Bad input counted but not dead-lettered (the connection exceeded its dead-letter rate), by code' }),
+  loginDeadline: meter.createCounter('gs_comm_login_deadline_closed_total', { description: 'Connections closed for not logging in within the login deadline' }),
+  connectionLimit: meter.createObservableGauge('gs_comm_connection_limit', { description: 'Connections accepted at most (configured, lowered to leave file descriptors for the rest of the process)' }),
 };

@@ -1,11 +1,11 @@
 import { connect, type Socket } from 'node:net';
 import { MemoryArchive } from '@gridstation/archive';
-import { RawFrameBatch } from '@gridstation/contracts';
+import { DeadLetter, Protocol, RawFrameBatch } from '@gridstation/contracts';
 import { TOPICS, type MessageBus, type OutboundMessage } from '@gridstation/bus';
 import { createQgdwDeframer, qgdw1376 } from '@gridstation/protocols';
 import { testLogger } from '@gridstation/testing';
 import { MemoryRegistry } from './registry';
-import { DEFAULT_TERMINAL_SERVER, TerminalServer } from './terminal-server';
+import { connectionLimit, DEFAULT_TERMINAL_SERVER, TerminalServer, type TerminalServerOptions } from './terminal-server';
 
 // A real TCP socket against the server; the bus is a fake whose acknowledgements the test controls, to
 // show that a terminal is confirmed only after its frame was acknowledged.
@@ -62,8 +62,8 @@ describe('TerminalServer', () => {
   let server: TerminalServer;
   let bus: GatedBus;
   const registry = new MemoryRegistry();
-  const serve = async (instanceId: string, archive: MemoryArchive) => {
-    const s = new TerminalServer({ ...DEFAULT_TERMINAL_SERVER, host: '127.0.0.1', port: 0, instanceId, grpcAddress: '127.0.0.1:1', publishLingerMs: 5 }, bus as unknown as MessageBus, archive, registry, testLogger());
+  const serve = async (instanceId: string, archive: MemoryArchive, extra: Partial<TerminalServerOptions> = {}) => {
+    const s = new TerminalServer({ ...DEFAULT_TERMINAL_SERVER, host: '127.0.0.1', port: 0, instanceId, grpcAddress: '127.0.0.1:1', publishLingerMs: 5, ...extra }, bus as unknown as MessageBus, archive, registry, testLogger());
     await s.start();
     return s;
   };
@@ -99,7 +99,7 @@ describe('TerminalServer', () => {
     c.socket.write(must(qgdw1376.encodeLinkCheck('login', address(8), 1)));
     await c.closed;
     expect(c.frames.map((f) => must(qgdw1376.decodeConfirm(f)).kind)).toEqual(['all-denied']);
-    expect(server.stats()).toMatchObject({ refused: 1, framesReceived: 0 });
+    expect(server.stats()).toMatchObject({ refusedLogins: 1, refusedFrames: 0, framesReceived: 0 });
   });
 
   it('denies data from a connection that has not logged in, and dead-letters a corrupted frame', async () => {
@@ -130,12 +130,112 @@ describe('TerminalServer', () => {
       const report = must(qgdw1376.encodeClass1Response(address(7), 3, [{ pn: 1, fn: 129, values: [{ year: 2026, month: 11, day: 1, hour: 10, minute: 15, second: 0 }, 1, 1.5, 2.5] }]));
       c.socket.write(Buffer.concat([Buffer.from(must(qgdw1376.encodeLinkCheck('login', address(7), 1))), Buffer.from(report), Buffer.from(must(qgdw1376.encodeLinkCheck('heartbeat', address(7), 2)))]));
       await until(() => other.stats().framesPublished === 3);
-      expect(other.stats()).toMatchObject({ refused: 0, framesReceived: 3, loggedIn: 1 });
+      expect(other.stats()).toMatchObject({ refusedLogins: 0, refusedFrames: 0, framesReceived: 3, loggedIn: 1 });
       await until(() => c.frames.length === 2);
       expect(c.frames.map((f) => must(qgdw1376.decodeConfirm(f)).kind)).toEqual(['all-confirmed', 'all-confirmed']);
       c.socket.destroy();
     } finally {
       await other.stop();
     }
+  });
+
+  it('closes a socket that never logs in when the login deadline passes, and reports the garbage it dripped as one dead letter', async () => {
+    bus.release();
+    const quick = await serve('i3', await archiveWithTerminal7(), { loginDeadlineMs: 300 });
+    try {
+      const c = await client(quick.port);
+      for (const b of [1, 2, 3, 4, 5]) c.socket.write(Uint8Array.of(b)); // a slow drip of garbage
+      await c.closed;
+      await until(() => quick.stats().connections === 0);
+      expect(quick.stats()).toMatchObject({ loginDeadlineClosed: 1 });
+      const dead = bus.published.filter((p) => p.topic === TOPICS.deadLetter).flatMap((p) => p.messages.map((m) => DeadLetter.decode(m.value)));
+      expect(dead.map((d) => [d.code, Buffer.from(d.payload).toString('hex')])).toEqual([['DEFRAME_GARBAGE', '0102030405']]);
+    } finally {
+      await quick.stop();
+    }
+  });
+
+  it('keeps one identity per socket: a second login as another terminal is refused and the first registration stays', async () => {
+    bus.release();
+    const archive = await archiveWithTerminal7();
+    await archive.put([{ address: '4101-00009', meters: [] }]);
+    const s2 = await serve('i4', archive);
+    try {
+      const a = await client(s2.port);
+      a.socket.write(must(qgdw1376.encodeLinkCheck('login', address(7), 1)));
+      await until(() => a.frames.length === 1);
+      a.socket.write(must(qgdw1376.encodeLinkCheck('login', address(9), 2)));
+      await until(() => a.frames.length === 2);
+      expect(must(qgdw1376.decodeConfirm(a.frames[1]!)).kind).toBe('all-denied');
+      expect(s2.stats()).toMatchObject({ loggedIn: 1, connections: 1, refusedLogins: 1 });
+      expect(s2.connectionOf('4101-00007')).toBeDefined();
+      expect(s2.connectionOf('4101-00009')).toBeUndefined();
+      expect(await registry.owner('4101-00007')).toMatchObject({ instanceId: 'i4' });
+      // Newest wins: the same terminal logging in on a new socket takes over, the old socket is closed.
+      const b = await client(s2.port);
+      b.socket.write(must(qgdw1376.encodeLinkCheck('login', address(7), 3)));
+      await a.closed;
+      await until(() => s2.stats().connections === 1);
+      expect(s2.stats()).toMatchObject({ loggedIn: 1 });
+      expect((await registry.owner('4101-00007'))?.connectionId).toBe(s2.connectionOf('4101-00007')!.id);
+      b.socket.destroy();
+    } finally {
+      await s2.stop();
+    }
+  });
+
+  it('takes DL/T 645 from a gateway only after it registered, and only for its meters; a stranger is refused, dead-lettered and closed', async () => {
+    bus.release();
+    const archive = await archiveWithTerminal7();
+    await archive.put([{ address: 'GW0001', meters: [{ pn: 1, meterId: '665544332211' }] }]);
+    const s3 = await serve('i5', archive, { maxRefusals: 3 });
+    const reply = (addr: string) => {
+      const f = Buffer.from(`68${addr}68910833333433${'33'.repeat(4)}0016`, 'hex');
+      let cs = 0;
+      for (let i = 0; i < f.length - 2; i++) cs = (cs + f[i]!) & 0xff;
+      f[f.length - 2] = cs;
+      return f;
+    };
+    try {
+      const stranger = await client(s3.port);
+      for (let i = 0; i < 5; i++) stranger.socket.write(reply('112233445566'));
+      await stranger.closed;
+      expect(s3.stats()).toMatchObject({ refusedFrames: 3, framesReceived: 0 });
+      const gw = await client(s3.port);
+      gw.socket.write(Buffer.concat([Buffer.from('REG:GW0001\r\n'), reply('112233445566'), reply('999999999999')]));
+      await until(() => s3.stats().framesPublished === 1);
+      expect(s3.stats()).toMatchObject({ refusedFrames: 4, loggedIn: 1 });
+      const published = bus.published.filter((p) => p.topic === TOPICS.rawFrames).flatMap((p) => p.messages.flatMap((m) => RawFrameBatch.decode(m.value).frames));
+      expect(published.map((f) => [f.protocol, f.terminalAddress])).toEqual([[Protocol.PROTOCOL_DLT645_2007, 'GW0001']]);
+      const dead = bus.published.filter((p) => p.topic === TOPICS.deadLetter).flatMap((p) => p.messages.map((m) => DeadLetter.decode(m.value)));
+      expect(new Set(dead.map((d) => d.code))).toEqual(new Set(['REFUSED_GATEWAY_NOT_IDENTIFIED', 'REFUSED_METER_NOT_BOUND']));
+      gw.socket.destroy();
+    } finally {
+      await s3.stop();
+    }
+  });
+
+  it('identifies a gateway by its source address when the allow-list names it', async () => {
+    bus.release();
+    const archive = await archiveWithTerminal7();
+    await archive.put([{ address: 'GW0002', meters: [{ pn: 1, meterId: '665544332211' }] }]);
+    const s4 = await serve('i6', archive, { gatewayAddresses: { '127.0.0.1': 'GW0002' } });
+    try {
+      const gw = await client(s4.port);
+      await until(() => s4.stats().loggedIn === 1);
+      expect(s4.connectionOf('GW0002')).toMatchObject({ identity: 'GW0002', terminal: undefined }); // a gateway, not a 1376.1 terminal
+      gw.socket.destroy();
+    } finally {
+      await s4.stop();
+    }
+  });
+});
+
+describe('connectionLimit', () => {
+  it('leaves file descriptors for the stores: never the whole open-file limit', () => {
+    expect(connectionLimit(20_000, 20_000, 512)).toBe(18_000);
+    expect(connectionLimit(20_000, 1024, 512)).toBe(512);
+    expect(connectionLimit(500, 100_000, 512)).toBe(500);
+    expect(connectionLimit(20_000, undefined, 512)).toBe(20_000);
   });
 });

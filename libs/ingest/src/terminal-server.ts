@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Direction, Protocol, type RawFrame } from '@gridstation/contracts';
 import { buildDeadLetter, TOPICS, type MessageBus } from '@gridstation/bus';
@@ -7,7 +8,7 @@ import type { Logger } from '@gridstation/telemetry';
 import { FramePublisher, type FrameSource } from './frame-publisher';
 import { commMetrics as metrics } from './metrics';
 import type { ConnectionRegistry } from './registry';
-import { DEFAULT_SESSION, TerminalSession, type SessionDecision } from './terminal-session';
+import { DEFAULT_SESSION, LOGIN_REFUSALS, TerminalSession, type SessionDecision, type SessionOptions } from './terminal-session';
 
 // The terminal side of the communication service: accepts connections (limits, idle timeout), runs one
 // TerminalSession per connection and carries out what it decides: frames to the FramePublisher
@@ -29,8 +30,16 @@ export interface TerminalServerOptions {
   publishLingerMs: number;
   /** Registry entries expire after this long without a heartbeat. */
   registryTtlMs: number;
-  /** DL/T 645 frames from serial-to-TCP gateways are accepted without a login. */
-  acceptDlt645: boolean;
+  /** A connection that has not logged in (or registered as a gateway) by then is closed. */
+  loginDeadlineMs: number;
+  /** Refused frames after which a connection is closed. */
+  maxRefusals: number;
+  /** Gateways known by source address: address -> gateway id. */
+  gatewayAddresses: Record<string, string>;
+  /** Registration packets of gateway models: a pattern over the first bytes, the id in group `id`. */
+  gatewayModels: ReadonlyArray<{ name: string; pattern: string }>;
+  /** File descriptors left for everything else (stores, Kafka, gRPC, logs) when the connection limit is derived from the process's limit. */
+  reservedFds: number;
 }
 
 export const DEFAULT_TERMINAL_SERVER: Omit<TerminalServerOptions, 'host' | 'port' | 'instanceId' | 'grpcAddress'> = {
@@ -42,19 +51,53 @@ export const DEFAULT_TERMINAL_SERVER: Omit<TerminalServerOptions, 'host' | 'port
   publishBatchFrames: 2_000,
   publishLingerMs: 20,
   registryTtlMs: 45 * 60_000,
-  acceptDlt645: true,
+  loginDeadlineMs: 30_000,
+  maxRefusals: DEFAULT_SESSION.maxRefusals,
+  gatewayAddresses: {},
+  gatewayModels: DEFAULT_SESSION.gatewayModels.map((m) => ({ name: m.name, pattern: m.pattern.source })),
+  reservedFds: 512,
 };
+
+/** The soft limit on open files of this process (Linux /proc), or undefined where it cannot be read. */
+export function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m && m[1] !== 'unlimited' ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The connection limit that leaves file descriptors for the rest of the process: a limit equal to the
+ * open-file limit lets silent sockets starve the stores (LevelDB "Too many open files").
+ */
+export function connectionLimit(configured: number, fileLimit: number | undefined, reserved: number): number {
+  if (fileLimit === undefined) return configured;
+  const headroom = Math.max(reserved, Math.ceil(fileLimit * 0.1));
+  return Math.max(1, Math.min(configured, fileLimit - headroom));
+}
 
 export interface ServerStats {
   /** Undecodable input by code (a corrupted frame also leaves the bytes after its start as GARBAGE). */
   badByCode: Record<string, number>;
   connections: number;
+  /** Connections identified as a terminal or gateway. */
   loggedIn: number;
   framesReceived: number;
   framesPublished: number;
-  refused: number;
+  /** Logins and gateway registrations refused. */
+  refusedLogins: number;
+  /** Frames refused from connections not entitled to send them. */
+  refusedFrames: number;
   badInput: number;
+  /** Bad input counted but not dead-lettered (the connection's dead-letter budget was spent). */
+  suppressed: number;
+  /** Connections closed for not logging in within the login deadline. */
+  loginDeadlineClosed: number;
   buffered: number;
+  /** The connection limit in force (configured, lowered to fit the open-file limit). */
+  maxConnections: number;
 }
 
 interface Waiting {
@@ -69,6 +112,9 @@ export class TerminalConnection implements FrameSource {
   private readonly waiting = new Set<Waiting>();
   private throttledUntil = 0;
   isClosed = false;
+  /** Refusals of this connection logged at warn so far (then at debug: one noisy socket must not flood the log). */
+  warned = 0;
+  loginDeadline?: NodeJS.Timeout;
 
   constructor(
     readonly id: string,
@@ -78,6 +124,10 @@ export class TerminalConnection implements FrameSource {
 
   get terminal(): string | undefined {
     return this.session.terminal;
+  }
+
+  get identity(): string | undefined {
+    return this.session.identity?.id;
   }
 
   get address(): qgdw1376.QgdwAddress | undefined {
@@ -155,7 +205,9 @@ export class TerminalServer {
   private readonly publisher: FramePublisher;
   private connSeq = 0;
   private readonly epoch = Date.now().toString(36);
-  private readonly counts = { framesReceived: 0, refused: 0, badInput: 0 };
+  private readonly counts = { framesReceived: 0, refusedLogins: 0, refusedFrames: 0, badInput: 0, suppressed: 0, loginDeadlineClosed: 0 };
+  private readonly sessionOptions: SessionOptions;
+  readonly maxConnections: number;
   private readonly badByCode: Record<string, number> = {};
   private boundPort = 0;
 
@@ -172,12 +224,24 @@ export class TerminalServer {
     private readonly log: Logger,
   ) {
     this.publisher = new FramePublisher({ ...options, producer: options.instanceId }, bus, log);
+    this.sessionOptions = {
+      ...DEFAULT_SESSION,
+      frameRatePerSec: options.frameRatePerSec,
+      frameBurst: options.frameBurst,
+      maxRefusals: options.maxRefusals,
+      gatewayModels: options.gatewayModels.map((m) => ({ name: m.name, pattern: new RegExp(m.pattern) })),
+    };
+    this.maxConnections = connectionLimit(options.maxConnections, openFileLimit(), options.reservedFds);
+    metrics.connectionLimit.addCallback((r) => r.observe(this.maxConnections));
   }
 
   /** Resolves with the bound port. */
   async start(): Promise<number> {
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
-    server.maxConnections = this.options.maxConnections;
+    server.maxConnections = this.maxConnections;
+    if (this.maxConnections < this.options.maxConnections) {
+      this.log.warn({ configured: this.options.maxConnections, limit: this.maxConnections, openFiles: openFileLimit() }, 'connection limit lowered to leave file descriptors for the rest of the process');
+    }
     server.on('drop', () => metrics.refused.add(1, { reason: 'connection_limit' }));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -190,7 +254,7 @@ export class TerminalServer {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : this.options.port;
     this.boundPort = port;
-    this.log.info({ port, maxConnections: this.options.maxConnections }, 'terminal server listening');
+    this.log.info({ port, maxConnections: this.maxConnections }, 'terminal server listening');
     return port;
   }
 
@@ -204,7 +268,15 @@ export class TerminalServer {
   }
 
   stats(): ServerStats {
-    return { connections: this.connections.size, loggedIn: this.byTerminal.size, buffered: this.publisher.buffered, framesPublished: this.publisher.published, ...this.counts, badByCode: { ...this.badByCode } };
+    return {
+      connections: this.connections.size,
+      loggedIn: this.byTerminal.size,
+      buffered: this.publisher.buffered,
+      framesPublished: this.publisher.published,
+      maxConnections: this.maxConnections,
+      ...this.counts,
+      badByCode: { ...this.badByCode },
+    };
   }
 
   /** The connection holding `terminal` on this instance. */
@@ -213,16 +285,20 @@ export class TerminalServer {
   }
 
   private accept(socket: Socket): void {
-    const session = new TerminalSession({ ...DEFAULT_SESSION, frameRatePerSec: this.options.frameRatePerSec, frameBurst: this.options.frameBurst, acceptDlt645: this.options.acceptDlt645 });
+    const session = new TerminalSession(this.sessionOptions);
     const c = new TerminalConnection(`${this.options.instanceId}.${this.epoch}.${++this.connSeq}`, socket, session);
     this.connections.add(c);
     metrics.connections.add(1);
     metrics.accepted.add(1);
     socket.setKeepAlive(true, 60_000);
-    socket.setTimeout(this.options.idleTimeoutMs, () => {
-      this.log.info({ connection: c.id, terminal: c.terminal }, 'idle timeout; closing');
-      socket.destroy();
-    });
+    socket.setTimeout(this.options.idleTimeoutMs, () => this.close(c, 'idle timeout'));
+    c.loginDeadline = setTimeout(() => {
+      if (c.session.identity) return;
+      this.counts.loginDeadlineClosed++;
+      metrics.loginDeadline.add(1);
+      this.close(c, `no login within ${this.options.loginDeadlineMs} ms`);
+    }, this.options.loginDeadlineMs);
+    c.loginDeadline.unref();
     socket.on('data', (chunk: Buffer) => this.carryOut(c, session.receive(chunk)));
     socket.on('end', () => {
       this.carryOut(c, session.finish());
@@ -230,10 +306,21 @@ export class TerminalServer {
     });
     socket.on('error', (e) => this.log.debug({ connection: c.id, err: e }, 'socket error'));
     socket.on('close', () => this.onClose(c));
+    const gateway = socket.remoteAddress ? this.options.gatewayAddresses[socket.remoteAddress.replace(/^::ffff:/, '')] : undefined;
+    if (gateway) this.carryOut(c, session.identifyBySource(gateway));
+  }
+
+  /** Closes a connection on this side, reporting what its deframer still held (a garbage run not yet reported). */
+  private close(c: TerminalConnection, reason: string): void {
+    if (c.isClosed) return;
+    this.log.info({ connection: c.id, identity: c.identity, remote: c.remote, reason }, 'closing connection');
+    this.carryOut(c, c.session.finish().filter((d) => d.kind !== 'close'));
+    c.socket.destroy();
   }
 
   private onClose(c: TerminalConnection): void {
-    const terminal = c.terminal;
+    const terminal = c.identity;
+    clearTimeout(c.loginDeadline);
     c.isClosed = true;
     c.session.closed();
     this.connections.delete(c);
@@ -255,19 +342,18 @@ export class TerminalServer {
         case 'send':
           c.write(d.bytes);
           break;
-        case 'check-login':
-          this.checkLogin(c, d.terminal);
+        case 'check-identity':
+          this.checkIdentity(c, d.identity.id);
           break;
         case 'claim':
-          this.claim(c, d.terminal);
+          this.claim(c, d.id);
           break;
         case 'refused':
-          this.counts.refused++;
-          metrics.refused.add(1, { reason: d.reason });
-          this.log.warn({ terminal: d.terminal, remote: c.remote, reason: d.reason, afn: d.afn }, 'frame refused');
+          this.refused(c, d);
           break;
         case 'bad-input':
-          this.badInput(c, d.code, d.reason, d.bytes, d.byteOffset);
+          if (d.report) this.badInput(c, d.code, d.reason, d.bytes, d.byteOffset);
+          else this.suppress(d.code);
           break;
         case 'throttle':
           metrics.throttled.add(1);
@@ -285,23 +371,41 @@ export class TerminalServer {
         case 'close':
           this.log.info({ connection: c.id, remote: c.remote, reason: d.reason }, 'closing connection');
           c.socket.end();
+          c.socket.destroySoon();
           break;
       }
     }
   }
 
-  private checkLogin(c: TerminalConnection, terminal: string): void {
-    this.archive.terminal(terminal).then(
-      (known) => this.carryOut(c, c.session.loginChecked(known ? 'known' : 'unknown')),
+  /** Terminals and gateways are both archive entries: an address or gateway id with the meters bound to it. */
+  private checkIdentity(c: TerminalConnection, id: string): void {
+    this.archive.terminal(id).then(
+      (known) => this.carryOut(c, c.session.identityChecked(known ? 'known' : 'unknown', known?.meters.map((m) => m.meterId))),
       (e: unknown) => {
-        this.log.warn({ err: e, terminal }, 'archive lookup failed; refusing the login for now');
-        this.carryOut(c, c.session.loginChecked('unavailable'));
+        this.log.warn({ err: e, id }, 'archive lookup failed; refusing the login for now');
+        this.carryOut(c, c.session.identityChecked('unavailable'));
       },
     );
   }
 
+  private refused(c: TerminalConnection, d: Extract<SessionDecision, { kind: 'refused' }>): void {
+    if (LOGIN_REFUSALS.has(d.reason)) this.counts.refusedLogins++;
+    else this.counts.refusedFrames++;
+    metrics.refused.add(1, { reason: d.reason });
+    const fields = { connection: c.id, id: d.id, remote: c.remote, reason: d.reason, afn: d.afn };
+    if (c.warned++ === 0) this.log.warn(fields, 'frame refused (further refusals of this connection are logged at debug)');
+    else this.log.debug(fields, 'frame refused');
+    if (d.deadLetter) this.badInput(c, `REFUSED_${d.reason.toUpperCase()}`, `${d.reason}: ${d.id}`, d.deadLetter, -1);
+  }
+
+  private suppress(code: string): void {
+    this.counts.suppressed++;
+    metrics.suppressed.add(1, { code });
+  }
+
   /** This connection now holds the terminal here and in the registry; an older connection of it is closed (newest wins). */
   private claim(c: TerminalConnection, terminal: string): void {
+    clearTimeout(c.loginDeadline);
     const previous = this.byTerminal.get(terminal);
     if (previous && previous !== c) {
       this.log.info({ terminal, old: previous.id, new: c.id }, 'terminal logged in again; closing its old connection');
@@ -326,8 +430,8 @@ export class TerminalServer {
     };
   }
 
-  /** Undecodable input: the dead-letter topic (there is no frame to deny), counted, connection kept. */
-  private badInput(c: TerminalConnection, code: string, reason: string, bytes: Uint8Array | undefined, byteOffset: number): void {
+  /** Undecodable or refused input: the dead-letter topic with its bytes (there is no frame to deny), counted. */
+  private badInput(c: TerminalConnection, code: string, reason: string, bytes: Uint8Array, byteOffset: number): void {
     this.counts.badInput++;
     this.badByCode[code] = (this.badByCode[code] ?? 0) + 1;
     metrics.bad.add(1, { code });
@@ -336,9 +440,9 @@ export class TerminalServer {
       reason,
       byteOffset,
       service: 'comm',
-      key: c.terminal ?? c.id,
-      payload: bytes ?? new Uint8Array(0),
-      headers: { 'connection-id': c.id, remote: c.remote, terminal: c.terminal ?? '' },
+      key: c.identity ?? c.id,
+      payload: bytes,
+      headers: { 'connection-id': c.id, remote: c.remote, terminal: c.identity ?? '' },
     });
     this.bus.publish(TOPICS.deadLetter, [record]).catch((e: unknown) => this.log.warn({ err: e, code }, 'dead-letter publish failed'));
   }

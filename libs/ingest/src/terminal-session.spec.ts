@@ -17,9 +17,9 @@ const concat = (...parts: Uint8Array[]) => Buffer.concat(parts.map((p) => Buffer
 describe('TerminalSession', () => {
   it('holds frames that arrive behind a login in the same chunk until the archive answered, then publishes them in order', () => {
     const s = new TerminalSession();
-    expect(kinds(s.receive(concat(login(7), report(7), heartbeat(7))))).toEqual(['check-login']);
+    expect(kinds(s.receive(concat(login(7), report(7), heartbeat(7))))).toEqual(['check-identity']);
     expect(s.state).toBe('checking');
-    const after = s.loginChecked('known');
+    const after = s.identityChecked('known');
     expect(kinds(after)).toEqual(['claim', 'publish', 'publish', 'claim', 'publish']);
     const published = after.filter((d) => d.kind === 'publish');
     expect(published.map((d) => d.kind === 'publish' && qgdw1376.decodeQgdwFrame(d.bytes).ok && must(qgdw1376.decodeQgdwFrame(d.bytes)).afn)).toEqual([0x02, 0x0c, 0x02]);
@@ -31,7 +31,7 @@ describe('TerminalSession', () => {
   it('confirms only what asked for it: the login and heartbeat carry an AFN 00 F1 to send after the bus acknowledged them', () => {
     const s = new TerminalSession();
     s.receive(login(7, 5));
-    const [, pub] = s.loginChecked('known');
+    const [, pub] = s.identityChecked('known');
     expect(pub).toMatchObject({ kind: 'publish' });
     const confirm = must(qgdw1376.decodeQgdwFrame((pub as { confirm: Uint8Array }).confirm));
     expect({ afn: confirm.afn, seq: confirm.seq.seq, kind: must(qgdw1376.decodeConfirm(confirm)).kind }).toEqual({ afn: 0, seq: 5, kind: 'all-confirmed' });
@@ -40,9 +40,9 @@ describe('TerminalSession', () => {
   it('refuses an unknown terminal (AFN 00 F2) and closes, dropping what waited behind its login', () => {
     const s = new TerminalSession();
     s.receive(concat(login(8), report(8)));
-    const out = s.loginChecked('unknown');
+    const out = s.identityChecked('unknown');
     expect(kinds(out)).toEqual(['refused', 'send', 'close']);
-    expect(out[0]).toMatchObject({ reason: 'unknown_terminal', terminal: '4101-00008' });
+    expect(out[0]).toMatchObject({ reason: 'unknown_terminal', id: '4101-00008' });
     expect(must(qgdw1376.decodeConfirm(must(qgdw1376.decodeQgdwFrame((out[1] as { bytes: Uint8Array }).bytes)))).kind).toBe('all-denied');
     expect(s.terminal).toBeUndefined();
   });
@@ -50,24 +50,24 @@ describe('TerminalSession', () => {
   it('says archive_unavailable when the archive could not be asked', () => {
     const s = new TerminalSession();
     s.receive(login(7));
-    expect(s.loginChecked('unavailable')[0]).toMatchObject({ kind: 'refused', reason: 'archive_unavailable' });
+    expect(s.identityChecked('unavailable')[0]).toMatchObject({ kind: 'refused', reason: 'archive_unavailable' });
   });
 
   it('denies data from a connection that never logged in, and data naming another terminal', () => {
     const s = new TerminalSession();
     expect(s.receive(heartbeat(7))).toEqual([expect.objectContaining({ kind: 'refused', reason: 'not_logged_in' }), expect.objectContaining({ kind: 'send' })]);
     s.receive(login(7));
-    s.loginChecked('known');
-    expect(s.receive(report(9))[0]).toMatchObject({ kind: 'refused', reason: 'address_mismatch', terminal: '4101-00009' });
+    s.identityChecked('known');
+    expect(s.receive(report(9))[0]).toMatchObject({ kind: 'refused', reason: 'address_mismatch', id: '4101-00009' });
   });
 
   it('keeps one identity for its lifetime: a second login as another terminal is refused, the first stays', () => {
     const s = new TerminalSession();
     s.receive(login(7));
-    s.loginChecked('known');
+    s.identityChecked('known');
     const out = s.receive(login(9));
     expect(kinds(out)).toEqual(['refused', 'send']);
-    expect(out[0]).toMatchObject({ reason: 'identity_change', terminal: '4101-00009' });
+    expect(out[0]).toMatchObject({ reason: 'identity_change', id: '4101-00009' });
     expect(s.terminal).toBe('4101-00007');
     expect(kinds(s.receive(login(7, 3)))).toEqual(['claim', 'publish']);
   });
@@ -75,22 +75,79 @@ describe('TerminalSession', () => {
   it('pauses reading when many frames pile up behind a login that is still being checked, and resumes after', () => {
     const s = new TerminalSession({ ...DEFAULT_SESSION, maxQueuedWhileChecking: 3 });
     const out = s.receive(concat(login(7), report(7), report(7), report(7), report(7)));
-    expect(kinds(out)).toEqual(['check-login', 'pause']);
-    const after = s.loginChecked('known');
+    expect(kinds(out)).toEqual(['check-identity', 'pause']);
+    const after = s.identityChecked('known');
     expect(kinds(after).filter((k) => k === 'publish')).toHaveLength(5);
     expect(kinds(after).at(-1)).toBe('resume');
   });
 
-  it('turns corrupted bytes into bad input with the deframer reason, and DL/T 645 frames into records keyed by meter address', () => {
+  it('turns corrupted bytes into bad input carrying the damaged bytes and the deframer reason', () => {
     const s = new TerminalSession();
     const bad = login(7);
     bad[bad.length - 2] = bad[bad.length - 2]! ^ 0xff;
-    expect(s.receive(bad)[0]).toMatchObject({ kind: 'bad-input', code: 'DEFRAME_CHECKSUM' });
-    const dl = Buffer.from('6811223344556668110433333433' + 'XX16'.replace('XX', '00'), 'hex');
-    // checksum of 68 .. data
-    let cs = 0;
-    for (let i = 0; i < dl.length - 2; i++) cs = (cs + dl[i]!) & 0xff;
-    dl[dl.length - 2] = cs;
-    expect(s.receive(dl)).toEqual([expect.objectContaining({ kind: 'publish', key: '665544332211', protocol: Protocol.PROTOCOL_DLT645_2007, terminal: '' })]);
+    expect(s.receive(bad)[0]).toMatchObject({ kind: 'bad-input', code: 'DEFRAME_CHECKSUM', bytes: bad, report: true });
+  });
+});
+
+/** A DL/T 645 read reply of meter 665544332211 (address A0 first on the wire), checksum computed here. */
+function dlt645Reply(address = '112233445566'): Buffer {
+  const f = Buffer.from(`68${address}68910833333433${'33'.repeat(4)}0016`, 'hex');
+  let cs = 0;
+  for (let i = 0; i < f.length - 2; i++) cs = (cs + f[i]!) & 0xff;
+  f[f.length - 2] = cs;
+  return f;
+}
+
+describe('TerminalSession: DL/T 645 through serial-to-TCP gateways', () => {
+  it('refuses DL/T 645 from a connection that never identified itself, dead-lettering the frame with the reason', () => {
+    const s = new TerminalSession();
+    const out = s.receive(dlt645Reply());
+    expect(out).toEqual([expect.objectContaining({ kind: 'refused', reason: 'gateway_not_identified', id: '665544332211', deadLetter: expect.any(Uint8Array) })]);
+    expect(out.some((d) => d.kind === 'publish')).toBe(false);
+  });
+
+  it('takes a gateway\'s registration packet, asks the archive, then accepts only the meters bound to that gateway', () => {
+    const s = new TerminalSession();
+    const first = s.receive(Buffer.concat([Buffer.from('REG:GW0001\r\n'), dlt645Reply()]));
+    expect(first).toEqual([{ kind: 'check-identity', identity: { kind: 'gateway', id: 'GW0001' } }]);
+    const after = s.identityChecked('known', ['665544332211']);
+    expect(after).toEqual([{ kind: 'claim', id: 'GW0001' }, expect.objectContaining({ kind: 'publish', key: '665544332211', protocol: Protocol.PROTOCOL_DLT645_2007, terminal: 'GW0001' })]);
+    expect(s.receive(dlt645Reply('999999999999'))).toEqual([expect.objectContaining({ kind: 'refused', reason: 'meter_not_bound', id: '999999999999' })]);
+  });
+
+  it('waits for a registration packet that arrives a byte at a time, and treats a connection starting with a frame as no gateway', () => {
+    const s = new TerminalSession();
+    const parts = [...Buffer.from('REG:GW7\n')].map((b) => s.receive(Uint8Array.of(b)));
+    expect(parts.flat()).toEqual([{ kind: 'check-identity', identity: { kind: 'gateway', id: 'GW7' } }]);
+    const t = new TerminalSession();
+    expect(t.receive(login(7))).toEqual([{ kind: 'check-identity', identity: { kind: 'terminal', id: '4101-00007' } }]);
+  });
+
+  it('identifies a gateway by its source address when the allow-list names it, and refuses an unknown one', () => {
+    const s = new TerminalSession();
+    expect(s.identifyBySource('GW0002')).toEqual([{ kind: 'check-identity', identity: { kind: 'gateway', id: 'GW0002' } }]);
+    expect(s.identityChecked('unknown')).toEqual([expect.objectContaining({ kind: 'refused', reason: 'unknown_gateway' }), expect.objectContaining({ kind: 'close' })]);
+  });
+
+  it('closes a connection after the configured number of refused frames', () => {
+    const s = new TerminalSession({ ...DEFAULT_SESSION, maxRefusals: 3 });
+    const out = s.receive(Buffer.concat([dlt645Reply(), dlt645Reply(), dlt645Reply(), dlt645Reply()]));
+    expect(kinds(out)).toEqual(['refused', 'refused', 'refused', 'close']);
+    expect(s.state).toBe('closed');
+  });
+});
+
+describe('TerminalSession: abusive input', () => {
+  it('spends a dead-letter budget per connection, counts the rest, and closes a connection that keeps going', () => {
+    const now = 0; // frozen: the budget does not refill during the burst
+    const s = new TerminalSession({ ...DEFAULT_SESSION, deadLetterBurst: 3, deadLettersPerSec: 1, maxSuppressed: 5 }, () => now);
+    const bad = login(7);
+    bad[bad.length - 2] = bad[bad.length - 2]! ^ 0xff;
+    const out = s.receive(Buffer.concat(Array.from({ length: 10 }, () => Buffer.from(bad))));
+    const reports = out.filter((d) => d.kind === 'bad-input').map((d) => (d as { report: boolean }).report);
+    expect(reports.slice(0, 3)).toEqual([true, true, true]);
+    expect(reports.slice(3).every((r) => !r)).toBe(true);
+    expect(out.at(-1)).toMatchObject({ kind: 'close' });
+    expect(reports).toHaveLength(8);
   });
 });

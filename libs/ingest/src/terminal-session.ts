@@ -6,54 +6,111 @@ import { TokenBucket } from './token-bucket';
 // the server carries them out (sockets, bus, archive, registry). It holds no reference to the server or
 // the socket, so every rule of the protocol session is tested without a network.
 //
-//   anonymous --login frame--> checking (the archive is asked; frames behind the login wait) --known--> identified
-//                                  |--unknown / archive unavailable--> refused and closed
+//   anonymous --1376.1 login--------------> checking --archive knows it--> identified (terminal)
+//             --gateway registration------>          --unknown / archive unavailable--> refused, closed
+//             (or a source address on the gateway allow-list, see the server)        --> identified (gateway)
 //
-// A session has one identity for its whole life: a second login with another address is refused (a
-// socket cannot take over another terminal's registration).
+// Frames behind a login or registration wait until the archive answered. A session has one identity
+// for its whole life: a second login with another address is refused. DL/T 645 frames are taken only
+// from an identified session, and only for meters the archive binds to it (a serial-to-TCP gateway, or a
+// terminal that forwards its meters' frames); anything else is refused and dead-lettered with the reason.
+// A connection that keeps sending what is refused, or keeps sending garbage, is closed.
 
-export type RefusalReason = 'unknown_terminal' | 'archive_unavailable' | 'not_logged_in' | 'address_mismatch' | 'identity_change';
+export type RefusalReason =
+  | 'unknown_terminal'
+  | 'unknown_gateway'
+  | 'archive_unavailable'
+  | 'not_logged_in'
+  | 'address_mismatch'
+  | 'identity_change'
+  | 'gateway_not_identified'
+  | 'meter_not_bound';
+
+/** Refusals of an attempt to log in (or register), as opposed to refused frames. */
+export const LOGIN_REFUSALS: ReadonlySet<RefusalReason> = new Set(['unknown_terminal', 'unknown_gateway', 'archive_unavailable', 'identity_change']);
 
 export type SessionDecision =
   /** Hand the frame to the publisher; send `confirm` to the terminal once the bus acknowledged it. */
   | { kind: 'publish'; key: string; protocol: Protocol; bytes: Uint8Array; terminal: string; confirm?: Uint8Array }
   /** Write these bytes to the terminal now. */
   | { kind: 'send'; bytes: Uint8Array }
-  /** Ask the archive whether `terminal` may log in, then call loginChecked(). */
-  | { kind: 'check-login'; terminal: string }
-  /** This connection holds `terminal`: (re)register it in the connection registry. */
-  | { kind: 'claim'; terminal: string }
-  | { kind: 'refused'; reason: RefusalReason; terminal: string; afn: number }
-  | { kind: 'bad-input'; code: string; reason: string; bytes?: Uint8Array; byteOffset: number }
+  /** Ask the archive whether this terminal or gateway exists (and which meters it holds), then call identityChecked(). */
+  | { kind: 'check-identity'; identity: Identity }
+  /** This connection holds `id`: (re)register it in the connection registry. */
+  | { kind: 'claim'; id: string }
+  /** Refused; `deadLetter` carries the frame when it goes to the dead-letter topic (DL/T 645 has no deny). */
+  | { kind: 'refused'; reason: RefusalReason; id: string; afn: number; deadLetter?: Uint8Array }
+  /** Undecodable input; `report` false when this connection's dead-letter budget is spent (counted only). */
+  | { kind: 'bad-input'; code: string; reason: string; bytes: Uint8Array; byteOffset: number; report: boolean }
   /** The token bucket ran dry: stop reading for `ms`. */
   | { kind: 'throttle'; ms: number }
-  /** Stop reading until told to resume (frames are waiting for the login check). */
+  /** Stop reading until told to resume (frames are waiting for the identity check). */
   | { kind: 'pause' }
   | { kind: 'resume' }
   /** A response (PRM = 0) that may answer a downlink request of this connection. */
   | { kind: 'reply'; frame: qgdw1376.QgdwFrame; bytes: Uint8Array }
   | { kind: 'close'; reason: string };
 
+export interface Identity {
+  kind: 'terminal' | 'gateway';
+  /** "A1-A2" of a 1376.1 terminal, or a gateway's id. */
+  id: string;
+}
+
+/** How one gateway model introduces itself: a pattern over the first bytes of the connection (as latin1 text), the id in group `id` or 1. */
+export interface GatewayModel {
+  name: string;
+  pattern: RegExp;
+}
+
 export interface SessionOptions {
   frameRatePerSec: number;
   frameBurst: number;
-  /** DL/T 645 frames from serial-to-TCP gateways are accepted. */
-  acceptDlt645: boolean;
-  /** Frames held while the login is being checked, before reading pauses. */
+  /** Registration packets of the gateway models in the field (empty: gateways only by source address). */
+  gatewayModels: readonly GatewayModel[];
+  /** How many leading bytes may make up a registration packet. */
+  maxRegistrationBytes: number;
+  /** Frames held while the identity is being checked, before reading pauses. */
   maxQueuedWhileChecking: number;
+  /** Refused frames after which the connection is closed. */
+  maxRefusals: number;
+  /** Dead letters a connection may cause per second (and in a burst); past that they are counted only. */
+  deadLettersPerSec: number;
+  deadLetterBurst: number;
+  /** Bad inputs in a row over the budget after which the connection is closed as abusive. */
+  maxSuppressed: number;
 }
 
-export const DEFAULT_SESSION: SessionOptions = { frameRatePerSec: 100, frameBurst: 500, acceptDlt645: true, maxQueuedWhileChecking: 64 };
+export const DEFAULT_SESSION: SessionOptions = {
+  frameRatePerSec: 100,
+  frameBurst: 500,
+  gatewayModels: [{ name: 'ascii-registration', pattern: /^REG:(?<id>[0-9A-Za-z_-]{1,32})\r?\n/ }],
+  maxRegistrationBytes: 64,
+  maxQueuedWhileChecking: 64,
+  maxRefusals: 20,
+  deadLettersPerSec: 2,
+  deadLetterBurst: 20,
+  maxSuppressed: 50,
+};
 
-type Phase = { name: 'anonymous' } | { name: 'checking'; terminal: string; login: qgdw1376.QgdwFrame; bytes: Uint8Array } | { name: 'identified'; terminal: string } | { name: 'closed' };
+type Phase =
+  | { name: 'anonymous' }
+  | { name: 'checking'; identity: Identity; login?: { frame: qgdw1376.QgdwFrame; bytes: Uint8Array } }
+  | { name: 'identified'; identity: Identity; meters: ReadonlySet<string> }
+  | { name: 'closed' };
 
 export class TerminalSession {
   private phase: Phase = { name: 'anonymous' };
   private readonly deframer: Deframer = createAutoDeframer();
   private readonly bucket: TokenBucket;
-  /** Deframed input that arrived while the login was being checked, in arrival order. */
+  private readonly deadLetterBudget: TokenBucket;
+  /** Deframed input that arrived while the identity was being checked, in arrival order. */
   private readonly queued: DeframeEvent[] = [];
+  /** The first bytes of the connection, while they may still be a gateway's registration packet. */
+  private registration: Buffer | undefined = Buffer.alloc(0);
   private paused = false;
+  private refusals = 0;
+  private suppressed = 0;
   /** The terminal's address as it last sent it (A3 included): what downlink requests are addressed to. */
   address?: qgdw1376.QgdwAddress;
 
@@ -62,24 +119,45 @@ export class TerminalSession {
     now: () => number = Date.now,
   ) {
     this.bucket = new TokenBucket(options.frameRatePerSec, options.frameBurst, now);
+    this.deadLetterBudget = new TokenBucket(options.deadLettersPerSec, options.deadLetterBurst, now);
+    if (options.gatewayModels.length === 0) this.registration = undefined;
   }
 
-  /** The terminal this connection is identified as (after a successful login). */
+  /** The 1376.1 terminal this connection is identified as. */
   get terminal(): string | undefined {
-    return this.phase.name === 'identified' ? this.phase.terminal : undefined;
+    return this.phase.name === 'identified' && this.phase.identity.kind === 'terminal' ? this.phase.identity.id : undefined;
+  }
+
+  /** Who this connection is, once the archive confirmed it (terminal or gateway). */
+  get identity(): Identity | undefined {
+    return this.phase.name === 'identified' ? this.phase.identity : undefined;
   }
 
   get state(): Phase['name'] {
     return this.phase.name;
   }
 
+  /** The connection comes from an address the gateway allow-list names: check that gateway first. */
+  identifyBySource(gateway: string): SessionDecision[] {
+    if (this.phase.name !== 'anonymous') return [];
+    this.registration = undefined;
+    const identity: Identity = { kind: 'gateway', id: gateway };
+    this.phase = { name: 'checking', identity };
+    return [{ kind: 'check-identity', identity }];
+  }
+
   receive(chunk: Uint8Array): SessionDecision[] {
+    if (this.registration !== undefined) return this.maybeRegistration(chunk);
     return this.handleAll(this.deframer.push(chunk));
   }
 
-  /** The peer ended the stream: whatever is left in the deframer. */
+  /** The peer ended the stream (or the connection is being closed): whatever is left in the deframer. */
   finish(): SessionDecision[] {
-    return this.handleAll(this.deframer.finish());
+    const pending = this.registration;
+    this.registration = undefined;
+    const out = pending && pending.length > 0 ? this.handleAll(this.deframer.push(pending)) : [];
+    if (this.phase.name === 'checking') return out;
+    return [...out, ...this.handleAll(this.deframer.finish())];
   }
 
   closed(): void {
@@ -87,24 +165,50 @@ export class TerminalSession {
     this.queued.length = 0;
   }
 
-  /** The archive's answer to a check-login decision. */
-  loginChecked(verdict: 'known' | 'unknown' | 'unavailable'): SessionDecision[] {
+  /** The archive's answer to a check-identity decision, with the meters it binds to this identity. */
+  identityChecked(verdict: 'known' | 'unknown' | 'unavailable', meters: readonly string[] = []): SessionDecision[] {
     const p = this.phase;
     if (p.name !== 'checking') return [];
+    const { identity } = p;
     if (verdict !== 'known') {
       this.phase = { name: 'anonymous' };
       this.queued.length = 0;
-      return [...this.refuse(p.login, verdict === 'unknown' ? 'unknown_terminal' : 'archive_unavailable', p.terminal), { kind: 'close', reason: `login refused: ${verdict} terminal ${p.terminal}` }];
+      const reason: RefusalReason = verdict === 'unavailable' ? 'archive_unavailable' : identity.kind === 'terminal' ? 'unknown_terminal' : 'unknown_gateway';
+      const refusal = p.login ? this.refuse(p.login.frame, reason, identity.id) : [this.refusal(reason, identity.id, 0)];
+      return [...refusal, { kind: 'close', reason: `${identity.kind} ${identity.id} refused: ${reason}` }];
     }
-    this.phase = { name: 'identified', terminal: p.terminal };
-    const out: SessionDecision[] = [{ kind: 'claim', terminal: p.terminal }, this.publishQgdw(p.login, p.bytes, p.terminal)];
-    const waiting = this.queued.splice(0);
-    out.push(...this.handleAll(waiting));
+    this.phase = { name: 'identified', identity, meters: new Set(meters) };
+    const out: SessionDecision[] = [{ kind: 'claim', id: identity.id }];
+    if (p.login) out.push(this.publishQgdw(p.login.frame, p.login.bytes, identity.id));
+    out.push(...this.handleAll(this.queued.splice(0)));
     if (this.paused) {
       this.paused = false;
       out.push({ kind: 'resume' });
     }
     return out;
+  }
+
+  /** The first bytes may be a gateway's registration packet; anything that starts like a frame is not. */
+  private maybeRegistration(chunk: Uint8Array): SessionDecision[] {
+    const seen = Buffer.concat([this.registration!, chunk]);
+    const startsLikeFrame = seen[0] === 0x68 || seen[0] === 0xfe;
+    if (!startsLikeFrame) {
+      const text = seen.toString('latin1');
+      for (const model of this.options.gatewayModels) {
+        const m = model.pattern.exec(text);
+        if (!m || m.index !== 0) continue;
+        this.registration = undefined;
+        const identity: Identity = { kind: 'gateway', id: m.groups?.['id'] ?? m[1] ?? m[0] };
+        this.phase = { name: 'checking', identity };
+        return [{ kind: 'check-identity', identity }, ...this.handleAll(this.deframer.push(seen.subarray(Buffer.byteLength(m[0], 'latin1'))))];
+      }
+      if (seen.length < this.options.maxRegistrationBytes && !seen.includes(0x68)) {
+        this.registration = seen;
+        return [];
+      }
+    }
+    this.registration = undefined;
+    return this.handleAll(this.deframer.push(seen));
   }
 
   private handleAll(events: readonly DeframeEvent[]): SessionDecision[] {
@@ -120,59 +224,63 @@ export class TerminalSession {
         continue;
       }
       this.handle(ev, out);
+      if (out.at(-1)?.kind === 'close') {
+        this.phase = { name: 'closed' };
+        break;
+      }
     }
     return out;
   }
 
   private handle(ev: DeframeEvent, out: SessionDecision[]): void {
     if (ev.type === 'error') {
-      out.push({ kind: 'bad-input', code: `DEFRAME_${ev.code}`, reason: `${ev.message} at stream offset ${ev.offset} (${ev.length} bytes)`, byteOffset: ev.offset });
+      this.badInput(out, `DEFRAME_${ev.code}`, `${ev.message} at stream offset ${ev.offset} (${ev.length} bytes)`, ev.bytes, ev.offset);
       return;
     }
     const bytes = Uint8Array.from(ev.bytes);
     const wait = this.bucket.take();
     if (wait > 0) out.push({ kind: 'throttle', ms: wait });
     if (ev.protocol === 'dlt645') {
-      out.push(this.dlt645(bytes));
+      this.dlt645(bytes, out);
       return;
     }
     const d = qgdw1376.decodeQgdwFrame(bytes);
     if (!d.ok) {
-      out.push({ kind: 'bad-input', code: `DECODE_${d.error.code}`, reason: d.error.message, bytes, byteOffset: d.error.offset });
+      this.badInput(out, `DECODE_${d.error.code}`, d.error.message, bytes, d.error.offset);
       return;
     }
     const f = d.value;
     if (!f.control.up) {
-      out.push({ kind: 'bad-input', code: 'UNEXPECTED_DIRECTION', reason: 'a downlink frame (DIR = 0) arrived from a terminal', bytes, byteOffset: 6 });
+      this.badInput(out, 'UNEXPECTED_DIRECTION', 'a downlink frame (DIR = 0) arrived from a terminal', bytes, 6);
       return;
     }
     const terminal = qgdw1376.terminalKey(f.address);
+    const current = this.identity;
     if (f.afn === qgdw1376.AFN.linkCheck && f.control.prm) {
       const kind = qgdw1376.decodeLinkCheck(f);
       if (!kind.ok) {
-        out.push({ kind: 'bad-input', code: `DECODE_${kind.error.code}`, reason: kind.error.message, bytes, byteOffset: kind.error.offset });
+        this.badInput(out, `DECODE_${kind.error.code}`, kind.error.message, bytes, kind.error.offset);
         return;
       }
       if (kind.value === 'login') {
-        const current = this.terminal;
-        if (current !== undefined && current !== terminal) {
+        if (current !== undefined && current.id !== terminal) {
           out.push(...this.refuse(f, 'identity_change', terminal));
           return;
         }
         if (current === undefined) {
           this.address = f.address;
-          this.phase = { name: 'checking', terminal, login: f, bytes };
-          out.push({ kind: 'check-login', terminal });
+          const identity: Identity = { kind: 'terminal', id: terminal };
+          this.phase = { name: 'checking', identity, login: { frame: f, bytes } };
+          out.push({ kind: 'check-identity', identity });
           return;
         }
-        out.push({ kind: 'claim', terminal });
-      } else if (kind.value === 'heartbeat' && this.terminal === terminal) {
-        out.push({ kind: 'claim', terminal });
+        out.push({ kind: 'claim', id: terminal });
+      } else if (kind.value === 'heartbeat' && current?.id === terminal) {
+        out.push({ kind: 'claim', id: terminal });
       }
     }
-    const identity = this.terminal;
-    if (identity !== terminal) {
-      out.push(...this.refuse(f, identity ? 'address_mismatch' : 'not_logged_in', terminal));
+    if (current?.kind !== 'terminal' || current.id !== terminal) {
+      out.push(...this.refuse(f, current ? 'address_mismatch' : 'not_logged_in', terminal));
       return;
     }
     this.address = f.address;
@@ -185,20 +293,49 @@ export class TerminalSession {
     return { kind: 'publish', key: terminal, protocol: Protocol.PROTOCOL_QGDW_1376_1, bytes, terminal, ...(confirm?.ok ? { confirm: confirm.value } : {}) };
   }
 
-  private dlt645(bytes: Uint8Array): SessionDecision {
-    if (!this.options.acceptDlt645) return { kind: 'bad-input', code: 'DLT645_NOT_ACCEPTED', reason: 'DL/T 645 frames are not accepted on this port', bytes, byteOffset: 0 };
+  private dlt645(bytes: Uint8Array, out: SessionDecision[]): void {
     const address = dlt645.peekDlt645Address(bytes);
-    if (!address.ok) return { kind: 'bad-input', code: `DECODE_${address.error.code}`, reason: address.error.message, bytes, byteOffset: address.error.offset };
-    return { kind: 'publish', key: address.value, protocol: Protocol.PROTOCOL_DLT645_2007, bytes, terminal: '' };
+    if (!address.ok) {
+      this.badInput(out, `DECODE_${address.error.code}`, address.error.message, bytes, address.error.offset);
+      return;
+    }
+    const p = this.phase;
+    if (p.name !== 'identified') {
+      out.push(this.refusal('gateway_not_identified', address.value, 0, bytes));
+      this.countRefusal(out);
+      return;
+    }
+    if (!p.meters.has(address.value)) {
+      out.push(this.refusal('meter_not_bound', address.value, 0, bytes));
+      this.countRefusal(out);
+      return;
+    }
+    out.push({ kind: 'publish', key: address.value, protocol: Protocol.PROTOCOL_DLT645_2007, bytes, terminal: p.identity.id });
   }
 
-  /** A refused frame is denied (AFN 00 F2) when the terminal waits for an answer to it. */
+  private refusal(reason: RefusalReason, id: string, afn: number, deadLetter?: Uint8Array): SessionDecision {
+    return { kind: 'refused', reason, id, afn, ...(deadLetter ? { deadLetter } : {}) };
+  }
+
+  /** A refused 1376.1 frame is denied (AFN 00 F2) when the terminal waits for an answer to it. */
   private refuse(f: qgdw1376.QgdwFrame, reason: RefusalReason, terminal: string): SessionDecision[] {
-    const out: SessionDecision[] = [{ kind: 'refused', reason, terminal, afn: f.afn }];
+    const out: SessionDecision[] = [this.refusal(reason, terminal, f.afn)];
     if (f.seq.con || f.afn === qgdw1376.AFN.linkCheck) {
       const deny = qgdw1376.encodeDenyAll(f);
       if (deny.ok) out.push({ kind: 'send', bytes: deny.value });
     }
+    this.countRefusal(out);
     return out;
+  }
+
+  private countRefusal(out: SessionDecision[]): void {
+    if (++this.refusals >= this.options.maxRefusals) out.push({ kind: 'close', reason: `${this.refusals} frames refused` });
+  }
+
+  private badInput(out: SessionDecision[], code: string, reason: string, bytes: Uint8Array, byteOffset: number): void {
+    const report = this.deadLetterBudget.take() === 0;
+    out.push({ kind: 'bad-input', code, reason, bytes, byteOffset, report });
+    this.suppressed = report ? 0 : this.suppressed + 1;
+    if (this.suppressed >= this.options.maxSuppressed) out.push({ kind: 'close', reason: `bad input faster than ${this.options.deadLettersPerSec}/s for ${this.suppressed} events in a row` });
   }
 }

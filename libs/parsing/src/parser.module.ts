@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BUS, type MessageBus } from '@gridstation/bus';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
-import { provideWorkerLifecycle } from '@gridstation/service';
+import { normalizeFrame } from '@gridstation/protocols';
+import { LOGGER, provideWorkerLifecycle } from '@gridstation/service';
+import type { Logger } from '@gridstation/telemetry';
 import { DEFAULT_PARSER_OPTIONS, RawFramesConsumer, type ParserOptions } from './raw-frames.consumer';
 
 /** The parsing feature; needs BUS and ARCHIVE from the host's adapters module. */
@@ -13,8 +15,8 @@ export class ParserFeatureModule {
       providers: [
         {
           provide: RawFramesConsumer,
-          inject: [BUS, ARCHIVE],
-          useFactory: (bus: MessageBus, archive: DeviceArchive) => new RawFramesConsumer(bus, archive, { ...DEFAULT_PARSER_OPTIONS, ...options }),
+          inject: [BUS, ARCHIVE, LOGGER],
+          useFactory: (bus: MessageBus, archive: DeviceArchive, log: Logger) => new RawFramesConsumer(bus, archive, { ...DEFAULT_PARSER_OPTIONS, ...options }, normalizeFrame, log.child({ component: 'parser' })),
         },
         provideWorkerLifecycle<RawFramesConsumer>(RawFramesConsumer, (w) => w.start(), (w) => w.stop()),
       ],

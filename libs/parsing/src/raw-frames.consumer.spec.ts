@@ -2,7 +2,7 @@ import { MemoryArchive } from '@gridstation/archive';
 import { DeadLetter, DeviceEventBatch, Protocol, RawFrameBatch, ReadingBatch } from '@gridstation/contracts';
 import { TOPICS, type InboundMessage, type MessageBus, type OutboundMessage } from '@gridstation/bus';
 import { DependencyUnavailableError } from '@gridstation/errors';
-import { normalizeFrame, qgdw1376 } from '@gridstation/protocols';
+import { dlt645, normalizeFrame, qgdw1376 } from '@gridstation/protocols';
 import { RawFramesConsumer } from './raw-frames.consumer';
 
 const must = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T => {
@@ -108,5 +108,25 @@ describe('RawFramesConsumer', () => {
       ['000000000011', '4101-00007'],
       ['000000000011', '4101-00007'],
     ]);
+  });
+
+  it('takes a DL/T 645 frame only from the gateway the archive binds its meter to; any other is dead-lettered', async () => {
+    const bus = new CapturingBus();
+    const archive = new MemoryArchive();
+    await archive.put([{ address: 'GW0001', meters: [{ pn: 1, meterId: '665544332211' }] }]);
+    const w = new RawFramesConsumer(bus as unknown as MessageBus, archive);
+    const reply = must(dlt645.encodeReadReply('665544332211', '00010000', [12345]));
+    const record = (terminalAddress: string, offset: string): InboundMessage => ({
+      ...message([], offset),
+      value: Buffer.from(RawFrameBatch.encode({ frames: [{ frameId: `g${offset}`, protocol: Protocol.PROTOCOL_DLT645_2007, payload: Buffer.from(reply), terminalAddress, receivedAtMs: 1, direction: 1, source: 'test', connectionId: 'c' }], producer: 't', createdAtMs: 1 }).finish()),
+    });
+    await w.handle({ topic: TOPICS.rawFrames, partition: 0, messages: [record('GW0001', '1'), record('', '2'), record('GW0009', '3')] });
+    expect((bus.out.get(TOPICS.readings) ?? []).flatMap((m) => ReadingBatch.decode(m.value).readings).map((r) => [r.meterId, r.value])).toEqual([['665544332211', 12345]]);
+    const dead = (bus.out.get(TOPICS.deadLetter) ?? []).map((m) => DeadLetter.decode(m.value));
+    expect(dead.map((d) => [d.code, d.frameId])).toEqual([
+      ['METER_NOT_BOUND', 'g2'],
+      ['METER_NOT_BOUND', 'g3'],
+    ]);
+    expect(dead[1]!.reason).toContain('it belongs to GW0001');
   });
 });

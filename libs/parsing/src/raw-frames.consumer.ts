@@ -1,7 +1,8 @@
 import { DeviceEventBatch, Protocol, RawFrameBatch, ReadingBatch, type DeviceEvent, type RawFrame, type Reading } from '@gridstation/contracts';
 import { buildDeadLetter, ConsumerPipeline, groupBy, protoDecoder, recordValue, step, TOPICS, type InboundBatch, type InboundMessage, type Item, type MessageBus, type OutboundMessage, type Outcome, type Subscription } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
-import { normalizeFrame, qgdw1376, type NormalizeContext } from '@gridstation/protocols';
+import { dlt645, normalizeFrame, qgdw1376, type NormalizeContext, type UnsupportedPart } from '@gridstation/protocols';
+import type { Logger } from '@gridstation/telemetry';
 import { gsMeter } from '@gridstation/telemetry';
 
 // The parsing service's consumer: RawFrameBatch records -> codecs -> ReadingBatch (key = meter id, with
@@ -25,7 +26,7 @@ const metrics = {
   frames: meter.createCounter('gs_parser_frames_total', { description: 'Raw frames parsed, by outcome' }),
   readings: meter.createCounter('gs_parser_readings_total', { description: 'Readings produced' }),
   events: meter.createCounter('gs_parser_events_total', { description: 'Device events produced' }),
-  unsupported: meter.createCounter('gs_parser_unsupported_parts_total', { description: 'Recognised but unsupported parts kept raw, by what' }),
+  unsupported: meter.createCounter('gs_parser_unsupported_parts_total', { description: 'Recognised but unsupported parts kept raw, by kind (which one exactly is in the debug log)' }),
 };
 
 export interface ParserStats {
@@ -43,7 +44,7 @@ export interface ParsedRecord {
   deadLetters: OutboundMessage[];
   frames: number;
   badCodes: string[];
-  unsupported: string[];
+  unsupported: UnsupportedPart[];
 }
 
 const protocolName = (p: Protocol): 'qgdw1376' | 'dlt645' | undefined =>
@@ -70,6 +71,7 @@ export class RawFramesConsumer {
     private readonly options: ParserOptions = DEFAULT_PARSER_OPTIONS,
     /** The codec entry point (a seam for tests that count how often a frame is decoded). */
     private readonly normalize: typeof normalizeFrame = normalizeFrame,
+    private readonly log?: Logger,
   ) {
     this.pipeline = ConsumerPipeline.decode('parser', protoDecoder(RawFrameBatch, 'RAW_BATCH_UNDECODABLE', 'gridstation.v1.RawFrameBatch'))
       .map('parse-frames', (rb, m) => this.parseFrames(rb, m).then(step.ok))
@@ -124,6 +126,15 @@ export class RawFramesConsumer {
         bad('UNKNOWN_PROTOCOL', `protocol ${frame.protocol} is not one the station decodes`);
         continue;
       }
+      if (protocol === 'dlt645') {
+        // A meter's own frame counts only from the gateway (or terminal) the archive binds the meter to.
+        const address = dlt645.peekDlt645Address(frame.payload);
+        const bound = address.ok ? await this.archive.meter(address.value) : undefined;
+        if (!address.ok || !bound || bound.terminal !== frame.terminalAddress) {
+          bad('METER_NOT_BOUND', `DL/T 645 meter ${address.ok ? address.value : '?'} is not bound to "${frame.terminalAddress}" in the archive${bound ? ` (it belongs to ${bound.terminal})` : ''}`);
+          continue;
+        }
+      }
       const source = { frameId: frame.frameId, topic: message.topic, partition: message.partition, offset: Number(message.offset), indexInBatch: index };
       const n = this.normalize(protocol, frame.payload, await this.contextFor(frame, terminalOf(frame, protocol), source));
       if (!n.ok) {
@@ -131,7 +142,7 @@ export class RawFramesConsumer {
         continue;
       }
       out.frames++;
-      for (const u of n.value.unsupported) out.unsupported.push(u.what);
+      for (const u of n.value.unsupported) out.unsupported.push(u);
       for (const r of n.value.readings) out.readings.push({ reading: r, frame });
       out.events.push(...n.value.events);
     }
@@ -177,7 +188,10 @@ export class RawFramesConsumer {
       this.counts.unsupported += value.unsupported.length;
       if (value.frames > 0) metrics.frames.add(value.frames, { outcome: 'ok' });
       for (const code of value.badCodes) metrics.frames.add(1, { outcome: 'dead-letter', code });
-      for (const what of value.unsupported) metrics.unsupported.add(1, { what });
+      for (const u of value.unsupported) {
+        metrics.unsupported.add(1, { kind: u.kind });
+        this.log?.debug({ kind: u.kind, what: u.what, reason: u.reason }, 'part kept raw');
+      }
       metrics.readings.add(value.readings.length);
       metrics.events.add(value.events.length);
     }

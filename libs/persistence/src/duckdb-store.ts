@@ -1,3 +1,4 @@
+import { storeOpenError } from '@gridstation/errors';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
@@ -65,7 +66,11 @@ export class DuckDbReadingStore implements ReadingStore {
   /** Opens the database and creates the schema (a managed resource's start). */
   async start(): Promise<void> {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-    this.instance = await DuckDBInstance.create(this.path);
+    try {
+      this.instance = await DuckDBInstance.create(this.path);
+    } catch (e) {
+      throw storeOpenError('the DuckDB readings store', this.path, e);
+    }
     this.connection = await this.instance.connect();
     await this.migrate();
   }

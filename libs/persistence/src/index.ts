@@ -10,7 +10,7 @@ export { DEFAULT_STORAGE_OPTIONS, type StorageOptions } from './storage-options'
 export { ReadingsConsumer, type ReadingsStats } from './readings.consumer';
 export { EventsConsumer } from './events.consumer';
 export { StorageService, type StorageStats } from './storage.service';
-export { ReadingQueries, QueryError, encodePageToken, decodePageToken, withinDeadline, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './query-service';
+export { ReadingQueries, QueryError, encodePageToken, decodePageToken, withinDeadline, checkMeterId, METER_ID, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './query-service';
 export { ReadingQueryController } from './query.controller';
 export { StorageFeatureModule } from './storage.module';
 export { managedClickHouseStore, managedDuckDbStore } from './managed-stores';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GsError } from '@gridstation/errors';
 import type { GetCurveRequest, GetCurveResponse, GetLatestReadingsRequest, GetLatestReadingsResponse } from '@gridstation/contracts';
 import { toReading, type CurveCursor } from './model';
@@ -15,20 +16,37 @@ export class QueryError extends GsError {
 export const DEFAULT_PAGE_SIZE = 1000;
 export const MAX_PAGE_SIZE = 10_000;
 
-export function encodePageToken(c: CurveCursor): string {
-  return Buffer.from(JSON.stringify([c.dataTimeMs, c.quantity, c.tariff])).toString('base64url');
+/** Meter ids as the archive issues them: a bounded identifier, never free text. */
+export const METER_ID = /^[0-9A-Za-z][0-9A-Za-z_.:-]{0,31}$/;
+
+export function checkMeterId(id: string): void {
+  if (!id) throw new QueryError('INVALID_ARGUMENT', 'meter_id is required');
+  if (!METER_ID.test(id)) throw new QueryError('INVALID_ARGUMENT', `meter_id must be 1 to 32 letters, digits or _.:- (got ${id.length} characters)`);
 }
 
-export function decodePageToken(token: string): CurveCursor {
+/** What a page token belongs to: the query it continues (a token of another meter or range is refused). */
+type QueryScope = Pick<GetCurveRequest, 'meterId' | 'fromMs' | 'toMs' | 'quantities'>;
+
+function scopeDigest(q: QueryScope): string {
+  return createHash('sha256').update(JSON.stringify([q.meterId, q.fromMs, q.toMs, [...q.quantities].sort()])).digest('base64url').slice(0, 16);
+}
+
+export function encodePageToken(c: CurveCursor, scope: QueryScope): string {
+  return Buffer.from(JSON.stringify([c.dataTimeMs, c.quantity, c.tariff, scopeDigest(scope)])).toString('base64url');
+}
+
+export function decodePageToken(token: string, scope: QueryScope): CurveCursor {
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(Buffer.from(token, 'base64url').toString());
-    if (Array.isArray(v) && v.length === 3 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && Number.isInteger(v[2])) {
-      return { dataTimeMs: v[0] as number, quantity: v[1] as string, tariff: v[2] as number };
-    }
+    v = JSON.parse(Buffer.from(token, 'base64url').toString());
   } catch {
-    /* fall through */
+    /* judged below */
   }
-  throw new QueryError('INVALID_ARGUMENT', 'page_token is not one this service issued');
+  if (!(Array.isArray(v) && v.length === 4 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && Number.isInteger(v[2]) && typeof v[3] === 'string')) {
+    throw new QueryError('INVALID_ARGUMENT', 'page_token is not one this service issued');
+  }
+  if (v[3] !== scopeDigest(scope)) throw new QueryError('INVALID_ARGUMENT', 'page_token belongs to another query (meter, time range or quantities differ)');
+  return { dataTimeMs: v[0] as number, quantity: v[1] as string, tariff: v[2] as number };
 }
 
 /** Rejects with DEADLINE_EXCEEDED when `deadlineMs` (epoch ms) passes first. */
@@ -53,17 +71,17 @@ export class ReadingQueries {
   constructor(private readonly store: ReadingStore) {}
 
   async latest(req: GetLatestReadingsRequest, deadlineMs = Number.POSITIVE_INFINITY): Promise<GetLatestReadingsResponse> {
-    if (!req.meterId) throw new QueryError('INVALID_ARGUMENT', 'meter_id is required');
+    checkMeterId(req.meterId);
     const rows = await withinDeadline(deadlineMs, () => this.store.latest(req.meterId, req.quantities));
     return { readings: rows.map(toReading) };
   }
 
   async curve(req: GetCurveRequest, deadlineMs = Number.POSITIVE_INFINITY): Promise<GetCurveResponse> {
-    if (!req.meterId) throw new QueryError('INVALID_ARGUMENT', 'meter_id is required');
+    checkMeterId(req.meterId);
     if (!(req.toMs > req.fromMs)) throw new QueryError('INVALID_ARGUMENT', 'to_ms must be after from_ms');
     if (req.pageSize > MAX_PAGE_SIZE) throw new QueryError('INVALID_ARGUMENT', `page_size must be at most ${MAX_PAGE_SIZE}`);
     const limit = req.pageSize || DEFAULT_PAGE_SIZE;
-    const after = req.pageToken ? decodePageToken(req.pageToken) : undefined;
+    const after = req.pageToken ? decodePageToken(req.pageToken, req) : undefined;
     // One row more than asked tells whether another page exists.
     const rows = await withinDeadline(deadlineMs, () =>
       this.store.curve({ meterId: req.meterId, quantities: req.quantities, fromMs: req.fromMs, toMs: req.toMs, limit: limit + 1, ...(after ? { after } : {}) }),
@@ -72,7 +90,7 @@ export class ReadingQueries {
     const last = page[page.length - 1];
     return {
       readings: page.map(toReading),
-      nextPageToken: rows.length > limit && last ? encodePageToken({ dataTimeMs: last.dataTimeMs, quantity: last.quantity, tariff: last.tariff }) : '',
+      nextPageToken: rows.length > limit && last ? encodePageToken({ dataTimeMs: last.dataTimeMs, quantity: last.quantity, tariff: last.tariff }, req) : '',
     };
   }
 }

@@ -36,13 +36,13 @@ class FakeReadingStore implements Partial<ReadingStore> {
   }
 }
 
-/** Refuses row keys over HBase's limit the way the real gateway does (a permanent HBaseError for the whole multi-put). */
+/** Refuses a row the way the real gateway refuses one it cannot take (a permanent HBaseError for the whole multi-put). */
 class FakeWideStore implements Partial<WideColumnStore> {
   readonly rows = new Set<string>();
   down = false;
   async multiPut(_table: string, rows: readonly PutRow[]): Promise<void> {
     if (this.down) throw new HBaseError('CONNECTION', 'thrift connection to 127.0.0.1:9090 failed: ECONNREFUSED', true);
-    if (rows.some((r) => Buffer.byteLength(r.row) > 32_767)) throw new HBaseError('ILLEGAL_ARGUMENT', 'putMultiple: the gateway rejected the request (Internal error processing putMultiple)', false);
+    if (rows.some((r) => r.row.includes('poison'))) throw new HBaseError('ILLEGAL_ARGUMENT', 'putMultiple: the gateway rejected the request (Internal error processing putMultiple)', false);
     for (const r of rows) this.rows.add(r.row.toString('hex'));
   }
 }
@@ -74,7 +74,7 @@ describe('ReadingsConsumer', () => {
     store = new FakeReadingStore();
     wide = new FakeWideStore();
     const archive = new MemoryArchive();
-    await archive.put([{ address: '4101-00007', meters: [{ pn: 1, meterId: 'm1' }, { pn: 2, meterId: 'm2' }, { pn: 3, meterId: 'x'.repeat(40_000) }] }]);
+    await archive.put([{ address: '4101-00007', meters: [{ pn: 1, meterId: 'm1' }, { pn: 2, meterId: 'm2' }, { pn: 3, meterId: 'poison' }] }]);
     consumer = new ReadingsConsumer(bus as MessageBus, store as unknown as ReadingStore, wide as unknown as WideColumnStore, archive, testLogger(), {
       ...DEFAULT_STORAGE_OPTIONS,
       batchDelayMs: 5,
@@ -94,8 +94,8 @@ describe('ReadingsConsumer', () => {
     expect(consumer.stats()).toMatchObject({ readingsStored: 2, byOutcome: { good: 2 } });
   });
 
-  it('dead-letters the record whose meter id makes an oversized row key, at once, and stores the records around it', async () => {
-    await bus.publish(TOPICS.readings, [record('m1', [reading('m1', 0, 1)]), record('x'.repeat(40_000), [reading('x'.repeat(40_000), 0, 2)]), record('m2', [reading('m2', 0, 3)])]);
+  it('dead-letters the record whose row the wide-column store refuses for good, at once, and stores the records around it', async () => {
+    await bus.publish(TOPICS.readings, [record('m1', [reading('m1', 0, 1)]), record('poison', [reading('poison', 0, 2)]), record('m2', [reading('m2', 0, 3)])]);
     await waitFor(() => dead.length === 1 && store.rows.has(`m2|${reading('m2', 0, 3).dataTimeMs}`), 'the oversized record dead-lettered and m2 stored', 5000);
     expect(dead[0]).toMatchObject({ code: 'HBASE_ILLEGAL_ARGUMENT', sourceTopic: TOPICS.readings });
     expect(dead[0]!.reason).toContain('the gateway rejected the request');
@@ -111,5 +111,13 @@ describe('ReadingsConsumer', () => {
     wide.down = false;
     await waitFor(() => validated.length === 1, 'the reading published once the store is back', 5000);
     expect(dead).toEqual([]);
+  });
+
+  it('dead-letters a record whose meter id is not an identifier (an external producer sent 10 kB of text)', async () => {
+    await bus.publish(TOPICS.readings, [record('m1', [reading('m1', 0, 1), reading('x'.repeat(10_000), 0, 9)]), record('m2', [reading('m2', 0, 3)])]);
+    await waitFor(() => dead.length === 1 && validated.length === 1, 'the record dead-lettered and the other one published', 5000);
+    expect(dead[0]).toMatchObject({ code: 'METER_ID_INVALID' });
+    expect(dead[0]!.reason).toContain('10000 characters');
+    expect(validated.map((r) => r.meterId)).toEqual(['m2']);
   });
 });

@@ -8,6 +8,7 @@ import { DualTriggerBatcher } from './batcher';
 import { LatencyWindow } from './latency';
 import { framePut, readingPuts } from './meter-rows';
 import { toStoredReading, type StoredReading } from './model';
+import { METER_ID } from './query-service';
 import type { ReadingStore } from './ports';
 import { storageMetrics, type StorageOptions } from './storage-options';
 import { ValidityChecker, type Checked } from './validity';
@@ -91,6 +92,8 @@ export class ReadingsConsumer {
     for (const id of meters) if (await this.archive.meter(id)) known.add(id);
     trace.getSpan(context.active())?.setAttribute('gs.readings', items.reduce((n, i) => n + i.value.readings.length, 0));
     return items.map(({ message, value: rb }) => {
+      const badId = rb.readings.find((r) => !METER_ID.test(r.meterId));
+      if (badId) return step.deadLetter('METER_ID_INVALID', `meter id of ${badId.meterId.length} characters is not 1 to 32 letters, digits or _.:- ("${badId.meterId.slice(0, 40)}")`);
       const originals = rb.readings.map((r) => withSource(r, message));
       const checked = this.checker.check(
         originals.map((r) => toStoredReading(r, r.quality, now)),

@@ -4,7 +4,7 @@ import { reading } from '../test/reading-store-contract';
 import { DualTriggerBatcher } from './batcher';
 import { readingsTsv } from './clickhouse-store';
 import { decodeReadingRow, meterPrefix, readingPuts, readingRowKey, saltOf, SALT_BUCKETS, meterTableSpec } from './meter-rows';
-import { decodePageToken, encodePageToken, QueryError, withinDeadline } from './query-service';
+import { checkMeterId, decodePageToken, encodePageToken, QueryError, withinDeadline } from './query-service';
 import { ValidityChecker, DEFAULT_VALIDITY } from './validity';
 
 describe('DualTriggerBatcher', () => {
@@ -136,10 +136,20 @@ describe('meter_data row key', () => {
 });
 
 describe('query helpers', () => {
-  it('round-trips page tokens and rejects foreign ones', () => {
+  it('round-trips page tokens, refuses foreign ones and tokens of another query', () => {
     const c = { dataTimeMs: 1_700_000_000_000, quantity: 'voltage.a', tariff: 2 };
-    expect(decodePageToken(encodePageToken(c))).toEqual(c);
-    expect(() => decodePageToken('not-a-token')).toThrow(QueryError);
+    const q = { meterId: '410100001001', fromMs: 0, toMs: 10, quantities: ['voltage.a', 'voltage.b'] };
+    expect(decodePageToken(encodePageToken(c, q), { ...q, quantities: ['voltage.b', 'voltage.a'] })).toEqual(c);
+    expect(() => decodePageToken('not-a-token', q)).toThrow(QueryError);
+    expect(() => decodePageToken(encodePageToken(c, q), { ...q, meterId: '410100001002' })).toThrow(/belongs to another query/);
+    expect(() => decodePageToken(encodePageToken(c, q), { ...q, toMs: 11 })).toThrow(/belongs to another query/);
+  });
+
+  it('refuses meter ids that are not identifiers (too long, free text)', () => {
+    expect(() => checkMeterId('410100001001')).not.toThrow();
+    expect(() => checkMeterId('x'.repeat(10_000))).toThrow(/1 to 32 letters/);
+    expect(() => checkMeterId('a b')).toThrow(QueryError);
+    expect(() => checkMeterId('')).toThrow(/required/);
   });
 
   it('ends a query at its deadline', async () => {

@@ -1,4 +1,4 @@
-import type { Row, WideColumnStore } from '@gridstation/hbase';
+import type { WideColumnStore } from '@gridstation/hbase';
 import { decodeReadingRow, framePut, meterTableSpec, readingPuts, readingRange } from '../src';
 import { reading } from './reading-store-contract';
 import { collect } from '@gridstation/testing';

@@ -7,4 +7,4 @@ export * as dlt645 from './dlt645';
 export * as qgdw1376 from './qgdw1376';
 export * from './deframe';
 export { describeDlt645, describeEvent, describeQgdw, deviceTimeText, parseHex, type Description } from './describe';
-export { normalizeFrame, type NormalizeContext, type Normalized, type UnsupportedPart } from './normalize';
+export { normalizeFrame, type NormalizeContext, type Normalized, type UnsupportedKind, type UnsupportedPart } from './normalize';

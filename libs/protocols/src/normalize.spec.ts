@@ -99,7 +99,7 @@ describe('normalisation into readings and events', () => {
     const withUnknown = Uint8Array.from([0x68, l & 0xff, l >> 8, l & 0xff, l >> 8, 0x68, ...user, user.reduce((s, b) => (s + b) & 0xff, 0), 0x16]);
     const n = must(normalizeFrame('qgdw1376', withUnknown, ctx));
     expect(n.readings).toHaveLength(1);
-    expect(n.unsupported).toEqual([{ what: 'AFN 0C F3', reason: 'AFN 0C F3 not supported', raw: Uint8Array.from([0x01, 0x01, 0x04, 0x00, 0x12]) }]);
+    expect(n.unsupported).toEqual([{ kind: 'qgdw-afn0c', what: 'AFN 0C F3', reason: 'AFN 0C F3 not supported', raw: Uint8Array.from([0x01, 0x01, 0x04, 0x00, 0x12]) }]);
   });
 
   it('returns decoding errors with offsets, never throws', () => {

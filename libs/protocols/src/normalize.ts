@@ -32,7 +32,12 @@ export interface NormalizeContext {
   meterOf?: (terminal: string, pn: number) => string | undefined;
 }
 
+/** What kind of part was not decoded: a bounded set (fit for a metric label, unlike `what`). */
+export type UnsupportedKind = 'qgdw-erc' | 'qgdw-afn0c' | 'qgdw-afn0d' | 'qgdw-afn' | 'dlt645-item' | 'dlt645-forwarded';
+
 export interface UnsupportedPart {
+  kind: UnsupportedKind;
+  /** Which part exactly (an ERC, a DI, an Fn): for logs and dead letters, not for labels. */
   what: string;
   reason: string;
   raw: Uint8Array;
@@ -147,14 +152,14 @@ function eventsOf(ctx: NormalizeContext, terminal: string, rec: EventRecord): { 
   const raw = 'raw' in rec ? rec.raw : new Uint8Array(0);
   return {
     events: [event(ctx, terminal, T, EventType.EVENT_TYPE_OTHER, `ERC${rec.erc}`, ctx.receivedAtMs, terminal, { raw: Buffer.from(raw) })],
-    unsupported: { what: `ERC${rec.erc}`, reason: 'event record not mapped yet', raw },
+    unsupported: { kind: 'qgdw-erc', what: `ERC${rec.erc}`, reason: 'event record not mapped yet', raw },
   };
 }
 
 function fromDlt645(ctx: NormalizeContext, f: Dlt645Frame, p: Dlt645Payload, terminal: string, out: Normalized): void {
   const meter = f.address;
   if (p.unsupported) {
-    out.unsupported.push({ what: `DL/T 645 ${p.di ?? ''}`, reason: p.unsupported.reason, raw: p.unsupported.raw });
+    out.unsupported.push({ kind: 'dlt645-item', what: `DL/T 645 ${p.di ?? ''}`, reason: p.unsupported.reason, raw: p.unsupported.raw });
     return;
   }
   if (p.kind !== 'read-reply' || !p.fields || !p.item) return;
@@ -208,7 +213,7 @@ function fromQgdw(ctx: NormalizeContext, f: QgdwFrame, out: Normalized): Result<
           out.readings.push(reading(ctx, meterOf(u.pn), terminal, u.pn, v.quantity, v.unit, v.value as number | null, dataTime, v.tariff ?? 0));
         }
       }
-      if (d.value.unsupported) out.unsupported.push({ what: `AFN 0C F${d.value.unsupported.fn.join(',F')}`, reason: d.value.unsupported.reason, raw: d.value.unsupported.raw });
+      if (d.value.unsupported) out.unsupported.push({ kind: 'qgdw-afn0c', what: `AFN 0C F${d.value.unsupported.fn.join(',F')}`, reason: d.value.unsupported.reason, raw: d.value.unsupported.raw });
       return ok(undefined);
     }
     case AFN.class2: {
@@ -224,7 +229,7 @@ function fromQgdw(ctx: NormalizeContext, f: QgdwFrame, out: Normalized): Result<
           out.readings.push(reading(ctx, meterOf(u.pn), terminal, u.pn, quantity, u.unit, v, dataTime, tariff));
         });
       }
-      if (d.value.unsupported) out.unsupported.push({ what: `AFN 0D F${d.value.unsupported.fn.join(',F')}`, reason: d.value.unsupported.reason, raw: d.value.unsupported.raw });
+      if (d.value.unsupported) out.unsupported.push({ kind: 'qgdw-afn0d', what: `AFN 0D F${d.value.unsupported.fn.join(',F')}`, reason: d.value.unsupported.reason, raw: d.value.unsupported.raw });
       return ok(undefined);
     }
     case AFN.class3: {
@@ -244,12 +249,12 @@ function fromQgdw(ctx: NormalizeContext, f: QgdwFrame, out: Normalized): Result<
       if (!d.ok) return d;
       for (const inner of d.value.inner) {
         if (inner.payload) fromDlt645(ctx, inner.frame, inner.payload, terminal, out);
-        else out.unsupported.push({ what: 'forwarded DL/T 645 frame', reason: inner.error ?? 'not decodable', raw: d.value.content });
+        else out.unsupported.push({ kind: 'dlt645-forwarded', what: 'forwarded DL/T 645 frame', reason: inner.error ?? 'not decodable', raw: d.value.content });
       }
       return ok(undefined);
     }
     default:
-      if (f.control.up) out.unsupported.push({ what: `AFN ${f.afn.toString(16).toUpperCase().padStart(2, '0')}H`, reason: 'AFN not supported yet', raw: f.body.slice() });
+      if (f.control.up) out.unsupported.push({ kind: 'qgdw-afn', what: `AFN ${f.afn.toString(16).toUpperCase().padStart(2, '0')}H`, reason: 'AFN not supported yet', raw: f.body.slice() });
       return ok(undefined);
   }
 }

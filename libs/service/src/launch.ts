@@ -1,4 +1,5 @@
-import { ConfigError, type CommonConfig } from '@gridstation/config';
+import { ALL_SCHEMAS, ConfigError, unknownVariables, type CommonConfig } from '@gridstation/config';
+import { GsError } from '@gridstation/errors';
 import { startTelemetry, type Telemetry } from '@gridstation/telemetry';
 
 /**
@@ -17,6 +18,9 @@ export function launch<C extends CommonConfig>(
     process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
     process.exit(2);
   }
+  for (const u of unknownVariables(process.env, ALL_SCHEMAS)) {
+    process.stderr.write(`warning: ${u.name} is not a setting of any Gridstation service; it is ignored${u.closest ? ` (did you mean ${u.closest}?)` : ''}\n`);
+  }
   const telemetry = startTelemetry({
     service: config.service,
     instanceId: config.instanceId,
@@ -26,7 +30,8 @@ export function launch<C extends CommonConfig>(
   loadBootstrap()
     .then((m) => m.bootstrap(config, telemetry))
     .catch((e: unknown) => {
-      process.stderr.write(`${config.service} failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      // An error raised on purpose says what is wrong in its message; anything else gets its stack.
+      process.stderr.write(`${config.service} failed to start: ${e instanceof GsError ? `${e.message} [${e.code}]` : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exit(1);
     });
 }

@@ -5,7 +5,7 @@ import type { Logger, Telemetry } from '@gridstation/telemetry';
 import { GrpcHealthController } from './grpc-health.controller';
 import { HealthController } from './health.controller';
 import type { HealthRegistry } from './health-registry';
-import { HEALTH, LOGGER, SERVICE_CONFIG, TELEMETRY } from './tokens';
+import { GRPC_SERVICES, HEALTH, LOGGER, SERVICE_CONFIG, TELEMETRY } from './tokens';
 import { GrpcErrorFilter } from './grpc-errors';
 import { TraceInterceptor } from './trace.interceptor';
 
@@ -14,6 +14,8 @@ export interface ServiceKitOptions {
   telemetry: Telemetry;
   logger: Logger;
   health: HealthRegistry;
+  /** Full names of the gRPC services served (grpc.health.v1 answers for each). */
+  grpcServices: readonly string[];
 }
 
 @Module({})
@@ -24,6 +26,7 @@ export class ServiceKitModule {
       { provide: TELEMETRY, useValue: o.telemetry },
       { provide: LOGGER, useValue: o.logger },
       { provide: HEALTH, useValue: o.health },
+      { provide: GRPC_SERVICES, useValue: o.grpcServices },
     ];
     return {
       module: ServiceKitModule,

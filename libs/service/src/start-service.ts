@@ -51,16 +51,20 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const logger = o.logger ?? createLogger({ service: config.service, instanceId: config.instanceId, level: config.logLevel });
   const health = new HealthRegistry();
   const stopProcessMetrics = registerProcessMetrics(config.service, config.instanceId);
-  const app = await NestFactory.create(
-    { module: class GridstationService {}, imports: [ServiceKitModule.forRoot({ config, telemetry: o.telemetry, logger, health }), ...o.imports] },
-    { logger: new NestPinoLogger(logger), abortOnError: false },
-  );
-  const grpcAddress = `${config.grpc.host}:${config.grpc.port}`;
   const protoFiles = [protoPath('grpc/health/v1/health.proto'), ...(o.grpc?.files ?? []).map(protoPath)];
   // Reflection serves the descriptors as written in proto/ (snake_case field names), the contract that
   // grpcurl, grpcui and Postman users read. The serving definition below camelCases them for the
   // handlers' ts-proto types; the wire format is the same either way (fields go by number).
   const asWritten = loadSync(protoFiles, { includeDirs: [PROTO_ROOT], keepCase: true });
+  // grpc.health.v1 answers for each service this server serves, by its full name.
+  const services = Object.entries(asWritten)
+    .filter(([, d]) => Object.values(d as object).some((m) => typeof m === 'object' && m !== null && 'path' in m))
+    .map(([name]) => name);
+  const app = await NestFactory.create(
+    { module: class GridstationService {}, imports: [ServiceKitModule.forRoot({ config, telemetry: o.telemetry, logger, health, grpcServices: services }), ...o.imports] },
+    { logger: new NestPinoLogger(logger), abortOnError: false },
+  );
+  const grpcAddress = `${config.grpc.host}:${config.grpc.port}`;
   app.connectMicroservice<MicroserviceOptions>(
     {
       transport: Transport.GRPC,

@@ -3,3 +3,4 @@ export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
 export const TELEMETRY = Symbol('TELEMETRY');
 export const LOGGER = Symbol('LOGGER');
 export const HEALTH = Symbol('HEALTH');
+export const GRPC_SERVICES = Symbol('gridstation.grpcServices');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { encodeRead, encodeReadReply } from '../dlt645/frame';
 import { encodeLinkCheck } from '../qgdw1376/link';
-import { createAutoDeframer, createDlt645Deframer, createQgdwDeframer, type DeframeEvent } from './index';
+import { createAutoDeframer, createDlt645Deframer, createQgdwDeframer, GARBAGE_RUN_MAX, GARBAGE_SAMPLE, type DeframeEvent } from './index';
 import { hex, must } from '../../test/bytes';
 
 const LOGIN = hex('68 32 00 32 00 68 C9 01 41 01 00 00 02 70 00 00 01 00 7F 16');
@@ -40,6 +40,23 @@ describe('deframers', () => {
     expect(summary(events)).toEqual(['GARBAGE @0 +3', 'frame qgdw1376 @3 +20']);
   });
 
+  it('reports garbage dripped one byte per chunk as one run (with a sample of its bytes) when a frame starts', () => {
+    const d = createQgdwDeframer();
+    const drip = [...hex('01 02 03 04 05')].flatMap((b) => d.push(Uint8Array.of(b)));
+    expect(drip).toEqual([]);
+    const events = d.push(LOGIN);
+    expect(summary(events)).toEqual(['GARBAGE @0 +5', 'frame qgdw1376 @5 +20']);
+    expect(events[0]).toMatchObject({ bytes: hex('01 02 03 04 05') });
+  });
+
+  it('keeps only a bounded sample of a long garbage run, and reports a run that never ends at its maximum length', () => {
+    const d = createQgdwDeframer();
+    const events = d.push(new Uint8Array(GARBAGE_RUN_MAX + 10).fill(0x11));
+    expect(summary(events)).toEqual([`GARBAGE @0 +${GARBAGE_RUN_MAX}`]);
+    expect((events[0] as { bytes: Uint8Array }).bytes).toHaveLength(GARBAGE_SAMPLE);
+    expect(summary(d.finish())).toEqual([`GARBAGE @${GARBAGE_RUN_MAX} +10`]);
+  });
+
   it('treats a false 68H start as garbage without losing the frame right behind it', () => {
     const d = createQgdwDeframer();
     // "68 11 22 68" looks like a start but its L copies differ.
@@ -53,6 +70,7 @@ describe('deframers', () => {
     const d = createQgdwDeframer();
     const events = d.push(concat(bad, HEARTBEAT));
     expect(summary(events)[0]).toBe('CHECKSUM @18 +20');
+    expect(events[0]).toMatchObject({ bytes: bad }); // the damaged frame itself, for the dead letter
     expect(summary(events)).toContain('frame qgdw1376 @20 +20');
   });
 

@@ -27,7 +27,13 @@ export type DeframeErrorCode = 'GARBAGE' | 'CHECKSUM' | 'END_BYTE' | 'OVERFLOW';
 
 export type DeframeEvent =
   | { type: 'frame'; protocol: ProtocolName; bytes: Uint8Array; offset: number }
-  | { type: 'error'; code: DeframeErrorCode; offset: number; length: number; message: string };
+  /** `bytes`: the damaged frame, or the first GARBAGE_SAMPLE bytes of a garbage run. */
+  | { type: 'error'; code: DeframeErrorCode; offset: number; length: number; message: string; bytes: Uint8Array };
+
+/** Bytes of a garbage run kept for the report (the run's length is counted in full). */
+export const GARBAGE_SAMPLE = 256;
+/** A garbage run is reported at the latest when it reaches this length (so one report never waits forever). */
+export const GARBAGE_RUN_MAX = 64 * 1024;
 
 export interface DeframerOptions {
   /** Largest frame accepted; a header announcing more is a false start. */
@@ -43,6 +49,7 @@ export class Deframer {
   private base = 0; // stream offset of buf[0]
   private garbageFrom = -1; // stream offset where the current garbage run began
   private garbageLen = 0;
+  private garbageSample: number[] = [];
 
   constructor(
     private readonly matchers: readonly FrameMatcher[],
@@ -63,7 +70,7 @@ export class Deframer {
     const limit = this.options.maxBuffered ?? this.options.maxFrame * 4;
     if (this.end - this.start > limit) {
       // Cannot happen with sane matchers (a pending frame is bounded by maxFrame); kept as a guard.
-      out.push({ type: 'error', code: 'OVERFLOW', offset: this.base + this.start, length: this.end - this.start, message: `more than ${limit} bytes pending; dropped` });
+      out.push({ type: 'error', code: 'OVERFLOW', offset: this.base + this.start, length: this.end - this.start, message: `more than ${limit} bytes pending; dropped`, bytes: this.buf.slice(this.start, this.start + GARBAGE_SAMPLE) });
       this.start = this.end;
     }
     return out;
@@ -72,7 +79,7 @@ export class Deframer {
   /** End of stream: whatever is left is reported as garbage. */
   finish(): DeframeEvent[] {
     const out: DeframeEvent[] = [];
-    for (let i = this.start; i < this.end; i++) this.skip(i);
+    for (let i = this.start; i < this.end; i++) this.skip(i, out);
     this.start = this.end;
     this.flushGarbage(out);
     return out;
@@ -96,16 +103,19 @@ export class Deframer {
     this.end += chunk.length;
   }
 
-  private skip(i: number): void {
+  private skip(i: number, out: DeframeEvent[]): void {
     if (this.buf[i] === 0xfe && this.garbageLen === 0) return; // wake-up preamble
     if (this.garbageLen === 0) this.garbageFrom = this.base + i;
     this.garbageLen++;
+    if (this.garbageSample.length < GARBAGE_SAMPLE) this.garbageSample.push(this.buf[i]!);
+    if (this.garbageLen >= GARBAGE_RUN_MAX) this.flushGarbage(out);
   }
 
   private flushGarbage(out: DeframeEvent[]): void {
     if (this.garbageLen === 0) return;
-    out.push({ type: 'error', code: 'GARBAGE', offset: this.garbageFrom, length: this.garbageLen, message: `${this.garbageLen} byte(s) outside any frame` });
+    out.push({ type: 'error', code: 'GARBAGE', offset: this.garbageFrom, length: this.garbageLen, message: `${this.garbageLen} byte(s) outside any frame`, bytes: Uint8Array.from(this.garbageSample) });
     this.garbageLen = 0;
+    this.garbageSample = [];
   }
 
   private scan(out: DeframeEvent[]): void {
@@ -113,7 +123,7 @@ export class Deframer {
     let i = this.start;
     outer: while (i < this.end) {
       if (buf[i] !== 0x68) {
-        this.skip(i);
+        this.skip(i, out);
         i++;
         continue;
       }
@@ -133,7 +143,7 @@ export class Deframer {
         const bad = m.check(buf, i, v.total);
         if (bad) {
           this.flushGarbage(out);
-          out.push({ type: 'error', code: bad.code, offset: this.base + bad.offset, length: v.total, message: bad.message });
+          out.push({ type: 'error', code: bad.code, offset: this.base + bad.offset, length: v.total, message: bad.message, bytes: buf.slice(i, i + v.total) });
           i++; // resynchronise right after this false or damaged start
           continue outer;
         }
@@ -143,11 +153,13 @@ export class Deframer {
         continue outer;
       }
       if (waiting) break; // keep the bytes from this 68H on until more arrive
-      this.skip(i);
+      this.skip(i, out);
       i++;
     }
     this.start = i;
-    // Garbage before a pending frame is final: report it now rather than at the next frame.
-    if (this.start < this.end || this.garbageLen > 0) this.flushGarbage(out);
+    // Garbage before a pending frame is final: report it now rather than at the next frame. A run of
+    // garbage with nothing after it yet stays open across chunks (bytes dripped one at a time are one
+    // run, one report), until a frame starts, the stream ends, or the run reaches GARBAGE_RUN_MAX.
+    if (this.start < this.end) this.flushGarbage(out);
   }
 }

@@ -2,7 +2,7 @@ import { dlt645Matcher } from '../dlt645/matcher';
 import { qgdwMatcher } from '../qgdw1376/matcher';
 import { Deframer } from './deframer';
 
-export { Deframer, type DeframeEvent, type DeframeErrorCode, type FrameMatcher, type ProtocolName } from './deframer';
+export { Deframer, GARBAGE_RUN_MAX, GARBAGE_SAMPLE, type DeframeEvent, type DeframeErrorCode, type FrameMatcher, type ProtocolName } from './deframer';
 
 /** Largest 1376.1 frame a terminal is allowed to send here (the standard allows 16391). */
 export const QGDW_MAX_FRAME = 16391;
