@@ -45,7 +45,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
   const bus = app.get<MessageBus>(BUS);
 
   // Dead letters of the embedded mode land in a JSON-lines file next to the data.
-  const deadLetterLog = new DeadLetterLog(bus, join(config.dataDir, 'dead-letters.jsonl'));
+  const deadLetterLog = new DeadLetterLog(bus, { file: join(config.dataDir, 'dead-letters.jsonl'), maxFileBytes: config.deadLetters.maxFileBytes, maxFiles: config.deadLetters.maxFiles });
   await deadLetterLog.start();
   const deadLetterFile = deadLetterLog.file;
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +23,10 @@ function archiveFile(dir: string): string {
   return f;
 }
 
-async function station(extra: Record<string, string> = {}): Promise<{ main: SpawnedMain; env: Record<string, string>; dir: string }> {
+async function station(extra: Record<string, string> = {}, fileLimit?: number): Promise<{ main: SpawnedMain; env: Record<string, string>; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'gs-front-'));
   const env: Record<string, string> = { ...(await localServiceEnv()), GS_DATA_DIR: join(dir, 'data'), GS_ARCHIVE_FILE: archiveFile(dir), GS_TERMINAL_PORT: String(await freePort()), ...extra };
-  const main = spawnMain('apps/station/src/main.ts', env);
+  const main = spawnMain('apps/station/src/main.ts', env, [], fileLimit ? { fileLimit } : {});
   await waitFor(
     async () => {
       if (main.child.exitCode !== null) throw new Error(`station exited: ${main.out.stderr.slice(-2000)}`);
@@ -129,6 +129,68 @@ describe('the embedded station against hostile and careless input', () => {
     } finally {
       socket.destroy();
       queries.close();
+    }
+  });
+});
+
+describe('garbage cannot amplify into dead letters or fill the disk', () => {
+  it('garbage dripped a byte at a time over 20 sockets is one dead letter per run, and the dead-letter files stay under their cap', async () => {
+    const s = await station({ GS_DEAD_LETTER_FILE_BYTES: '4000', GS_DEAD_LETTER_FILES: '2', GS_LOGIN_DEADLINE_MS: '60000' });
+    try {
+      const sockets = await Promise.all(Array.from({ length: 20 }, () => open(Number(s.env['GS_TERMINAL_PORT']))));
+      for (let i = 0; i < 300; i++) {
+        for (const sock of sockets) sock.write(Uint8Array.of(0x20 + (i % 64)));
+        if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+      // A frame start ends each run.
+      for (const sock of sockets) sock.write(must(qgdw1376.encodeLinkCheck('login', address, 0)));
+      const port = Number(s.env['GS_HTTP_PORT']);
+      const garbage = async () => Number(/gs_comm_bad_input_total\{[^}]*code="DEFRAME_GARBAGE"[^}]*\} (\d+)/.exec((await httpGet(port, '/metrics')).body)?.[1] ?? 0);
+      await waitFor(async () => (await garbage()) === 20, 'one garbage report per socket', 20_000, 200);
+      for (const sock of sockets) sock.destroy();
+      // Rotation: push more than the cap through and check what is on disk.
+      const flood = await Promise.all(Array.from({ length: 10 }, () => open(Number(s.env['GS_TERMINAL_PORT']))));
+      for (const sock of flood) for (let k = 0; k < 5; k++) sock.write(Buffer.concat([Buffer.alloc(100, 0x33), Buffer.from(must(qgdw1376.encodeLinkCheck('heartbeat', address, 1)))]));
+      await waitFor(async () => /gs_station_dead_letters_dropped_total\S* [1-9]/.test((await httpGet(port, '/metrics')).body), 'rotation to drop the oldest file', 20_000, 200);
+      const files = readdirSync(join(s.env['GS_DATA_DIR']!)).filter((f) => f.startsWith('dead-letters.jsonl'));
+      expect(files.length).toBeLessThanOrEqual(2);
+      const bytes = files.reduce((n, f) => n + statSync(join(s.env['GS_DATA_DIR']!, f)).size, 0);
+      expect(bytes).toBeLessThanOrEqual(2 * 4000);
+      for (const sock of flood) sock.destroy();
+    } finally {
+      await stop(s);
+    }
+  });
+});
+
+describe('file descriptors', () => {
+  it('under ulimit -n 1024, a thousand silent sockets neither starve the stores nor outlive the login deadline', async () => {
+    const s = await station({ GS_LOGIN_DEADLINE_MS: '2000' }, 1024);
+    const port = Number(s.env['GS_HTTP_PORT']);
+    const silent: Socket[] = [];
+    try {
+      for (let i = 0; i < 986; i++) {
+        const sock = connect({ host: '127.0.0.1', port: Number(s.env['GS_TERMINAL_PORT']) });
+        sock.on('error', () => undefined);
+        silent.push(sock);
+      }
+      const metrics = async () => (await httpGet(port, '/metrics')).body;
+      expect(metric(await metrics(), 'gs_comm_connection_limit')).toEqual(['gs_comm_connection_limit 512']);
+      expect((await httpGet(port, '/readyz')).status).toBe(200);
+      await waitFor(async () => /gs_comm_login_deadline_closed_total (\d+)/.exec(await metrics())?.[1] === '512', 'the 512 accepted silent sockets closed at the deadline', 20_000, 200);
+      // The stores still have their descriptors: a terminal reports and its reading is stored.
+      const t = await open(Number(s.env['GS_TERMINAL_PORT']));
+      t.write(must(qgdw1376.encodeLinkCheck('login', address, 0)));
+      const at = new Date(Date.UTC(2026, 10, 30, 8, 0, 0));
+      const time = { year: at.getUTCFullYear(), month: at.getUTCMonth() + 1, day: at.getUTCDate(), hour: at.getUTCHours(), minute: 0, second: 0 };
+      const f = must(qgdw1376.decodeQgdwFrame(must(qgdw1376.encodeClass1Response(address, 0, [{ pn: 1, fn: 129, values: [time, 1, 42, 21] }]))));
+      t.write(must(qgdw1376.encodeQgdwFrame({ ...f, control: 0xc4, seq: 0x71, body: f.body })));
+      await waitFor(async () => /gs_storage_readings_stored_total (\d+)/.exec(await metrics())?.[1] === '2', 'the reading stored', 20_000, 200);
+      expect((await httpGet(port, '/readyz')).status).toBe(200);
+      t.destroy();
+    } finally {
+      for (const sock of silent) sock.destroy();
+      await stop(s);
     }
   });
 });

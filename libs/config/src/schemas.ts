@@ -213,6 +213,9 @@ export const stationConfigSchema = z
      * in flight on a crash).
      */
     GS_BUS_LOG: z.enum(['on', 'off']).default('on'),
+    /** The dead-letter file rotates at this size, and this many files are kept (the oldest is dropped, counted). */
+    GS_DEAD_LETTER_FILE_BYTES: positiveInt(16 * 1024 * 1024),
+    GS_DEAD_LETTER_FILES: z.coerce.number().int().min(1).default(4),
     /** Terminals and their meters (JSON: [{"address":"4101-00001","meters":[{"pn":1,"meterId":"..."}]}]) loaded into the archive at start. */
     GS_ARCHIVE_FILE: z.string().min(1).optional(),
     GS_RUN_SECONDS: z.coerce.number().nonnegative().default(0),
@@ -227,6 +230,7 @@ export const stationConfigSchema = z
     bus: { ...bus('station', e), ...(e.GS_BUS_LOG === 'on' ? { logDir: join(e.GS_DATA_DIR, 'bus') } : {}) },
     dataDir: e.GS_DATA_DIR,
     archiveFile: e.GS_ARCHIVE_FILE,
+    deadLetters: { maxFileBytes: e.GS_DEAD_LETTER_FILE_BYTES, maxFiles: e.GS_DEAD_LETTER_FILES },
     runSeconds: e.GS_RUN_SECONDS,
     terminal: terminal(e),
     batch: batch(e),

@@ -9,11 +9,16 @@ export interface SpawnedMain {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs a service's TypeScript entry point as its own process, the way `npm start` and the pods do. */
-/** `nodeArgs`: flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
-export function spawnMain(main: string, env: Record<string, string>, nodeArgs: readonly string[] = []): SpawnedMain {
+/**
+ * Runs a service's TypeScript entry point as its own process, the way `npm start` and the pods do.
+ * `nodeArgs`: flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept); `fileLimit`:
+ * the process's open-file limit (ulimit -n), set with util-linux prlimit.
+ */
+export function spawnMain(main: string, env: Record<string, string>, nodeArgs: readonly string[] = [], o: { fileLimit?: number } = {}): SpawnedMain {
   const root = repoRoot();
-  const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, main)], {
+  const nodeCommand = [process.execPath, ...nodeArgs, '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, main)];
+  const [command, ...args] = o.fileLimit ? ['prlimit', `--nofile=${o.fileLimit}:${o.fileLimit}`, '--', ...nodeCommand] : nodeCommand;
+  const child = spawn(command!, args, {
     cwd: root,
     env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.base.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
