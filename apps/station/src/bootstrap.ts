@@ -6,7 +6,7 @@ import { storeOpenError } from '@gridstation/errors';
 import type { StationConfig } from '@gridstation/config';
 import { CommFeatureModule, TerminalServer } from '@gridstation/ingest';
 import { ParserFeatureModule, RawFramesConsumer } from '@gridstation/parsing';
-import { StorageFeatureModule, StorageService } from '@gridstation/persistence';
+import { DEFAULT_VALIDITY, StorageFeatureModule, StorageService } from '@gridstation/persistence';
 import { startService, type RunningService } from '@gridstation/service';
 import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
 import type { Telemetry } from '@gridstation/telemetry';
@@ -34,7 +34,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
       StationHooksModule.register(),
       CommFeatureModule.register({ ...t, instanceId: config.instanceId, grpcAddress: t.advertiseGrpc }),
       ParserFeatureModule.register({ producer: 'station', tzOffsetMinutes: config.tzOffsetMinutes }),
-      StorageFeatureModule.register({ batchRows: config.batch.rows, batchDelayMs: config.batch.delayMs, producer: 'station' }),
+      StorageFeatureModule.register({ batchRows: config.batch.rows, batchDelayMs: config.batch.delayMs, validity: { ...DEFAULT_VALIDITY, recentCapacity: config.batch.duplicateWindow }, producer: 'station' }),
     ],
     grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/query.proto', 'gridstation/v1/downlink.proto'] },
   });

@@ -1,5 +1,5 @@
 import type { StorageConfig } from '@gridstation/config';
-import { StorageFeatureModule } from '@gridstation/persistence';
+import { DEFAULT_VALIDITY, StorageFeatureModule } from '@gridstation/persistence';
 import { startService, type RunningService } from '@gridstation/service';
 import type { Telemetry } from '@gridstation/telemetry';
 import { StorageAdaptersModule } from './adapters/adapters.module';
@@ -12,7 +12,7 @@ export function bootstrap(config: StorageConfig, telemetry: Telemetry, handleSig
     handleSignals,
     imports: [
       StorageAdaptersModule.register(config),
-      StorageFeatureModule.register({ batchRows: config.batch.rows, batchDelayMs: config.batch.delayMs, producer: `storage-${config.instanceId}` }),
+      StorageFeatureModule.register({ batchRows: config.batch.rows, batchDelayMs: config.batch.delayMs, validity: { ...DEFAULT_VALIDITY, recentCapacity: config.batch.duplicateWindow }, producer: `storage-${config.instanceId}` }),
     ],
     grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/query.proto'] },
   });

@@ -12,6 +12,6 @@ export function createBus(config: BusConfig, service: string, log: Logger): Mess
     case 'kafka':
       return new KafkaBus({ service, clientId: config.clientId, brokers: config.brokers, log, partitionsConsumedConcurrently: config.partitionsConcurrency });
     case 'memory':
-      return new MemoryBus({ service, log, ...(config.logDir ? { durable: { log: new DurableLog({ dir: config.logDir }), topics: DURABLE_TOPICS } } : {}) });
+      return new MemoryBus({ service, log, ...(config.partitionBytes ? { maxRetainedBytes: config.partitionBytes } : {}), ...(config.logDir ? { durable: { log: new DurableLog({ dir: config.logDir }), topics: DURABLE_TOPICS } } : {}) });
   }
 }

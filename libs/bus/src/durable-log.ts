@@ -150,7 +150,13 @@ export class DurableLog {
   private offsetsDirty = false;
   private offsetsTimer?: NodeJS.Timeout;
   private closed = false;
+  private offsetsError: unknown;
   readonly stats = { commits: 0, records: 0, bytes: 0, segmentsDeleted: 0 };
+
+  /** Throws when the log could not persist its offsets lately (the directory is gone or not writable). */
+  healthCheck(): void {
+    if (this.offsetsError) throw new Error(`bus log ${this.options.dir}: ${this.offsetsError instanceof Error ? this.offsetsError.message : String(this.offsetsError)}`);
+  }
 
   constructor(private readonly options: DurableLogOptions) {}
 
@@ -204,7 +210,15 @@ export class DurableLog {
       records.push(...rs);
     }
     this.openTail();
-    this.offsetsTimer = setInterval(() => this.writeOffsets(), this.options.offsetsEveryMs ?? 1000);
+    this.offsetsTimer = setInterval(() => {
+      try {
+        this.writeOffsets();
+        this.offsetsError = undefined;
+      } catch (e) {
+        // Not fatal by itself (a lost commit only means redelivery), but the log is not healthy.
+        this.offsetsError = e;
+      }
+    }, this.options.offsetsEveryMs ?? 1000);
     this.offsetsTimer.unref();
     return { records, offsets: structuredClone(this.offsets) };
   }

@@ -22,9 +22,11 @@ interface StoredRecord {
 }
 
 class PartitionLog {
-  private records: StoredRecord[] = [];
+  private records: Array<StoredRecord | undefined> = [];
   private head = 0; // index of the first live record in `records`
   base = 0n; // offset of records[head]
+  /** Bytes of the live records' values. */
+  bytes = 0;
   private waiters: Array<() => void> = [];
   private spaceWaiters: Array<() => void> = [];
 
@@ -41,20 +43,30 @@ class PartitionLog {
     this.records = [];
     this.head = 0;
     this.base = offset;
+    this.bytes = 0;
+  }
+
+  /** Whether a publisher must wait before adding to this partition. */
+  full(maxRecords: number, maxBytes: number): boolean {
+    return this.size >= maxRecords || (this.size > 0 && this.bytes >= maxBytes);
   }
 
   append(r: StoredRecord): void {
     this.records.push(r);
+    this.bytes += r.value.length;
     const w = this.waiters;
     this.waiters = [];
     for (const fn of w) fn();
   }
 
-  read(from: bigint, max: number): Array<{ offset: bigint; record: StoredRecord }> {
+  /** Up to `max` records (and about `maxBytes` of values, at least one record) from `from` on. */
+  read(from: bigint, max: number, maxBytes = Number.POSITIVE_INFINITY): Array<{ offset: bigint; record: StoredRecord }> {
     const out: Array<{ offset: bigint; record: StoredRecord }> = [];
     const start = this.head + Number(from - this.base);
-    for (let i = start; i < this.records.length && out.length < max; i++) {
+    let bytes = 0;
+    for (let i = start; i < this.records.length && out.length < max && (out.length === 0 || bytes < maxBytes); i++) {
       out.push({ offset: this.base + BigInt(i - this.head), record: this.records[i]! });
+      bytes += this.records[i]!.value.length;
     }
     return out;
   }
@@ -62,9 +74,15 @@ class PartitionLog {
   trimBefore(offset: bigint): void {
     if (offset <= this.base) return;
     const drop = Number((offset < this.end ? offset : this.end) - this.base);
+    for (let i = this.head; i < this.head + drop; i++) {
+      this.bytes -= this.records[i]!.value.length;
+      // Released now: a dropped record must not stay reachable until the array is compacted (4096 of
+      // them per partition, a few MB each, held hundreds of MB in a loaded station).
+      this.records[i] = undefined;
+    }
     this.head += drop;
     this.base += BigInt(drop);
-    // Compact occasionally so the array does not keep dropped records reachable.
+    // Compact occasionally so the array itself does not grow.
     if (this.head > 4096 && this.head * 2 > this.records.length) {
       this.records = this.records.slice(this.head);
       this.head = 0;
@@ -136,6 +154,10 @@ class MemoryGroup {
     return this.rebalancing;
   }
 }
+
+/** What a partition nobody reads keeps (the newest records). */
+const UNREAD_RECORDS = 1000;
+const UNREAD_BYTES = 1024 * 1024;
 
 const sleep = (ms: number, stop: Promise<void>) =>
   Promise.race([new Promise<void>((r) => setTimeout(r, ms).unref()), stop]);
@@ -212,7 +234,8 @@ class MemorySubscription implements Subscription {
         continue;
       }
       consumerLag.record(this.groupId, ref.topic.name, ref.partition, log.end, this.group.committed.get(key) ?? log.base);
-      const records = log.read(position, narrow ? 1 : this.options.maxBatchSize);
+      // Batches of at most a quarter of the byte bound, so that several partitions are worked on at once.
+      const records = log.read(position, narrow ? 1 : this.options.maxBatchSize, this.options.maxInFlightBytes / 4);
       const messages: InboundMessage[] = records.map(({ offset, record }) => ({
         topic: ref.topic.name,
         partition: ref.partition,
@@ -273,6 +296,8 @@ export interface MemoryBusOptions {
   defaultPartitions?: number;
   /** Uncommitted records a partition may hold before publishers wait. */
   maxRetained?: number;
+  /** Bytes of uncommitted records a partition may hold before publishers wait (default 8 MiB). */
+  maxRetainedBytes?: number;
   /** Write-ahead log for `durableTopics` (see the note at the top). */
   durable?: { log: DurableLog; topics: readonly string[] };
 }
@@ -357,29 +382,35 @@ export class MemoryBus implements MessageBus {
     if (this.closed) throw new DependencyUnavailableError('bus', 'the in-process bus is closed');
     if (this.durableTopics.has(topic)) return this.publishDurable(topic, messages);
     const t = this.topic(topic);
-    const max = this.options.maxRetained ?? 100_000;
+    const [max, maxBytes] = this.limits();
     for (const m of messages) {
       const key = m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
       const p = t.partitionFor(key);
       const log = t.partitions[p]!;
-      while (log.size >= max && this.consumedBy(topic)) await log.waitForSpace();
-      if (log.size >= max) log.trimBefore(log.base + 1n); // nobody reads this topic: keep the newest `max`
+      const consumed = this.consumedBy(topic);
+      while (consumed && log.full(max, maxBytes)) await log.waitForSpace();
+      // Nobody reads this topic (yet): keep only the newest few, for a subscriber that joins from the start.
+      while (!consumed && log.full(UNREAD_RECORDS, UNREAD_BYTES)) log.trimBefore(log.base + 1n);
       log.append({ key, value: m.value, headers: outgoingHeaders(m.headers), timestamp: Date.now() });
     }
     busMetrics.published.add(messages.length, { topic });
   }
 
+  private limits(): [records: number, bytes: number] {
+    return [this.options.maxRetained ?? 100_000, this.options.maxRetainedBytes ?? 8 * 1024 * 1024];
+  }
+
   /** Assigns offsets, waits until the records are on disk, then makes them visible in offset order. */
   private async publishDurable(topic: string, messages: readonly OutboundMessage[]): Promise<void> {
     const t = this.topic(topic);
-    const max = this.options.maxRetained ?? 100_000;
+    const [max, maxBytes] = this.limits();
     const records: LogRecord[] = [];
     const now = Date.now();
     for (const m of messages) {
       const key = m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
       const partition = t.partitionFor(key);
       const log = t.partitions[partition]!;
-      while (log.size >= max) await log.waitForSpace();
+      while (log.full(max, maxBytes)) await log.waitForSpace();
       const k = partitionKey(topic, partition);
       const offset = this.assigned.get(k) ?? log.end;
       this.assigned.set(k, offset + 1n);
@@ -445,6 +476,7 @@ export class MemoryBus implements MessageBus {
 
   async healthCheck(): Promise<void> {
     if (this.closed) throw new Error('in-process bus is closed');
+    this.options.durable?.log.healthCheck();
     throwIfStalled([...this.groups.values()].flatMap((g) => g.members));
   }
 

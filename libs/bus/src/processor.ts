@@ -29,6 +29,7 @@ export function resolveOptions(o: SubscribeOptions): ResolvedOptions {
     topics: o.topics,
     handler: o.handler,
     maxInFlight,
+    maxInFlightBytes: o.maxInFlightBytes ?? 16 * 1024 * 1024,
     maxBatchSize: Math.min(o.maxBatchSize ?? maxInFlight, maxInFlight),
     retryDelayMs: o.retryDelayMs ?? 200,
     maxRetryDelayMs: o.maxRetryDelayMs ?? 30_000,
@@ -66,13 +67,17 @@ export class BatchProcessor {
     private readonly log: Logger,
     hooks: { onSaturated(): void; onDrained(): void },
   ) {
-    this.gate = new InFlightGate(options.maxInFlight, {
-      onSaturated: () => {
-        busMetrics.pauses.add(1, { group: options.groupId });
-        hooks.onSaturated();
+    this.gate = new InFlightGate(
+      options.maxInFlight,
+      {
+        onSaturated: () => {
+          busMetrics.pauses.add(1, { group: options.groupId });
+          hooks.onSaturated();
+        },
+        onDrained: () => hooks.onDrained(),
       },
-      onDrained: () => hooks.onDrained(),
-    });
+      options.maxInFlightBytes,
+    );
     this.abortSignal = new Promise<never>((_, reject) => (this.rejectAbort = reject));
     this.abortSignal.catch(() => undefined);
   }
@@ -107,7 +112,9 @@ export class BatchProcessor {
     const { groupId } = this.options;
     const attrs = { topic: batch.topic, group: groupId };
     const n = batch.messages.length;
-    await Promise.race([this.gate.acquire(n), this.abortSignal]).catch(() => undefined);
+    let bytes = 0;
+    for (const m of batch.messages) bytes += m.value.length;
+    await Promise.race([this.gate.acquire(n, bytes), this.abortSignal]).catch(() => undefined);
     if (this.aborted) return undefined;
     this.counters.delivered += n;
     const started = performance.now();
@@ -155,7 +162,7 @@ export class BatchProcessor {
       return result;
     } finally {
       this.running.delete(call);
-      this.gate.release(n);
+      this.gate.release(n, bytes);
       busMetrics.handlerSeconds.record((performance.now() - started) / 1000, attrs);
     }
   }

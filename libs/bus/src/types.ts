@@ -66,6 +66,8 @@ export interface SubscribeOptions {
   handler: BatchHandler;
   /** Most messages handed to the handler and not yet settled, over all partitions (default 1000). */
   maxInFlight?: number;
+  /** Most bytes of message values handed to the handler and not yet settled (default 16 MiB). */
+  maxInFlightBytes?: number;
   /** Most messages per handler call (default: maxInFlight). */
   maxBatchSize?: number;
   /** First delay before a retry; doubles per consecutive failure up to maxRetryDelayMs. */

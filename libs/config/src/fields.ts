@@ -106,8 +106,13 @@ export const terminalEnv = {
     }),
 };
 
-/** Storage batching. */
+/** Storage batching, and the duplicate check's memory. */
 export const batchEnv = {
+  /**
+   * Reading identities the duplicate check remembers (two generations of half this each): what it costs
+   * in memory is set here, about 150 bytes per identity.
+   */
+  GS_DUPLICATE_WINDOW: positiveInt(1_000_000),
   GS_BATCH_ROWS: positiveInt(5000),
   /**
    * The longest a row waits for its batch. A consumer fetches again only after its batch is stored, so

@@ -21,6 +21,8 @@ export interface BusConfig {
   partitionsConcurrency: number;
   /** The in-process bus writes its data topics ahead to this directory (embedded mode); none: memory only. */
   logDir?: string;
+  /** Bytes of records one partition of the in-process bus holds before publishers wait. */
+  partitionBytes?: number;
 }
 
 export interface ClickHouseConfig {
@@ -87,7 +89,7 @@ const terminal = (e: TerminalEnv): TerminalConfig => ({
   gatewayModels: e.GS_GATEWAY_MODELS,
 });
 
-const batch = (e: z.infer<z.ZodObject<typeof batchEnv>>) => ({ rows: e.GS_BATCH_ROWS, delayMs: e.GS_BATCH_DELAY_MS });
+const batch = (e: z.infer<z.ZodObject<typeof batchEnv>>) => ({ rows: e.GS_BATCH_ROWS, delayMs: e.GS_BATCH_DELAY_MS, duplicateWindow: e.GS_DUPLICATE_WINDOW });
 
 type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>> & { GS_HTTP_PORT: number; GS_GRPC_PORT: number };
 
@@ -203,6 +205,8 @@ export const stationConfigSchema = z
     GS_BUS: z.enum(['kafka', 'memory']).default('memory'),
     ...terminalEnv,
     ...batchEnv,
+    // One process holds everything: a smaller duplicate window than the storage service's (about 30 MB).
+    GS_DUPLICATE_WINDOW: positiveInt(200_000),
     ...deviceTzEnv,
     ...outageEnv,
     GS_TERMINAL_PORT: port(9100),
@@ -215,6 +219,13 @@ export const stationConfigSchema = z
     GS_BUS_LOG: z.enum(['on', 'off']).default('on'),
     /** The dead-letter file rotates at this size, and this many files are kept (the oldest is dropped, counted). */
     GS_DEAD_LETTER_FILE_BYTES: positiveInt(16 * 1024 * 1024),
+    /** Memory the embedded engines may take: DuckDB's memory_limit and threads, LevelDB's block cache and open files. */
+    GS_DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'expected a size like 256MB').default('256MB'),
+    GS_DUCKDB_THREADS: positiveInt(2),
+    GS_LEVELDB_CACHE_BYTES: positiveInt(8 * 1024 * 1024),
+    GS_LEVELDB_MAX_OPEN_FILES: positiveInt(256),
+    /** Bytes of records a partition of the in-process bus holds before publishers wait (backpressure). */
+    GS_BUS_PARTITION_BYTES: positiveInt(2 * 1024 * 1024),
     GS_DEAD_LETTER_FILES: z.coerce.number().int().min(1).default(4),
     /** Terminals and their meters (JSON: [{"address":"4101-00001","meters":[{"pn":1,"meterId":"..."}]}]) loaded into the archive at start. */
     GS_ARCHIVE_FILE: z.string().min(1).optional(),
@@ -227,10 +238,12 @@ export const stationConfigSchema = z
   })
   .transform((e) => ({
     ...common('station', e),
-    bus: { ...bus('station', e), ...(e.GS_BUS_LOG === 'on' ? { logDir: join(e.GS_DATA_DIR, 'bus') } : {}) },
+    bus: { ...bus('station', e), partitionBytes: e.GS_BUS_PARTITION_BYTES, ...(e.GS_BUS_LOG === 'on' ? { logDir: join(e.GS_DATA_DIR, 'bus') } : {}) },
     dataDir: e.GS_DATA_DIR,
     archiveFile: e.GS_ARCHIVE_FILE,
     deadLetters: { maxFileBytes: e.GS_DEAD_LETTER_FILE_BYTES, maxFiles: e.GS_DEAD_LETTER_FILES },
+    duckdb: { memoryLimit: e.GS_DUCKDB_MEMORY_LIMIT, threads: e.GS_DUCKDB_THREADS },
+    leveldb: { cacheBytes: e.GS_LEVELDB_CACHE_BYTES, writeBufferBytes: 4 * 1024 * 1024, maxOpenFiles: e.GS_LEVELDB_MAX_OPEN_FILES },
     runSeconds: e.GS_RUN_SECONDS,
     terminal: terminal(e),
     batch: batch(e),

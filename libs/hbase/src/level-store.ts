@@ -46,10 +46,18 @@ function splitKey(rest: Buffer): { row: Buffer; family: string; qualifier: strin
   return { row: Buffer.from(row), family: rest.subarray(i, sep).toString(), qualifier: rest.subarray(sep + 1).toString() };
 }
 
+export interface LevelLimits {
+  cacheBytes: number;
+  writeBufferBytes: number;
+  maxOpenFiles: number;
+}
+
+export const DEFAULT_LEVEL_LIMITS: LevelLimits = { cacheBytes: 8 << 20, writeBufferBytes: 4 << 20, maxOpenFiles: 256 };
+
 export class LevelWideColumnStore implements WideColumnStore {
   /** A store opened at `location` (created when missing). */
-  static async openAt(location: string): Promise<LevelWideColumnStore> {
-    const s = new LevelWideColumnStore(location);
+  static async openAt(location: string, limits?: LevelLimits): Promise<LevelWideColumnStore> {
+    const s = new LevelWideColumnStore(location, limits);
     await s.open();
     return s;
   }
@@ -57,8 +65,12 @@ export class LevelWideColumnStore implements WideColumnStore {
   private readonly db: ClassicLevel<Buffer, Buffer>;
   private readonly tables = new Map<string, TableSpec>();
 
-  constructor(readonly location: string) {
-    this.db = new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  /** `limits`: LevelDB's block cache and the files it keeps open (its default, 1000, would compete with sockets for descriptors). */
+  constructor(
+    readonly location: string,
+    limits: LevelLimits = DEFAULT_LEVEL_LIMITS,
+  ) {
+    this.db = new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer', cacheSize: limits.cacheBytes, writeBufferSize: limits.writeBufferBytes, maxOpenFiles: limits.maxOpenFiles });
   }
 
   async open(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { HBaseConfig } from '@gridstation/config';
-import { LevelWideColumnStore } from './level-store';
+import { LevelWideColumnStore, type LevelLimits } from './level-store';
 import { ThriftHBaseStore } from './thrift-store';
 
 /** The Thrift2 store; start-up fails fast when the gateway does not answer. */
@@ -9,7 +9,7 @@ export function managedHBase(config: HBaseConfig): ThriftHBaseStore & { start():
 }
 
 /** The LevelDB wide-column store of the embedded mode, opened on start. */
-export function managedLevelStore(location: string): LevelWideColumnStore & { start(): Promise<void> } {
-  const store = new LevelWideColumnStore(location);
+export function managedLevelStore(location: string, limits?: LevelLimits): LevelWideColumnStore & { start(): Promise<void> } {
+  const store = new LevelWideColumnStore(location, limits);
   return Object.assign(store, { start: () => store.open() });
 }

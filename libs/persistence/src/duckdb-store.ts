@@ -47,6 +47,14 @@ const fromRow = (r: Record<string, DuckDBValue>): StoredReading => ({
 
 const placeholders = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
 
+export interface DuckDbLimits {
+  /** DuckDB syntax: '256MB', '1GB'. */
+  memoryLimit: string;
+  threads: number;
+}
+
+export const DEFAULT_DUCKDB_LIMITS: DuckDbLimits = { memoryLimit: '256MB', threads: 2 };
+
 export class DuckDbReadingStore implements ReadingStore {
   readonly kind = 'duckdb';
   private readonly serial = new Serial();
@@ -54,11 +62,18 @@ export class DuckDbReadingStore implements ReadingStore {
   private instance?: DuckDBInstance;
   private connection?: DuckDBConnection;
 
-  /** `path` is a database file (created on start if missing) or ':memory:'. */
-  constructor(private readonly path: string) {}
+  /**
+   * `path` is a database file (created on start if missing) or ':memory:'. `limits`: DuckDB's own
+   * memory_limit (its default is 80% of the machine's RAM, which an embedded station must not take) and
+   * threads.
+   */
+  constructor(
+    private readonly path: string,
+    private readonly limits: DuckDbLimits = DEFAULT_DUCKDB_LIMITS,
+  ) {}
 
-  static async open(path: string): Promise<DuckDbReadingStore> {
-    const store = new DuckDbReadingStore(path);
+  static async open(path: string, limits?: DuckDbLimits): Promise<DuckDbReadingStore> {
+    const store = new DuckDbReadingStore(path, limits);
     await store.start();
     return store;
   }
@@ -67,7 +82,7 @@ export class DuckDbReadingStore implements ReadingStore {
   async start(): Promise<void> {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     try {
-      this.instance = await DuckDBInstance.create(this.path);
+      this.instance = await DuckDBInstance.create(this.path, { memory_limit: this.limits.memoryLimit, threads: String(this.limits.threads) });
     } catch (e) {
       throw storeOpenError('the DuckDB readings store', this.path, e);
     }

@@ -2,7 +2,7 @@ export * from './model';
 export { READING_STORE, type ReadingStore } from './ports';
 export { ClickHouseReadingStore, MIGRATIONS_DIR, readingsTsv, READING_INSERT_COLUMNS } from './clickhouse-store';
 export { ClickHouseHaPool, NoHealthyReplicaError } from './ha-pool';
-export { DuckDbReadingStore } from './duckdb-store';
+export { DuckDbReadingStore, DEFAULT_DUCKDB_LIMITS, type DuckDbLimits } from './duckdb-store';
 export * from './meter-rows';
 export { DualTriggerBatcher, type BatcherOptions } from './batcher';
 export { ValidityChecker, DEFAULT_VALIDITY, DEFAULT_RANGES, type ValidityOptions, type ValidityOutcome, type Checked } from './validity';

@@ -1,7 +1,7 @@
 import type { ClickHouseConfig } from '@gridstation/config';
 import type { Logger } from '@gridstation/telemetry';
 import { ClickHouseReadingStore } from './clickhouse-store';
-import { DuckDbReadingStore } from './duckdb-store';
+import { DuckDbReadingStore, type DuckDbLimits } from './duckdb-store';
 import { ClickHouseHaPool } from './ha-pool';
 import type { ReadingStore } from './ports';
 
@@ -18,7 +18,7 @@ export function managedClickHouseStore(config: ClickHouseConfig, log: Logger): R
   });
 }
 
-/** DuckDB in one file (embedded mode), opened on start. */
-export function managedDuckDbStore(path: string): DuckDbReadingStore {
-  return new DuckDbReadingStore(path);
+/** DuckDB in one file (embedded mode), opened on start, within its memory and thread limits. */
+export function managedDuckDbStore(path: string, limits?: DuckDbLimits): DuckDbReadingStore {
+  return new DuckDbReadingStore(path, limits);
 }

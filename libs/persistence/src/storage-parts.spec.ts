@@ -108,6 +108,13 @@ describe('ValidityChecker', () => {
     c.remember([reading('m', 'voltage.d', 0, 1, { dataTimeMs: at(1) })]);
     expect(c.check([r], now, known)[0]!.write).toBe(true); // evicted (capacity 2: two generations of one)
   });
+
+  it('holds at most the configured number of identities, however many readings pass', () => {
+    const c = new ValidityChecker({ ...DEFAULT_VALIDITY, recentCapacity: 1000 });
+    for (let k = 0; k < 50; k++) c.remember(Array.from({ length: 100 }, (_, i) => reading(`m${i}`, 'energy.active.import', 0, k, { dataTimeMs: at(k) })));
+    expect(c.remembered).toBeLessThanOrEqual(1000);
+    expect(c.remembered).toBeGreaterThanOrEqual(500);
+  });
 });
 
 describe('meter_data row key', () => {

@@ -1,6 +1,7 @@
 import { QualityFlag } from '@gridstation/contracts';
 import type { StoredReading } from './model';
-import { readingKey } from './model';
+
+const seriesKey = (r: Pick<StoredReading, 'meterId' | 'quantity' | 'tariff'>): string => `${r.meterId}|${r.quantity}|${r.tariff}`;
 
 // Validity checks run on every reading before it is stored. Nothing is dropped silently: a failed check
 // sets a QualityFlag bit on the stored row (and a metric counts it); only an exact duplicate of a value
@@ -52,12 +53,15 @@ const sameValue = (a: number, b: number) => a === b || (Number.isNaN(a) && Numbe
 
 export class ValidityChecker {
   /**
-   * identity -> value of recently stored readings, in two generations: when the young one is full it
-   * becomes the old one and the previous old one is dropped. O(1) per reading, bounded to `recentCapacity`
-   * (evicting from the front of one big Map instead makes V8 rescan deleted slots: quadratic).
+   * series (meter, quantity, tariff) -> data time -> value of recently stored readings, in two
+   * generations: when the young one holds half of `recentCapacity` identities it becomes the old one and
+   * the previous old one is dropped. O(1) per reading, bounded by `recentCapacity` (evicting from the
+   * front of one big Map instead makes V8 rescan deleted slots: quadratic). Keyed by series, then time: a
+   * meter's readings share one key string, so an identity costs a number entry, not a string of its own.
    */
-  private young = new Map<string, number>();
-  private old = new Map<string, number>();
+  private young = new Map<string, Map<number, number>>();
+  private youngSize = 0;
+  private old = new Map<string, Map<number, number>>();
 
   constructor(private readonly options: ValidityOptions = DEFAULT_VALIDITY) {}
 
@@ -89,8 +93,8 @@ export class ValidityChecker {
         q |= QualityFlag.QUALITY_FLAG_UNKNOWN_METER;
         outcomes.push('unknown_meter');
       }
-      const key = readingKey(r);
-      const prior = this.young.get(key) ?? this.old.get(key);
+      const series = seriesKey(r);
+      const prior = this.young.get(series)?.get(r.dataTimeMs) ?? this.old.get(series)?.get(r.dataTimeMs);
       let write = true;
       if (prior !== undefined) {
         if (sameValue(prior, r.value)) {
@@ -112,11 +116,23 @@ export class ValidityChecker {
   remember(rows: readonly StoredReading[]): void {
     const half = Math.max(1, Math.floor(this.options.recentCapacity / 2));
     for (const r of rows) {
-      if (this.young.size >= half) {
+      if (this.youngSize >= half) {
         this.old = this.young;
         this.young = new Map();
+        this.youngSize = 0;
       }
-      this.young.set(readingKey(r), r.value);
+      const series = seriesKey(r);
+      let times = this.young.get(series);
+      if (!times) this.young.set(series, (times = new Map()));
+      if (!times.has(r.dataTimeMs)) this.youngSize++;
+      times.set(r.dataTimeMs, r.value);
     }
+  }
+
+  /** Identities remembered now (for tests and the memory bound). */
+  get remembered(): number {
+    let n = this.youngSize;
+    for (const t of this.old.values()) n += t.size;
+    return n;
   }
 }

@@ -15,6 +15,12 @@ export function registerProcessMetrics(service: string, instance: string): () =>
     .createObservableGauge('gs_process_heap_used_bytes', { description: 'V8 heap in use', unit: 'By' })
     .addCallback((r) => r.observe(process.memoryUsage().heapUsed, attrs));
   meter
+    .createObservableGauge('gs_process_heap_total_bytes', { description: 'V8 heap reserved', unit: 'By' })
+    .addCallback((r) => r.observe(process.memoryUsage().heapTotal, attrs));
+  meter
+    .createObservableGauge('gs_process_external_memory_bytes', { description: 'Memory of Buffers and other objects outside the V8 heap', unit: 'By' })
+    .addCallback((r) => r.observe(process.memoryUsage().external, attrs));
+  meter
     .createObservableGauge('gs_nodejs_eventloop_delay_p99_seconds', { description: 'Event loop delay, 99th percentile since the last scrape', unit: 's' })
     .addCallback((r) => {
       r.observe(loop.percentile(99) / 1e9, attrs);

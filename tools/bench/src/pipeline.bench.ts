@@ -218,7 +218,7 @@ async function sampleRecords(kafka: Kafka, start: Array<{ partition: number; off
 
 // --- the embedded mode ------------------------------------------------------------------------------------
 
-async function embedded(perTerminalRound: number): Promise<StepResult[]> {
+async function embedded(perTerminalRound: number, settings: Record<string, string> = {}): Promise<StepResult[]> {
   const steps: StepResult[] = [];
   for (const rate of PLAN.embeddedRates) {
     const requested = perTerminalRound * PLAN.terminals * rate;
@@ -234,6 +234,7 @@ async function embedded(perTerminalRound: number): Promise<StepResult[]> {
       GS_SIM_TERMINALS: String(PLAN.terminals),
       GS_SIM_METERS: String(PLAN.meters),
       GS_SIM_RATE: String(rate),
+      ...settings,
     });
     const watch = new ProcWatch(() => ({ 'station (incl. simulator)': pidOf(station) }));
     try {
@@ -320,7 +321,7 @@ async function main(): Promise<void> {
   try {
     let pipe: PipelineOutcome | undefined;
     let beforeSteps: StepResult[] | undefined;
-    if (before) {
+    if (before && only.has('pipeline')) {
       log(`pipeline "before": ${before}`);
       beforeSteps = (await pipeline(admin, kafka, beforeEnv)).steps;
       report['before'] = { settings: beforeEnv, steps: beforeSteps };
@@ -329,7 +330,10 @@ async function main(): Promise<void> {
       pipe = await pipeline(admin, kafka);
       report['pipeline'] = { steps: pipe.steps, readingsPerTerminalRound: pipe.readingsPerTerminalRound, recordBytes: pipe.recordBytes, readingsPerRecord: pipe.readingsPerRecord, profiles: pipe.profiles };
     }
-    const emb = only.has('embedded') ? await embedded(pipe?.readingsPerTerminalRound ?? PLAN.meters * 45) : undefined;
+    const perRound = pipe?.readingsPerTerminalRound ?? PLAN.meters * 45;
+    const embBefore = before && only.has('embedded') ? await embedded(perRound, beforeEnv) : undefined;
+    if (embBefore) report['embeddedBefore'] = { settings: beforeEnv, steps: embBefore };
+    const emb = only.has('embedded') ? await embedded(perRound) : undefined;
     if (emb) report['embedded'] = { steps: emb };
 
     let kafkaResult: KafkaRaw | undefined;
@@ -420,6 +424,12 @@ async function main(): Promise<void> {
       out.push(`| after / before (${before}): best stored | ${r(Math.max(0, ...a.map((x) => x.storedPerSec)) / Math.max(1, ...b.map((x) => x.storedPerSec)))} | sustained ${k(sustained(a))} vs ${k(sustained(b))} |`);
       for (let i = 0; i < Math.min(a.length, b.length); i++) {
         out.push(`| step ${a[i]!.label}: p99 after / before | ${r((a[i]!.p99Ms ?? 0) / Math.max(1, b[i]!.p99Ms ?? 0))} | ${ms(a[i]!.p99Ms)} vs ${ms(b[i]!.p99Ms)} ms; stored ${k(a[i]!.storedPerSec)} vs ${k(b[i]!.storedPerSec)}/s |`);
+      }
+    }
+    if (embBefore && emb) {
+      out.push(stepTable(`Before: the embedded station with ${before}`, embBefore, ['station (incl. simulator)']));
+      for (let i = 0; i < Math.min(emb.length, embBefore.length); i++) {
+        out.push(`| embedded step ${emb[i]!.label}: p50 / p99 after / before | ${r((emb[i]!.p50Ms ?? 0) / Math.max(1, embBefore[i]!.p50Ms ?? 0))} / ${r((emb[i]!.p99Ms ?? 0) / Math.max(1, embBefore[i]!.p99Ms ?? 0))} | p99 ${ms(emb[i]!.p99Ms)} vs ${ms(embBefore[i]!.p99Ms)} ms; stored ${k(emb[i]!.storedPerSec)} vs ${k(embBefore[i]!.storedPerSec)}/s |`);
       }
     }
     if (profiling && pipe) {

@@ -18,8 +18,8 @@ export class StationAdaptersModule {
   static register(config: StationConfig): DynamicModule {
     const providers = [
       ...provideResource(BUS, 'bus', (log) => managedBus(config.bus, 'station', log)),
-      ...provideResource(READING_STORE, 'readings', () => managedDuckDbStore(join(config.dataDir, 'readings.duckdb'))),
-      ...provideResource(HBASE, 'meter-data', () => managedLevelStore(join(config.dataDir, 'meter-data'))),
+      ...provideResource(READING_STORE, 'readings', () => managedDuckDbStore(join(config.dataDir, 'readings.duckdb'), config.duckdb)),
+      ...provideResource(HBASE, 'meter-data', () => managedLevelStore(join(config.dataDir, 'meter-data'), config.leveldb)),
       { provide: ARCHIVE, useValue: new MemoryArchive() },
       { provide: CONNECTION_REGISTRY, useValue: new MemoryRegistry() },
     ];
