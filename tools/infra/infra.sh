@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local Kafka (KRaft), ClickHouse, HBase (+ Thrift2 gateway) and Redis for development and tests, and the
-# independent clients tests use (kcat, grpcurl).
+# independent clients tests use (kcat, grpcurl, python grpcio).
 #
 #   tools/infra/infra.sh up     [kafka|clickhouse|hbase|redis|clients ...]   install if needed, start, wait until healthy
 #   tools/infra/infra.sh down   [service ...]                        stop (data is kept)
@@ -26,6 +26,7 @@ REDIS_PORT="${GS_REDIS_PORT:-6379}"
 
 ALL_SERVICES=(kafka clickhouse hbase redis clients)
 GRPCURL_VERSION="${GS_GRPCURL_VERSION:-1.9.3}"
+GRPCIO_VERSION="${GS_GRPCIO_VERSION:-1.76.0}"
 BIN="$INFRA/bin"
 
 log() { printf '[infra %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -35,7 +36,18 @@ now_ms() { date +%s%3N; }
 
 # --- helpers -------------------------------------------------------------------------------------------
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# pid_alive <pidfile>: the recorded process runs and is still the one started (after a reboot the
+# number may belong to another process: its command line must name what the pidfile is for).
+pid_alive() {
+  [ -f "$1" ] || return 1
+  local pid; pid="$(cat "$1")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  local want
+  case "$(basename "$1" .pid)" in
+    kafka) want=kafka.Kafka ;; clickhouse) want=clickhouse ;; master) want=HMaster ;; thrift) want=ThriftServer ;; *) want= ;;
+  esac
+  [ -z "$want" ] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$want"
+}
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -229,10 +241,12 @@ redis_down() {
 
 # --- independent clients the tests drive the station with ----------------------------------------------
 # kcat (a Kafka client that is not kafkajs) from Debian; grpcurl (a reflection-based gRPC client, as other
-# grid systems' engineers use) built from the Go module proxy into $INFRA/bin, keyed by version.
+# grid systems' engineers use) built from the Go module proxy into $INFRA/bin, keyed by version; python
+# grpcio + grpcio-tools from PyPI in a virtualenv ($BIN/python-grpc-<version>, python stubs made from proto/).
 
 grpcurl_bin() { echo "$BIN/grpcurl-$GRPCURL_VERSION/grpcurl"; }
-clients_health() { command -v kcat >/dev/null && "$(grpcurl_bin)" -version >/dev/null 2>&1; }
+grpc_python() { echo "$BIN/python-grpc-$GRPCIO_VERSION/bin/python"; }
+clients_health() { command -v kcat >/dev/null && "$(grpcurl_bin)" -version >/dev/null 2>&1 && "$(grpc_python)" -c 'import grpc, grpc_tools' >/dev/null 2>&1; }
 
 clients_up() {
   need_debs kcat kcat
@@ -244,7 +258,20 @@ clients_up() {
       || { tail -n 20 "$INFRA/grpcurl-build.log" >&2; die "could not build grpcurl"; }
   fi
   ln -sf "$(grpcurl_bin)" "$BIN/grpcurl"
-  clients_health || die "kcat or grpcurl does not run"
+  if ! "$(grpc_python)" -c 'import grpc, grpc_tools' >/dev/null 2>&1; then
+    command -v python3 >/dev/null || need_debs python3 python3
+    python3 -m venv --help >/dev/null 2>&1 || need_debs python3-venv python3-venv
+    log "installing python grpcio $GRPCIO_VERSION from PyPI"
+    rm -rf "$BIN/python-grpc-$GRPCIO_VERSION"
+    python3 -m venv "$BIN/python-grpc-$GRPCIO_VERSION"
+    "$(grpc_python)" -m pip install -q "grpcio==$GRPCIO_VERSION" "grpcio-tools==$GRPCIO_VERSION" >"$INFRA/grpcio-install.log" 2>&1 \
+      || { tail -n 20 "$INFRA/grpcio-install.log" >&2; die "could not install grpcio"; }
+  fi
+  # A wrapper, not a symlink: a virtualenv's python finds its packages only when run from its own directory.
+  rm -f "$BIN/python-grpc"
+  printf '#!/bin/sh\nexec "%s" "$@"\n' "$(grpc_python)" >"$BIN/python-grpc"
+  chmod +x "$BIN/python-grpc"
+  clients_health || die "kcat, grpcurl or python grpcio does not run"
 }
 clients_down() { :; }
 
@@ -256,7 +283,7 @@ status_one() {
     kafka) out="$(kafka_health 2>&1)" ;;
     clickhouse) out="ClickHouse $(ch_health 2>&1)" ;;
     hbase) out="$(hbase_health 2>&1)" ;;
-    clients) clients_health && out="kcat $(kcat -V 2>/dev/null | head -n 1 | awk '{print $2}'), grpcurl $GRPCURL_VERSION in $BIN" ;;
+    clients) clients_health && out="kcat $(kcat -V 2>/dev/null | head -n 1 | awk '{print $2}'), grpcurl $GRPCURL_VERSION, python grpcio $GRPCIO_VERSION in $BIN" ;;
     redis) out="$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null | grep -E '^redis_version' | tr -d '\r')" ; redis_health || out="" ;;
     *) die "unknown service $s" ;;
   esac

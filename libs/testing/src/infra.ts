@@ -41,7 +41,7 @@ export async function requireService(name: 'kafka' | 'clickhouse' | 'hbase' | 'r
 }
 
 /** The path of a client tools/infra installed (e.g. grpcurl); fails with the command that installs it. */
-export function clientBinary(name: 'grpcurl' | 'kcat'): string {
+export function clientBinary(name: 'grpcurl' | 'kcat' | 'python-grpc'): string {
   if (name === 'kcat') return 'kcat';
   return join(testEnvironment().binDir, name);
 }
