@@ -21,12 +21,17 @@ export interface DeadLetterFields extends DeadLetterReason {
   headers?: Record<string, string>;
 }
 
+/** Longest reason kept: a dependency's error text (a database's internal dump, say) is cut, not copied whole into every dead letter. */
+export const MAX_REASON = 2000;
+
+const boundedReason = (r: string) => (r.length > MAX_REASON ? `${r.slice(0, MAX_REASON)}… (${r.length} characters)` : r);
+
 /** A dead-letter record: the rejected bytes, where they came from, and why. */
 export function buildDeadLetter(f: DeadLetterFields): OutboundMessage {
   const key = f.key === null ? Buffer.alloc(0) : Buffer.from(f.key);
   const value = recordValue(DeadLetter.encode({
     code: f.code,
-    reason: f.reason,
+    reason: boundedReason(f.reason),
     service: f.service,
     consumerGroup: f.consumerGroup ?? '',
     sourceTopic: f.source?.topic ?? '',

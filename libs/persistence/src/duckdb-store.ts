@@ -1,4 +1,4 @@
-import { storeOpenError } from '@gridstation/errors';
+import { DependencyUnavailableError, errorMessage, storeOpenError } from '@gridstation/errors';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
@@ -9,7 +9,11 @@ import { Serial } from './serial';
 // The analytical store of the embedded mode: DuckDB in one file on local disk. Same identity as the
 // ClickHouse schema, enforced here by a primary key with INSERT OR REPLACE (newest write wins), so it
 // passes the same contract suite. Rows are appended to a staging table with DuckDB's appender and
-// merged in one statement per batch.
+// merged in one statement per batch. The staging table is created anew for every batch: emptied with
+// DELETE and appended to forever, its row numbers only grew, and after about 33 million rows DuckDB
+// (1.5.6) failed with "Could not find node in column segment tree" and invalidated the database.
+// An invalidated database (any FATAL error) is reopened, and the failure is reported as the store
+// being unavailable, so the batch is retried instead of its records being dead-lettered.
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS readings (
@@ -17,12 +21,13 @@ const SCHEMA = [
     quality UINTEGER, received_at_ms BIGINT, terminal_address VARCHAR, measurement_point USMALLINT,
     frame_id VARCHAR, source_topic VARCHAR, source_partition INTEGER, source_offset BIGINT, stored_at_ms BIGINT,
     PRIMARY KEY (meter_id, quantity, tariff, data_time_ms))`,
-  `CREATE TEMP TABLE IF NOT EXISTS readings_stage AS SELECT * FROM readings WHERE false`,
   `CREATE TABLE IF NOT EXISTS device_events (
     event_id VARCHAR PRIMARY KEY, device_id VARCHAR, occurred_at_ms BIGINT, device_kind UTINYINT, type UTINYINT, code VARCHAR,
     ended_at_ms BIGINT, received_at_ms BIGINT, terminal_address VARCHAR, measurement_point USMALLINT,
     attributes_json VARCHAR, frame_id VARCHAR, stored_at_ms BIGINT)`,
 ];
+
+const STAGE = 'CREATE OR REPLACE TEMP TABLE readings_stage AS SELECT * FROM readings WHERE false';
 
 const COLUMNS =
   'meter_id, quantity, tariff, data_time_ms, value, unit, quality, received_at_ms, terminal_address, measurement_point, frame_id, source_topic, source_partition, source_offset, stored_at_ms';
@@ -45,6 +50,8 @@ const fromRow = (r: Record<string, DuckDBValue>): StoredReading => ({
   storedAtMs: Number(r['stored_at_ms']),
 });
 
+const FATAL = /FATAL Error|INTERNAL Error|database has been invalidated/;
+
 const placeholders = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
 
 export interface DuckDbLimits {
@@ -61,6 +68,10 @@ export class DuckDbReadingStore implements ReadingStore {
 
   private instance?: DuckDBInstance;
   private connection?: DuckDBConnection;
+  /** Why the database must be reopened before the next statement (a FATAL error invalidated it). */
+  private invalidated: string | undefined;
+  /** FATAL errors seen (each followed by a reopen). */
+  fatalErrors = 0;
 
   /**
    * `path` is a database file (created on start if missing) or ':memory:'. `limits`: DuckDB's own
@@ -103,7 +114,8 @@ export class DuckDbReadingStore implements ReadingStore {
 
   insertReadings(rows: readonly StoredReading[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.serial.run(async () => {
+    return this.run(async () => {
+      await this.conn.run(STAGE);
       const a = await this.conn.createAppender('readings_stage');
       try {
         for (const r of rows) {
@@ -136,14 +148,14 @@ export class DuckDbReadingStore implements ReadingStore {
            QUALIFY row_number() OVER (PARTITION BY meter_id, quantity, tariff, data_time_ms ORDER BY stored_at_ms DESC) = 1`,
         );
       } finally {
-        await this.conn.run('DELETE FROM readings_stage');
+        await this.conn.run('DROP TABLE IF EXISTS readings_stage');
       }
     });
   }
 
   insertEvents(rows: readonly StoredEvent[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.serial.run(async () => {
+    return this.run(async () => {
       const unique = new Map(rows.map((e) => [e.eventId, e]));
       for (const e of unique.values()) {
         await this.conn.run(`INSERT OR REPLACE INTO device_events VALUES (${placeholders(13)})`, [
@@ -229,6 +241,35 @@ export class DuckDbReadingStore implements ReadingStore {
   }
 
   private rows(sqlText: string, params: DuckDBValue[]): Promise<Array<Record<string, DuckDBValue>>> {
-    return this.serial.run(async () => (await this.conn.runAndReadAll(sqlText, params)).getRowObjects());
+    return this.run(async () => (await this.conn.runAndReadAll(sqlText, params)).getRowObjects());
+  }
+
+  /** One statement group at a time; a fatal error reopens the database and surfaces as unavailable. */
+  private run<T>(task: () => Promise<T>): Promise<T> {
+    return this.serial.run(async () => {
+      if (this.invalidated) await this.reopen();
+      try {
+        return await task();
+      } catch (e) {
+        if (!FATAL.test(errorMessage(e))) throw e;
+        this.invalidated = errorMessage(e);
+        this.fatalErrors++;
+        throw new DependencyUnavailableError('duckdb', `the DuckDB database ${this.path} failed and is being reopened: ${errorMessage(e).split('\n')[0]}`, { cause: e });
+      }
+    });
+  }
+
+  private async reopen(): Promise<void> {
+    try {
+      this.connection?.closeSync();
+      this.instance?.closeSync();
+    } catch {
+      /* an invalidated instance may refuse to close cleanly; it is replaced either way */
+    }
+    this.connection = undefined;
+    this.instance = await DuckDBInstance.create(this.path, { memory_limit: this.limits.memoryLimit, threads: String(this.limits.threads) });
+    this.connection = await this.instance.connect();
+    for (const s of SCHEMA) await this.connection.run(s);
+    this.invalidated = undefined;
   }
 }

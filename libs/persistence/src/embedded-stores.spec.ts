@@ -14,3 +14,40 @@ let n = 0;
 readingStoreContract('DuckDB (file)', () => DuckDbReadingStore.open(join(dir, 'readings.duckdb')), () => `m${++n}`);
 
 meterRowsContract('LevelDB (classic-level)', () => LevelWideColumnStore.openAt(join(dir, `level-${++n}`)), () => `t${++n}`);
+
+describe('DuckDB store after a fatal error', () => {
+  it('reports the store unavailable (retried, not dead-lettered), reopens the database and keeps what was committed', async () => {
+    const { reading } = await import('../test/reading-store-contract');
+    const { DependencyUnavailableError } = await import('@gridstation/errors');
+    const store = await DuckDbReadingStore.open(join(dir, 'fatal.duckdb'));
+    try {
+      await store.insertReadings([reading('mf1', 'ENERGY_IMPORT', 0, 1)]);
+      // What DuckDB throws once it has invalidated its database (seen at ~33M staged rows on 1.5.6).
+      const conn = (store as unknown as { connection: { run: (sql: string) => Promise<unknown> } }).connection;
+      conn.run = () => Promise.reject(new Error('FATAL Error: Could not find node in column segment tree'));
+      const failed = store.insertReadings([reading('mf1', 'ENERGY_IMPORT', 1, 2)]);
+      await expect(failed).rejects.toBeInstanceOf(DependencyUnavailableError);
+      const { classifyError } = await import('@gridstation/errors');
+      expect(classifyError(await failed.catch((e: unknown) => e))).toMatchObject({ retriable: true, code: 'DUCKDB_UNAVAILABLE' });
+      expect(store.fatalErrors).toBe(1);
+      // The retry goes to a reopened database.
+      await store.insertReadings([reading('mf1', 'ENERGY_IMPORT', 1, 2)]);
+      expect((await store.readingsOf(['mf1'])).map((r) => r.value).sort()).toEqual([1, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('does not treat an ordinary statement error as fatal', async () => {
+    const store = await DuckDbReadingStore.open(join(dir, 'plain.duckdb'));
+    try {
+      const conn = (store as unknown as { connection: { run: (sql: string) => Promise<unknown> } }).connection;
+      conn.run = () => Promise.reject(new Error('Constraint Error: NOT NULL constraint failed'));
+      const { reading } = await import('../test/reading-store-contract');
+      await expect(store.insertReadings([reading('mf2', 'ENERGY_IMPORT', 0, 1)])).rejects.toThrow('Constraint Error');
+      expect(store.fatalErrors).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
