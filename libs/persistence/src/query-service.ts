@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { decodePageToken as decodeScopedToken, encodePageToken as encodeScopedToken } from '@gridstation/service';
 import { GsError } from '@gridstation/errors';
 import type { GetCurveRequest, GetCurveResponse, GetLatestReadingsRequest, GetLatestReadingsResponse } from '@gridstation/contracts';
 import { toReading, type CurveCursor } from './model';
@@ -27,25 +27,15 @@ export function checkMeterId(id: string): void {
 /** What a page token belongs to: the query it continues (a token of another meter or range is refused). */
 type QueryScope = Pick<GetCurveRequest, 'meterId' | 'fromMs' | 'toMs' | 'quantities'>;
 
-function scopeDigest(q: QueryScope): string {
-  return createHash('sha256').update(JSON.stringify([q.meterId, q.fromMs, q.toMs, [...q.quantities].sort()])).digest('base64url').slice(0, 16);
-}
+const scopeOf = (q: QueryScope) => [q.meterId, q.fromMs, q.toMs, [...q.quantities].sort()];
 
 export function encodePageToken(c: CurveCursor, scope: QueryScope): string {
-  return Buffer.from(JSON.stringify([c.dataTimeMs, c.quantity, c.tariff, scopeDigest(scope)])).toString('base64url');
+  return encodeScopedToken([c.dataTimeMs, c.quantity, c.tariff], scopeOf(scope));
 }
 
 export function decodePageToken(token: string, scope: QueryScope): CurveCursor {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(token, 'base64url').toString());
-  } catch {
-    /* judged below */
-  }
-  if (!(Array.isArray(v) && v.length === 4 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && Number.isInteger(v[2]) && typeof v[3] === 'string')) {
-    throw new QueryError('INVALID_ARGUMENT', 'page_token is not one this service issued');
-  }
-  if (v[3] !== scopeDigest(scope)) throw new QueryError('INVALID_ARGUMENT', 'page_token belongs to another query (meter, time range or quantities differ)');
+  const valid = (v: unknown[]) => v.length === 3 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && Number.isInteger(v[2]);
+  const v = decodeScopedToken(token, scopeOf(scope), valid, 'meter, time range or quantities differ');
   return { dataTimeMs: v[0] as number, quantity: v[1] as string, tariff: v[2] as number };
 }
 

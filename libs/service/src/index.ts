@@ -1,6 +1,7 @@
 export { HealthRegistry, type CheckResult, type Readiness } from './health-registry';
 export { adaptersModule, provideResource, provideWorkerLifecycle, type ManagedResource } from './resources';
-export { startService, type GrpcApi, type RunningService, type StartServiceOptions } from './start-service';
+export { encodePageToken, decodePageToken } from './page-token';
+export { startService, type DirectGrpcService, type GrpcApi, type RunningService, type StartServiceOptions } from './start-service';
 export { launch } from './launch';
 export { HEALTH, LOGGER, SERVICE_CONFIG, TELEMETRY } from './tokens';
 export { GrpcErrorFilter, grpcStatusOf, deadlineOf } from './grpc-errors';

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { ReflectionService } from '@grpc/reflection';
+import type { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { CommonConfig } from '@gridstation/config';
 import { PROTO_ROOT, protoPath } from '@gridstation/contracts';
@@ -18,6 +19,19 @@ export interface GrpcApi {
   packages: string[];
   /** Proto files relative to proto/, e.g. 'gridstation/v1/query.proto'. */
   files: string[];
+  /**
+   * Services implemented on @grpc/grpc-js directly, with their ts-proto definitions (bidirectional
+   * streams whose messages have oneofs, which Nest's loader would hand over in another shape). Served on
+   * the same port, listed by reflection and health like the others.
+   */
+  direct?: DirectGrpcService[];
+}
+
+export interface DirectGrpcService {
+  /** Proto file relative to proto/ that declares the service. */
+  file: string;
+  definition: ServiceDefinition;
+  implementation: (app: INestApplication) => UntypedServiceImplementation;
 }
 
 export interface StartServiceOptions {
@@ -55,7 +69,8 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   // Reflection serves the descriptors as written in proto/ (snake_case field names), the contract that
   // grpcurl, grpcui and Postman users read. The serving definition below camelCases them for the
   // handlers' ts-proto types; the wire format is the same either way (fields go by number).
-  const asWritten = loadSync(protoFiles, { includeDirs: [PROTO_ROOT], keepCase: true });
+  const directFiles = (o.grpc?.direct ?? []).map((d) => protoPath(d.file)).filter((f) => !protoFiles.includes(f));
+  const asWritten = loadSync([...protoFiles, ...directFiles], { includeDirs: [PROTO_ROOT], keepCase: true });
   // grpc.health.v1 answers for each service this server serves, by its full name.
   const services = Object.entries(asWritten)
     .filter(([, d]) => Object.values(d as object).some((m) => typeof m === 'object' && m !== null && 'path' in m))
@@ -73,7 +88,10 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
         package: ['grpc.health.v1', ...(o.grpc?.packages ?? [])],
         protoPath: protoFiles,
         loader: { includeDirs: [PROTO_ROOT], longs: Number, enums: Number, defaults: true, oneofs: true },
-        onLoadPackageDefinition: (_pkg: unknown, server: Parameters<ReflectionService['addToServer']>[0]) => new ReflectionService(asWritten).addToServer(server),
+        onLoadPackageDefinition: (_pkg: unknown, server: Parameters<ReflectionService['addToServer']>[0]) => {
+          new ReflectionService(asWritten).addToServer(server);
+          for (const d of o.grpc?.direct ?? []) (server as unknown as Server).addService(d.definition, d.implementation(app));
+        },
         gracefulShutdown: true,
       },
     },
