@@ -9,3 +9,6 @@ export { PROTO_ROOT, protoPath } from './proto-files';
 export * from './gen/gridstation/v1/query';
 export * from './gen/gridstation/v1/downlink';
 export * from './gen/gridstation/v1/alert';
+export * from './gen/gridstation/v1/task';
+export * from './gen/gridstation/v1/program';
+export * from './gen/gridstation/v1/worker';
