@@ -16,6 +16,8 @@ export const TOPICS = {
   evidence: 'gs.analytics.evidence.v1',
   /** DeadLetter, key = key of the rejected record. */
   deadLetter: 'gs.deadletter.v1',
+  /** TaskEventBatch, key = task set id: every change of the task layer, in order per set. */
+  taskEvents: 'gs.task-events.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -38,6 +40,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: TOPICS.alerts, partitions: 3, retentionMs: 30 * DAY_MS },
   { name: TOPICS.evidence, partitions: 6, retentionMs: 1 * DAY_MS },
   { name: TOPICS.deadLetter, partitions: 3, retentionMs: 30 * DAY_MS },
+  { name: TOPICS.taskEvents, partitions: 6, retentionMs: 7 * DAY_MS },
 ];
 
 /**

@@ -144,3 +144,43 @@ export const outageEnv = {
   GS_LIMIT_IMBALANCE_MIN_CURRENT_A: z.coerce.number().nonnegative().default(5),
   GS_LIMIT_CONFIRM_SAMPLES: z.coerce.number().int().min(1).default(2),
 };
+
+/** The scheduler's task layer: decisions, workers and the container module (scheduler service and station). */
+export const schedulerEnv = {
+  /** A worker silent for this long is gone; its task is retried. */
+  GS_SCHEDULER_HEARTBEAT_TIMEOUT_MS: positiveInt(15_000),
+  /** After a start or a worker's disconnect, how long workers have to say what they run before it is retried. */
+  GS_SCHEDULER_RECONNECT_GRACE_MS: positiveInt(5_000),
+  /** Single-writer lease on the task store; a scheduler that lost it stops deciding. */
+  GS_SCHEDULER_LEASE_TTL_MS: positiveInt(10_000),
+  GS_SCHEDULER_CYCLE_MS: positiveInt(50),
+  /** Assignments with at most this many task-worker pairs are solved exactly (HiGHS), larger ones greedily. */
+  GS_SCHEDULER_EXACT_PAIRS: positiveInt(64),
+  GS_TASK_MAX_ATTEMPTS: positiveInt(3),
+  GS_TASK_BACKOFF_MS: positiveInt(1_000),
+  /** Production workers the container module keeps at least / asks for at most; trial workers at most. */
+  GS_WORKERS_MIN: z.coerce.number().int().nonnegative().default(1),
+  GS_WORKERS_MAX: positiveInt(8),
+  GS_TRIAL_WORKERS_MAX: z.coerce.number().int().nonnegative().default(1),
+  /** Workers idle with nothing ready for this long are released (normal mode lowers cost). */
+  GS_WORKER_IDLE_RELEASE_MS: positiveInt(30_000),
+  /** Longest run of a program on a trial worker (ms), and the heap its sandbox gets (MB). */
+  GS_TRIAL_PROGRAM_TIMEOUT_MS: positiveInt(30_000),
+  GS_TRIAL_PROGRAM_HEAP_MB: positiveInt(96),
+};
+
+export const workerEnv = {
+  /** The scheduler's gRPC address (WorkerService, ProgramService). */
+  GS_SCHEDULER_GRPC: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port').default('127.0.0.1:50055'),
+  /** Unique per worker; default: the instance id. */
+  GS_WORKER_ID: z.string().min(1).optional(),
+  /** A trial worker runs private and not yet launched programs only, under tighter limits. */
+  GS_WORKER_TRIAL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** CPU (cores) and memory the worker reports to the scheduler (its container's limits). */
+  GS_WORKER_CPU: z.coerce.number().positive().default(1),
+  GS_WORKER_MEMORY_MB: positiveInt(1024),
+  GS_WORKER_HEARTBEAT_MS: positiveInt(2_000),
+  /** The program sandbox: heap of its thread (MB) and longest run (ms). */
+  GS_PROGRAM_HEAP_MB: z.coerce.number().int().positive().optional(),
+  GS_PROGRAM_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+};

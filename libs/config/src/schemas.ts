@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { batchEnv, busEnv, clickhouseEnv, commonEnv, deviceTzEnv, hbaseEnv, outageEnv, port, positiveInt, redisEnv, terminalEnv } from './fields';
+import { batchEnv, busEnv, clickhouseEnv, commonEnv, deviceTzEnv, hbaseEnv, outageEnv, port, positiveInt, redisEnv, schedulerEnv, terminalEnv, workerEnv } from './fields';
 
 // One schema per service: the variables it reads, their defaults, and the typed object it gets.
 
@@ -188,9 +188,69 @@ export const analyticsConfigSchema = z
     groupPrefix: e.GS_ANALYTICS_GROUP_PREFIX,
   }));
 
+const scheduling = (e: z.infer<z.ZodObject<typeof schedulerEnv>>) => ({
+  heartbeatTimeoutMs: e.GS_SCHEDULER_HEARTBEAT_TIMEOUT_MS,
+  reconnectGraceMs: e.GS_SCHEDULER_RECONNECT_GRACE_MS,
+  leaseTtlMs: e.GS_SCHEDULER_LEASE_TTL_MS,
+  cycleMs: e.GS_SCHEDULER_CYCLE_MS,
+  maxExactPairs: e.GS_SCHEDULER_EXACT_PAIRS,
+  defaultMaxAttempts: e.GS_TASK_MAX_ATTEMPTS,
+  defaultBackoffMs: e.GS_TASK_BACKOFF_MS,
+});
+
+const capacity = (e: z.infer<z.ZodObject<typeof schedulerEnv>>) => ({ min: e.GS_WORKERS_MIN, max: e.GS_WORKERS_MAX, trialMax: e.GS_TRIAL_WORKERS_MAX, idleReleaseMs: e.GS_WORKER_IDLE_RELEASE_MS, cooldownMs: 2000 });
+const trialLimits = (e: z.infer<z.ZodObject<typeof schedulerEnv>>) => ({ timeoutMs: e.GS_TRIAL_PROGRAM_TIMEOUT_MS, heapMb: e.GS_TRIAL_PROGRAM_HEAP_MB });
+
 export const schedulerConfigSchema = z
-  .object({ ...commonEnv, ...ports(8085, 50055), ...busEnv, ...redisEnv })
-  .transform((e) => ({ ...common('scheduler', e), bus: bus('scheduler', e), redis: redis(e) }));
+  .object({
+    ...commonEnv,
+    ...ports(8085, 50055),
+    ...busEnv,
+    ...redisEnv,
+    ...clickhouseEnv,
+    ...schedulerEnv,
+    /**
+     * The task store's Redis (default GS_REDIS_URL). It must persist every write (appendonly yes,
+     * appendfsync always): the task state lives there.
+     */
+    GS_SCHEDULER_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis:// or rediss://').optional(),
+    GS_SCHEDULER_KEY_PREFIX: z.string().min(1).default('gs:sched:'),
+    /** Who runs workers: none (they are deployed on their own), local (processes on this host) or kubernetes (a Deployment scaled through the API server). */
+    GS_WORKER_POOL: z.enum(['none', 'local', 'kubernetes']).default('none'),
+    /** The worker command of the local pool (default: this checkout's worker app). */
+    GS_WORKER_COMMAND: z.string().min(1).optional(),
+    GS_K8S_NAMESPACE: z.string().default('gridstation'),
+    GS_K8S_WORKER_DEPLOYMENT: z.string().default('gridstation-worker'),
+    GS_K8S_TRIAL_DEPLOYMENT: z.string().default('gridstation-worker-trial'),
+  })
+  .transform((e) => ({
+    ...common('scheduler', e),
+    bus: bus('scheduler', e),
+    redis: redis(e),
+    taskRedis: { url: e.GS_SCHEDULER_REDIS_URL ?? e.GS_REDIS_URL },
+    keyPrefix: e.GS_SCHEDULER_KEY_PREFIX,
+    clickhouse: clickhouse(e),
+    scheduling: scheduling(e),
+    capacity: capacity(e),
+    workerPool: e.GS_WORKER_POOL,
+    trial: trialLimits(e),
+    workerCommand: e.GS_WORKER_COMMAND,
+    kubernetes: { namespace: e.GS_K8S_NAMESPACE, deployment: e.GS_K8S_WORKER_DEPLOYMENT, trialDeployment: e.GS_K8S_TRIAL_DEPLOYMENT },
+  }));
+
+export const workerConfigSchema = z
+  .object({ ...commonEnv, ...ports(8091, 50061), ...workerEnv })
+  .transform((e) => ({
+    ...common('worker', e),
+    scheduler: e.GS_SCHEDULER_GRPC,
+    workerId: e.GS_WORKER_ID ?? e.GS_INSTANCE_ID,
+    trial: e.GS_WORKER_TRIAL,
+    cpu: e.GS_WORKER_CPU,
+    memoryBytes: e.GS_WORKER_MEMORY_MB * 1024 * 1024,
+    heartbeatMs: e.GS_WORKER_HEARTBEAT_MS,
+    programHeapMb: e.GS_PROGRAM_HEAP_MB,
+    programTimeoutMs: e.GS_PROGRAM_TIMEOUT_MS,
+  }));
 
 export const rebalancerConfigSchema = z
   .object({ ...commonEnv, ...ports(8086, 50056), ...busEnv, ...redisEnv })
@@ -235,6 +295,9 @@ export const stationConfigSchema = z
     GS_SIM_METERS: positiveInt(8),
     GS_SIM_RATE: z.coerce.number().positive().default(1),
     GS_SUMMARY_INTERVAL_MS: z.coerce.number().int().nonnegative().default(0),
+    ...schedulerEnv,
+    /** Workers the embedded scheduler runs in this process (production; trial ones are added on demand). */
+    GS_WORKERS: z.coerce.number().int().nonnegative().default(2),
   })
   .transform((e) => ({
     ...common('station', e),
@@ -253,6 +316,9 @@ export const stationConfigSchema = z
     outage: outage(e),
     limits: limits(e),
     analyticsGroupPrefix: e.GS_ANALYTICS_GROUP_PREFIX,
+    scheduling: scheduling(e),
+    capacity: { ...capacity(e), min: e.GS_WORKERS, max: Math.max(e.GS_WORKERS, e.GS_WORKERS_MAX) },
+    trial: trialLimits(e),
   }));
 
 export const agentConfigSchema = z
@@ -264,9 +330,10 @@ export type ParserConfig = z.infer<typeof parserConfigSchema>;
 export type StorageConfig = z.infer<typeof storageConfigSchema>;
 export type AnalyticsConfig = z.infer<typeof analyticsConfigSchema>;
 export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export type RebalancerConfig = z.infer<typeof rebalancerConfigSchema>;
 export type StationConfig = z.infer<typeof stationConfigSchema>;
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
 /** Every service's schema: what a GS_ variable is checked against before it is called unknown. */
-export const ALL_SCHEMAS = [commConfigSchema, parserConfigSchema, storageConfigSchema, analyticsConfigSchema, schedulerConfigSchema, rebalancerConfigSchema, stationConfigSchema, agentConfigSchema] as const;
+export const ALL_SCHEMAS = [commConfigSchema, parserConfigSchema, storageConfigSchema, analyticsConfigSchema, schedulerConfigSchema, workerConfigSchema, rebalancerConfigSchema, stationConfigSchema, agentConfigSchema] as const;

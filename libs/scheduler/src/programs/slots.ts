@@ -1,0 +1,127 @@
+import { ProgramKind, ProgramType, type Slot, type SlotField } from '@gridstation/contracts';
+
+// The slot catalogue (BOS PLUMP): each slot is a contract for one kind of model or algorithm, its input
+// and output JSON Schemas, the function a program exports for it, and a sample input every program is
+// run on before it may be used. The form fields a console renders come from the input schema.
+
+interface SlotDef {
+  name: string;
+  description: string;
+  input: Record<string, unknown>;
+  output: Record<string, unknown>;
+  entry: string;
+  services: string[];
+  sample: unknown;
+}
+
+const DEFS: SlotDef[] = [
+  {
+    name: 'compute.generic',
+    description: 'A computation on a JSON object that answers with a JSON object (indicators, checks, transformations)',
+    input: { type: 'object', properties: { index: { type: 'integer', description: 'Position of a generated task in its set' } } },
+    output: { type: 'object' },
+    entry: 'run',
+    services: ['scheduler', 'indicators', 'collection'],
+    sample: { index: 0 },
+  },
+  {
+    name: 'numeric.wasm',
+    description: 'A numeric kernel: numbers in, one number out (WebAssembly or JavaScript)',
+    input: { type: 'object', required: ['args'], properties: { args: { type: 'array', items: { type: 'number' }, description: 'Arguments of the kernel, in order' } } },
+    output: { type: 'object', required: ['value'], properties: { value: { type: 'number' } } },
+    entry: 'run',
+    services: ['scheduler'],
+    sample: { args: [1, 2] },
+  },
+  {
+    name: 'planning.study',
+    description: 'One step of a planning study (unit commitment, production simulation, power flow, N-1 check, adjustment) on a scenario',
+    input: {
+      type: 'object',
+      required: ['stage', 'index'],
+      properties: {
+        stage: { type: 'string', description: 'Study stage (UC, APD, RPD, N-1, ADJ)' },
+        index: { type: 'integer', description: 'Period or case of the stage' },
+        workMs: { type: 'integer', minimum: 0, description: 'Compute time of the step (synthetic programs)' },
+        memoryMb: { type: 'number', minimum: 0, description: 'Memory the step holds while it runs (synthetic programs)' },
+      },
+    },
+    output: { type: 'object', required: ['stage', 'index'], properties: { stage: { type: 'string' }, index: { type: 'integer' }, checksum: { type: 'number' } } },
+    entry: 'run',
+    services: ['planning'],
+    sample: { stage: 'UC', index: 0, workMs: 1, memoryMb: 0 },
+  },
+];
+
+function fieldsOf(schema: Record<string, unknown>): SlotField[] {
+  const props = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+  const required = new Set((schema['required'] as string[] | undefined) ?? []);
+  return Object.entries(props).map(([name, p]) => ({ name, type: String(p['type'] ?? 'object'), description: String(p['description'] ?? ''), required: required.has(name), defaultJson: p['default'] === undefined ? '' : JSON.stringify(p['default']) }));
+}
+
+export const SLOTS: readonly Slot[] = DEFS.map((d) => ({
+  name: d.name,
+  description: d.description,
+  inputSchemaJson: JSON.stringify(d.input),
+  outputSchemaJson: JSON.stringify(d.output),
+  entry: d.entry,
+  services: d.services,
+  sampleInputJson: JSON.stringify(d.sample),
+  fields: fieldsOf(d.input),
+}));
+
+export interface BuiltinProgram {
+  name: string;
+  version: string;
+  slot: string;
+  type: ProgramType;
+  kind: ProgramKind;
+  description: string;
+  code: string;
+}
+
+// Programs the station ships with, registered (and validated) at start like any other.
+export const BUILTIN_PROGRAMS: readonly BuiltinProgram[] = [
+  {
+    name: 'noop',
+    version: '1',
+    slot: 'compute.generic',
+    type: ProgramType.PROGRAM_TYPE_ALGORITHM,
+    kind: ProgramKind.PROGRAM_KIND_JAVASCRIPT,
+    description: 'Does nothing and answers with its index (scheduler benchmarks and smoke tests)',
+    code: 'exports.run = (input) => ({ index: input.index === undefined ? null : input.index });',
+  },
+  {
+    name: 'sleep',
+    version: '1',
+    slot: 'compute.generic',
+    type: ProgramType.PROGRAM_TYPE_ALGORITHM,
+    kind: ProgramKind.PROGRAM_KIND_JAVASCRIPT,
+    description: 'Waits input.ms milliseconds (a task that waits on something else); fails when input.fail is true',
+    code: [
+      'exports.run = async (input) => {',
+      '  await new Promise((r) => setTimeout(r, Number(input.ms) || 0));',
+      '  if (input.fail) { const e = new Error("asked to fail"); e.permanent = !!input.permanent; throw e; }',
+      '  return { index: input.index === undefined ? null : input.index, sleptMs: Number(input.ms) || 0 };',
+      '};',
+    ].join('\n'),
+  },
+  {
+    name: 'planning-synthetic',
+    version: '1',
+    slot: 'planning.study',
+    type: ProgramType.PROGRAM_TYPE_MODEL,
+    kind: ProgramKind.PROGRAM_KIND_JAVASCRIPT,
+    description: 'Stands in for a planning step: holds memoryMb of heap while it computes for workMs (mode "spin" uses the CPU, otherwise it waits)',
+    code: [
+      'exports.run = async (input) => {',
+      '  const held = new Array(Math.round((Number(input.memoryMb) || 0) * 131072)).fill(1.5);',
+      '  const until = Date.now() + (Number(input.workMs) || 0);',
+      '  let x = 0;',
+      '  if (input.mode === "spin") { while (Date.now() < until) x += Math.sqrt(x + 1); }',
+      '  else await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now())));',
+      '  return { stage: String(input.stage), index: Number(input.index), checksum: (held.length + (x % 1000)) % 1000 };',
+      '};',
+    ].join('\n'),
+  },
+];

@@ -1,0 +1,197 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryBus, TOPICS } from '@gridstation/bus';
+import { PriorityClass, ProgramKind, ProgramStage, SubmitTaskSetRequest, TaskEventBatch, TaskSpec, TaskState, type TaskSet } from '@gridstation/contracts';
+import { testLogger, waitFor } from '@gridstation/testing';
+import { InProcessPool } from './containers/in-process-pool';
+import { ProgramRegistry } from './programs/registry';
+import { Scheduler } from './scheduler';
+import { LevelTaskStore } from './store/level-task-store';
+import { TaskQueries } from './task-queries';
+import { InProcessLink } from './worker/in-process-link';
+
+const S = TaskState;
+const log = testLogger();
+const spec = (o: Partial<TaskSpec>): TaskSpec => TaskSpec.fromPartial({ program: 'sleep@1', ...o });
+const params = (p: Record<string, unknown>) => ({ scenarioId: 'scn-2025', dataVersion: 'v7', paramsJson: JSON.stringify(p), scale: 1 });
+
+interface Rig {
+  store: LevelTaskStore;
+  programs: ProgramRegistry;
+  scheduler: Scheduler;
+  pool: InProcessPool;
+  queries: TaskQueries;
+}
+
+async function rig(dir: string, o: { workers?: number; heartbeatTimeoutMs?: number; reconnectGraceMs?: number } = {}): Promise<Rig> {
+  const store = await LevelTaskStore.openAt(dir);
+  const programs = new ProgramRegistry(store, log);
+  await programs.start();
+  const scheduler = new Scheduler(store, programs, log, { owner: 't', leaseTtlMs: 5000, cycleMs: 20, heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 2000, reconnectGraceMs: o.reconnectGraceMs ?? 300, defaultMaxAttempts: 3, defaultBackoffMs: 20, candidatesPerWorker: 4, maxExactPairs: 64, bufferMs: 1000 });
+  await scheduler.start();
+  const pool = new InProcessPool(new InProcessLink(scheduler, programs), log, { prefix: 'spec', cpu: 1, heartbeatMs: 100 });
+  await pool.scaleTo(false, o.workers ?? 3);
+  return { store, programs, scheduler, pool, queries: new TaskQueries(store, scheduler) };
+}
+
+async function close(r: Rig): Promise<void> {
+  await r.pool.close();
+  await r.scheduler.stop();
+  await r.store.close();
+}
+
+const finished = (r: Rig, id: string) => waitFor(async () => ((await r.scheduler.getSet(id))?.finishedAtMs ?? 0) > 0, `task set ${id} to finish`, 20_000);
+
+describe('the scheduler with in-process workers and the embedded task store', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'gs-sched-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs a staged set to completion: order kept, outputs indexed, a failing task retried then failed, its dependents failed', async () => {
+    const r = await rig(dir);
+    try {
+      const set = await r.scheduler.submit(
+        SubmitTaskSetRequest.fromPartial({
+          name: 'study',
+          service: 'planning',
+          context: { user: 'ops', project: 'p1', scene: 'n-1' },
+          stages: [{ name: 'uc' }, { name: 'pf', afterStages: ['uc'] }],
+          tasks: [spec({ name: 'broken', stage: 'uc', input: params({ ms: 1, fail: true }), retry: { maxAttempts: 2, backoffMs: 10 } }), spec({ name: 'after-broken', stage: 'uc', dependsOn: ['broken'], input: params({ ms: 1 }) })],
+          generators: [
+            { prefix: 'uc-', count: 6, template: spec({ stage: 'uc', input: params({ ms: 5 }) }) },
+            { prefix: 'pf-', count: 4, template: spec({ stage: 'pf', input: params({ ms: 1 }) }) },
+          ],
+        }),
+      );
+      expect(set.total).toBe(12);
+      await finished(r, set.id);
+      const s = (await r.scheduler.getSet(set.id)) as TaskSet;
+      // uc had a failure, so pf (which waits for uc) never ran: failed with DEPENDENCY_FAILED.
+      expect(s.counts).toEqual({ SUCCESS: 6, FAILED: 6 });
+      const broken = await r.queries.task(`${set.id}/broken`);
+      expect(broken).toMatchObject({ state: S.TASK_STATE_FAILED, attempt: 2, failureCode: 'PROGRAM_ERROR' });
+      expect(broken.failureReason).toMatch(/asked to fail.*\(attempt 2 of 2\)/s);
+      expect((await r.queries.task(`${set.id}/after-broken`)).failureCode).toBe('DEPENDENCY_FAILED');
+      expect((await r.queries.task(`${set.id}/pf-0`)).failureReason).toMatch(/waits for had failures/);
+      const summary = await r.queries.summary(set.id, 100);
+      expect(summary.outputs).toHaveLength(6);
+      expect(summary.failed.map((t) => t.spec?.name).sort()).toEqual(['after-broken', 'broken', 'pf-0', 'pf-1', 'pf-2', 'pf-3']);
+      // From an output back to the task and the exact input version it computed on.
+      const trace = await r.queries.trace(summary.outputs[0]!.id);
+      expect(trace.output!.dataVersion).toBe('v7');
+      expect(trace.task!.spec!.input!.scenarioId).toBe('scn-2025');
+      expect(trace.taskSet!.context!.user).toBe('ops');
+      expect(await r.queries.scenario('scn-2025', 'v7', 100)).toHaveLength(6);
+      // Every task's trace context is the set's trace.
+      expect(trace.task!.traceparent.split('-')[1]).toBe(s.context!.traceId);
+    } finally {
+      await close(r);
+    }
+  });
+
+  it('lists tasks by state in pages, and refuses a page token of another query', async () => {
+    const r = await rig(dir, { workers: 2 });
+    try {
+      const set = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'pages', service: 'test', generators: [{ prefix: 't', count: 25, template: spec({ input: params({ ms: 0 }) }) }] }));
+      await finished(r, set.id);
+      const seen: string[] = [];
+      let token = '';
+      do {
+        const page = await r.queries.tasks({ taskSetId: set.id, states: [S.TASK_STATE_SUCCESS], service: '', program: '', createdFromMs: 0, createdToMs: 0, pageSize: 10, pageToken: token });
+        seen.push(...page.tasks.map((t) => t.spec!.name));
+        token = page.nextPageToken;
+        if (token) await expect(r.queries.tasks({ taskSetId: set.id, states: [S.TASK_STATE_FAILED], service: '', program: '', createdFromMs: 0, createdToMs: 0, pageSize: 10, pageToken: token })).rejects.toThrow(/belongs to another query/);
+      } while (token);
+      expect(seen).toHaveLength(25);
+      expect(new Set(seen).size).toBe(25);
+    } finally {
+      await close(r);
+    }
+  });
+
+  it('publishes every change as events in order per set (through the outbox)', async () => {
+    const r = await rig(dir, { workers: 2 });
+    const bus = new MemoryBus({ service: 'spec', log });
+    const { OutboxRelay } = await import('./outbox-relay');
+    const relay = new OutboxRelay(r.store, bus, log, 20);
+    relay.start();
+    const events: TaskEventBatch[] = [];
+    const sub = await bus.subscribe({ groupId: 'spec', topics: [TOPICS.taskEvents], handler: async (b) => (b.messages.forEach((m) => events.push(TaskEventBatch.decode(m.value))), { status: 'ok' }) });
+    try {
+      const set = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'events', service: 'test', generators: [{ prefix: 't', count: 5, template: spec({ input: params({ ms: 1 }) }) }] }));
+      await finished(r, set.id);
+      await waitFor(() => events.flatMap((b) => b.events).filter((e) => e.change?.$case === 'transition').length === 10, '10 transitions', 5000);
+      const all = events.flatMap((b) => b.events);
+      expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+      expect(all[0]!.change?.$case).toBe('created');
+    } finally {
+      await sub.close();
+      await relay.stop();
+      await bus.close();
+      await close(r);
+    }
+  });
+
+  it('a scheduler restarted on the same store finds its sets; tasks of workers that died are retried and none succeeds twice', async () => {
+    let r = await rig(dir, { workers: 3 });
+    const set = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'crash', service: 'test', generators: [{ prefix: 't', count: 30, template: spec({ input: params({ ms: 40 }) }) }] }));
+    await waitFor(async () => ((await r.scheduler.getSet(set.id))?.counts['SUCCESS'] ?? 0) >= 5, 'some successes', 10_000);
+    // Workers die with their tasks, then the scheduler goes (nothing graceful).
+    await Promise.all(r.pool.runtimes().map((w) => w.kill()));
+    await r.scheduler.stop();
+    await r.store.close();
+    r = await rig(dir, { workers: 2 });
+    try {
+      await finished(r, set.id);
+      const s = (await r.scheduler.getSet(set.id))!;
+      expect(s.counts).toEqual({ SUCCESS: 30 });
+      const summary = await r.queries.summary(set.id, 1000);
+      // One output per task: a task that ran twice (its first worker died) is counted once.
+      expect(new Set(summary.outputs.map((o) => o.taskId)).size).toBe(30);
+      expect(summary.outputs).toHaveLength(30);
+      const retried = (await r.queries.tasks({ taskSetId: set.id, states: [], service: '', program: '', createdFromMs: 0, createdToMs: 0, pageSize: 100, pageToken: '' })).tasks.filter((t) => t.attempt > 1);
+      expect(retried.length).toBeGreaterThan(0);
+      expect(r.scheduler.stats.workersLost).toBeGreaterThan(0);
+    } finally {
+      await close(r);
+    }
+  });
+
+  it('cancel fails what has not finished, stops running programs, and refuses their late results', async () => {
+    const r = await rig(dir, { workers: 2 });
+    try {
+      const set = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'cancel', service: 'test', generators: [{ prefix: 't', count: 10, template: spec({ input: params({ ms: 300 }) }) }] }));
+      await waitFor(async () => ((await r.scheduler.getSet(set.id))?.counts['EXECUTING'] ?? 0) === 2, 'two running', 5000);
+      const s = await r.scheduler.cancel(set.id, 'operator asked');
+      expect(s.cancelled).toBe(true);
+      expect(s.counts).toEqual({ FAILED: 10 });
+      const t = await r.queries.task(`${set.id}/t0`);
+      expect(t).toMatchObject({ failureCode: 'CANCELLED', failureReason: 'operator asked' });
+      await new Promise((res) => setTimeout(res, 400));
+      expect((await r.scheduler.getSet(set.id))!.counts).toEqual({ FAILED: 10 });
+    } finally {
+      await close(r);
+    }
+  });
+
+  it('refuses a set naming an unknown program, and runs trial-stage programs only on trial workers', async () => {
+    const r = await rig(dir, { workers: 1 });
+    try {
+      await expect(r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'x', tasks: [spec({ name: 'a', program: 'nope@1' })] }))).rejects.toThrow(/program nope@1 is not registered/);
+      const p = await r.programs.register({ name: 'triple', version: '1', slot: 'compute.generic', type: 0, kind: ProgramKind.PROGRAM_KIND_JAVASCRIPT, private: true, owner: 'alice', code: Buffer.from('exports.run = (i) => ({ v: (i.x || 0) * 3 });'), description: '' });
+      expect(p.stage).toBe(ProgramStage.PROGRAM_STAGE_VALIDATED);
+      const set = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'trial', tasks: [spec({ name: 'a', program: 'triple@1', input: params({ x: 2 }), priority: PriorityClass.PRIORITY_CLASS_HIGH })] }));
+      await new Promise((res) => setTimeout(res, 300));
+      expect((await r.scheduler.getSet(set.id))!.counts).toEqual({ PENDING: 1 }); // no trial worker yet
+      await r.pool.scaleTo(true, 1);
+      await finished(r, set.id);
+      const t = await r.queries.task(`${set.id}/a`);
+      expect(t.worker).toMatch(/trial/);
+      const summary = await r.queries.summary(set.id, 10);
+      expect(JSON.parse(summary.outputs[0]!.inlineJson)).toEqual({ v: 6 });
+    } finally {
+      await close(r);
+    }
+  });
+});

@@ -1,0 +1,63 @@
+import { mulberry32 } from '@gridstation/simulator';
+import { assign, assignExact, assignGreedy, type Candidate, type ContainerSlot } from './assign';
+
+const o = { cycleMs: 100, bufferMs: 1000, maxExactPairs: 400 };
+
+describe('A3: assignment of ready tasks to idle containers', () => {
+  it('puts the heavy-weight task on the fast container (exact), one task per container', async () => {
+    const containers: ContainerSlot[] = [{ id: 'slow', cpu: 1 }, { id: 'fast', cpu: 4 }];
+    const tasks: Candidate[] = [
+      { id: 'light', weight: 1, deadlineMs: 0, durations: [1000, 400] },
+      { id: 'heavy', weight: 5, deadlineMs: 0, durations: [1000, 400] },
+      { id: 'third', weight: 1, deadlineMs: 0, durations: [1000, 400] },
+    ];
+    const r = await assignExact(tasks, containers, 0, o);
+    const byTask = new Map(r.pairs.map(([t, p]) => [tasks[t]!.id, containers[p]!.id]));
+    expect(byTask.get('heavy')).toBe('fast');
+    expect(r.pairs).toHaveLength(2);
+    expect(new Set(r.pairs.map(([, p]) => p)).size).toBe(2);
+  });
+
+  it('never assigns a task where it would miss its deadline, and reports urgent tasks it could not place (guarantee mode)', async () => {
+    const containers: ContainerSlot[] = [{ id: 'c1', cpu: 1 }];
+    const tasks: Candidate[] = [
+      { id: 'due-now-1', weight: 1, deadlineMs: 1050, durations: [1000] },
+      { id: 'due-now-2', weight: 1, deadlineMs: 1050, durations: [1000] },
+      { id: 'cannot-make-it', weight: 1, deadlineMs: 500, durations: [1000] },
+    ];
+    for (const r of [await assignExact(tasks, containers, 0, o), assignGreedy(tasks, containers, 0, o)]) {
+      expect(r.pairs).toHaveLength(1);
+      expect(r.pairs[0]![0]).not.toBe(2);
+      expect(r.unmetUrgent).toHaveLength(1);
+    }
+  });
+
+  it('the greedy heuristic stays close to the exact optimum on random small instances', async () => {
+    const random = mulberry32(7);
+    let worst = 0;
+    let sumGap = 0;
+    const runs = 60;
+    for (let k = 0; k < runs; k++) {
+      const containers = Array.from({ length: 2 + Math.floor(random() * 5) }, (_, i) => ({ id: `c${i}`, cpu: [0.5, 1, 2][Math.floor(random() * 3)]! }));
+      const tasks = Array.from({ length: 3 + Math.floor(random() * 8) }, (_, i): Candidate => {
+        const base = 100 + random() * 2000;
+        return { id: `t${i}`, weight: 0.5 + random() * 4, deadlineMs: 0, durations: containers.map((c) => base / c.cpu) };
+      });
+      const exact = await assignExact(tasks, containers, 0, o);
+      const greedy = assignGreedy(tasks, containers, 0, o);
+      expect(exact.objective).toBeLessThanOrEqual(greedy.objective + 1e-6);
+      const gap = (greedy.objective - exact.objective) / exact.objective;
+      worst = Math.max(worst, gap);
+      sumGap += gap;
+    }
+    expect(sumGap / runs).toBeLessThan(0.01);
+    expect(worst).toBeLessThan(0.05);
+  });
+
+  it('uses the exact solver on small instances and the heuristic on large ones', async () => {
+    const containers = Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, cpu: 1 }));
+    const tasks = Array.from({ length: 100 }, (_, i): Candidate => ({ id: `t${i}`, weight: 1, deadlineMs: 0, durations: containers.map(() => 100 + i) }));
+    expect((await assign(tasks.slice(0, 10), containers.slice(0, 10), 0, o)).method).toBe('exact');
+    expect((await assign(tasks, containers, 0, o)).method).toBe('greedy');
+  });
+});
