@@ -1,5 +1,10 @@
 import { loadConfig, schedulerConfigSchema } from '@gridstation/config';
-import { serviceContractSuite } from '@gridstation/testing';
+import { serviceContractSuite, uniqueName } from '@gridstation/testing';
 import { bootstrap } from '../src/bootstrap';
 
-serviceContractSuite('scheduler', { needs: ['kafka', 'redis'], checks: ['bus', 'redis'] }, (env) => loadConfig('scheduler', schedulerConfigSchema, env), bootstrap);
+serviceContractSuite(
+  'scheduler',
+  { needs: ['kafka', 'redis', 'clickhouse'], checks: ['bus', 'redis', 'task-store', 'clickhouse', 'scheduler'], env: { GS_SCHEDULER_KEY_PREFIX: `${uniqueName('gs:sched-contract')}:`, GS_WORKER_POOL: 'none' } },
+  (env) => loadConfig('scheduler', schedulerConfigSchema, env),
+  bootstrap,
+);
