@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readingStoreContract } from '../test/reading-store-contract';
+import { classifyError, DependencyUnavailableError } from '@gridstation/errors';
+import { reading, readingStoreContract } from '../test/reading-store-contract';
 import { LevelWideColumnStore } from '@gridstation/hbase';
 import { meterRowsContract } from '../test/meter-rows-contract';
 import { DuckDbReadingStore } from './duckdb-store';
@@ -17,8 +18,6 @@ meterRowsContract('LevelDB (classic-level)', () => LevelWideColumnStore.openAt(j
 
 describe('DuckDB store after a fatal error', () => {
   it('reports the store unavailable (retried, not dead-lettered), reopens the database and keeps what was committed', async () => {
-    const { reading } = await import('../test/reading-store-contract');
-    const { DependencyUnavailableError } = await import('@gridstation/errors');
     const store = await DuckDbReadingStore.open(join(dir, 'fatal.duckdb'));
     try {
       await store.insertReadings([reading('mf1', 'ENERGY_IMPORT', 0, 1)]);
@@ -27,7 +26,6 @@ describe('DuckDB store after a fatal error', () => {
       conn.run = () => Promise.reject(new Error('FATAL Error: Could not find node in column segment tree'));
       const failed = store.insertReadings([reading('mf1', 'ENERGY_IMPORT', 1, 2)]);
       await expect(failed).rejects.toBeInstanceOf(DependencyUnavailableError);
-      const { classifyError } = await import('@gridstation/errors');
       expect(classifyError(await failed.catch((e: unknown) => e))).toMatchObject({ retriable: true, code: 'DUCKDB_UNAVAILABLE' });
       expect(store.fatalErrors).toBe(1);
       // The retry goes to a reopened database.
@@ -43,7 +41,6 @@ describe('DuckDB store after a fatal error', () => {
     try {
       const conn = (store as unknown as { connection: { run: (sql: string) => Promise<unknown> } }).connection;
       conn.run = () => Promise.reject(new Error('Constraint Error: NOT NULL constraint failed'));
-      const { reading } = await import('../test/reading-store-contract');
       await expect(store.insertReadings([reading('mf2', 'ENERGY_IMPORT', 0, 1)])).rejects.toThrow('Constraint Error');
       expect(store.fatalErrors).toBe(0);
     } finally {

@@ -41,7 +41,10 @@ export class LevelTaskStore implements TaskStore {
     return true;
   }
 
-  async release(): Promise<void> {}
+  /** Nothing to give up: the embedded store has one scheduler, its own process. */
+  async release(): Promise<void> {
+    return undefined;
+  }
 
   /** Writes one after the other, each synced: the order of commits is the order of decisions. */
   private serial<T>(f: () => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import { DurationForecast, meanAbsolutePercentageError, type Observation } from './forecast';
-import { mulberry32 } from '@gridstation/simulator';
+import { seeded as mulberry32 } from '../../test/seeded';
 
 describe('A1: duration forecast from history', () => {
   it('learns duration = a + b * scale per program, adjusts for container CPU, and is accurate on held-out tasks', () => {
