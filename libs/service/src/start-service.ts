@@ -5,6 +5,7 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { ReflectionService } from '@grpc/reflection';
 import type { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { withMapEntryNames } from './map-entries';
 import type { CommonConfig } from '@gridstation/config';
 import { PROTO_ROOT, protoPath } from '@gridstation/contracts';
 import { createLogger, type Logger, type Telemetry } from '@gridstation/telemetry';
@@ -70,7 +71,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   // grpcurl, grpcui and Postman users read. The serving definition below camelCases them for the
   // handlers' ts-proto types; the wire format is the same either way (fields go by number).
   const directFiles = (o.grpc?.direct ?? []).map((d) => protoPath(d.file)).filter((f) => !protoFiles.includes(f));
-  const asWritten = loadSync([...protoFiles, ...directFiles], { includeDirs: [PROTO_ROOT], keepCase: true });
+  const asWritten = withMapEntryNames(loadSync([...protoFiles, ...directFiles], { includeDirs: [PROTO_ROOT], keepCase: true }));
   // grpc.health.v1 answers for each service this server serves, by its full name.
   const services = Object.entries(asWritten)
     .filter(([, d]) => Object.values(d as object).some((m) => typeof m === 'object' && m !== null && 'path' in m))
