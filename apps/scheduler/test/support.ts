@@ -1,9 +1,9 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { clientBinary, distributedServiceEnv, freePort, repoRoot, spawnMain, uniqueName, waitFor, type SpawnedMain } from '@gridstation/testing';
+import { distributedServiceEnv, freePort, spawnMain, uniqueName, waitFor, type SpawnedMain } from '@gridstation/testing';
 
 const run = promisify(execFile);
 
@@ -121,23 +121,6 @@ export function killWorkers(instance: string, signal: NodeJS.Signals = 'SIGKILL'
       /* gone already */
     }
   }
-}
-
-/** Runs the python grpcio client (tools/e2e/python/task_client.py); JSON in, JSON out. */
-export async function python(grpc: string, command: string, ...args: Array<string | object>): Promise<unknown> {
-  const files: string[] = [];
-  const argv = args.map((a) => {
-    if (typeof a === 'string') return a;
-    const f = join(mkdtempSync(join(tmpdir(), 'gs-py-req-')), 'request.json');
-    writeFileSync(f, JSON.stringify(a));
-    files.push(f);
-    return f;
-  });
-  const r = await run(clientBinary('python-grpc'), [join(repoRoot(), 'tools/e2e/python/task_client.py'), grpc, command, ...argv], { maxBuffer: 64 << 20, timeout: 600_000 }).catch((e: { stdout?: string; stderr?: string }) => {
-    throw new Error(`python ${command} failed: ${e.stdout ?? ''} ${e.stderr ?? ''}`);
-  });
-  const lines = r.stdout.trim().split('\n');
-  return command === 'watch' ? lines.map((l) => JSON.parse(l)) : JSON.parse(lines[lines.length - 1]!);
 }
 
 export const testPrefix = (what: string): string => `${uniqueName(`gs:sched-${what}`)}:`;

@@ -1,6 +1,6 @@
 import { createClient } from '@clickhouse/client';
-import { infra, requireService, uniqueName, waitFor } from '@gridstation/testing';
-import { killWorkers, PrivateRedis, python, startScheduler, testPrefix, workerPids, type SchedulerProcess } from './support';
+import { infra, requireService, uniqueName, waitFor, pythonTaskClient as python } from '@gridstation/testing';
+import { killWorkers, PrivateRedis, startScheduler, testPrefix, workerPids, type SchedulerProcess } from './support';
 
 // A task set submitted by an independent client (python grpcio) to the scheduler service running as its
 // own process, with worker processes from its local pool, the task state in a Redis that persists every

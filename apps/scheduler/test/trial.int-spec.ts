@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireService, uniqueName, waitFor } from '@gridstation/testing';
-import { killWorkers, PrivateRedis, python, startScheduler, testPrefix, workerPids, type SchedulerProcess } from './support';
+import { requireService, uniqueName, waitFor, pythonTaskClient as python } from '@gridstation/testing';
+import { killWorkers, PrivateRedis, startScheduler, testPrefix, workerPids, type SchedulerProcess } from './support';
 
 // A private program runs only on a trial worker, a process of its own whose program threads have a
 // small heap and a time limit. The program below passes validation (on the slot's sample input it

@@ -7,6 +7,7 @@ import type { StationConfig } from '@gridstation/config';
 import { CommFeatureModule, TerminalServer } from '@gridstation/ingest';
 import { ParserFeatureModule, RawFramesConsumer } from '@gridstation/parsing';
 import { DEFAULT_VALIDITY, StorageFeatureModule, StorageService } from '@gridstation/persistence';
+import { SchedulerFeatureModule, WORKER_GRPC_SERVICE } from '@gridstation/scheduler';
 import { startService, type RunningService } from '@gridstation/service';
 import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
 import type { Telemetry } from '@gridstation/telemetry';
@@ -15,7 +16,8 @@ import { STATION_HOOKS, StationHooksModule, type StationHooks } from './hooks';
 import { DeadLetterLog } from './dead-letter-log.consumer';
 import { LiveSummary } from './summary';
 
-// The all-in-one station of the embedded mode: communication, parsing and storage in one process over
+// The all-in-one station of the embedded mode: communication, parsing, storage and the scheduler (with
+// in-process workers) in one process over
 // the in-process bus, DuckDB + LevelDB on local disk; optionally the built-in simulator feeding it and a
 // live summary on stdout.
 export async function bootstrap(config: StationConfig, telemetry: Telemetry, handleSignals = true): Promise<RunningService> {
@@ -35,8 +37,14 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
       CommFeatureModule.register({ ...t, instanceId: config.instanceId, grpcAddress: t.advertiseGrpc }),
       ParserFeatureModule.register({ producer: 'station', tzOffsetMinutes: config.tzOffsetMinutes }),
       StorageFeatureModule.register({ batchRows: config.batch.rows, batchDelayMs: config.batch.delayMs, validity: { ...DEFAULT_VALIDITY, recentCapacity: config.batch.duplicateWindow }, producer: 'station' }),
+      // The same scheduler as the distributed service, with its workers in this process.
+      SchedulerFeatureModule.register({ scheduler: { ...config.scheduling, owner: config.instanceId }, capacity: config.capacity, inProcessWorkers: true }),
     ],
-    grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/query.proto', 'gridstation/v1/downlink.proto'] },
+    grpc: {
+      packages: ['gridstation.v1'],
+      files: ['gridstation/v1/query.proto', 'gridstation/v1/downlink.proto', 'gridstation/v1/task.proto', 'gridstation/v1/program.proto'],
+      direct: [WORKER_GRPC_SERVICE],
+    },
   });
   const { app, logger } = svc;
   const comm = app.get(TerminalServer);
@@ -69,7 +77,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
     })().catch((e: unknown) => logger.error({ err: e }, 'simulator failed'));
   }
 
-  const where = `readings: DuckDB ${resolve(config.dataDir, 'readings.duckdb')} | raw frames + per-meter rows: LevelDB ${resolve(config.dataDir, 'meter-data')} | dead letters: ${resolve(deadLetterFile)} | gRPC ${svc.grpcAddress} (ReadingQueryService, DownlinkService) | terminals tcp/${comm.port}`;
+  const where = `readings: DuckDB ${resolve(config.dataDir, 'readings.duckdb')} | raw frames + per-meter rows: LevelDB ${resolve(config.dataDir, 'meter-data')} | dead letters: ${resolve(deadLetterFile)} | tasks: LevelDB ${resolve(config.dataDir, 'tasks')} | gRPC ${svc.grpcAddress} (ReadingQueryService, DownlinkService, TaskService, ProgramService) | terminals tcp/${comm.port}`;
   let timer: NodeJS.Timeout | undefined;
   if (config.summaryIntervalMs > 0) {
     const summary = new LiveSummary({ comm: () => comm.stats(), parser: () => parser.stats(), storage: () => storage.stats(), deadLetters: () => deadLetterLog.written });

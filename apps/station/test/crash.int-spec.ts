@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ReadingQueryServiceClient, type GetCurveResponse } from '@gridstation/contracts';
 import { createQgdwDeframer, qgdw1376 } from '@gridstation/protocols';
 import { asActiveReport, deviceTime } from '@gridstation/simulator';
-import { freePort, httpGet, insecure, localServiceEnv, spawnMain, unary, waitFor, type SpawnedMain } from '@gridstation/testing';
+import { freePort, httpGet, insecure, localServiceEnv, pythonTaskClient, spawnMain, unary, waitFor, type SpawnedMain } from '@gridstation/testing';
 
 // kill -9 of the embedded station right after terminals were confirmed: every confirmed frame must be
 // stored once the station is back (the in-process bus writes ahead to disk before it acknowledges).
@@ -88,5 +88,39 @@ describe('embedded station killed with SIGKILL right after confirming frames', (
   it('control: with the bus log off the same kill loses confirmed frames, so the test above can tell', async () => {
     const { stored, expected } = await killAfterConfirmations('off', 8);
     expect(stored).toBeLessThan(expected);
+  });
+});
+
+describe('embedded station killed with SIGKILL while its scheduler runs a task set', () => {
+  it('finishes the set after the restart: every task once, none successful twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-crash-tasks-'));
+    const archiveFile = join(dir, 'archive.json');
+    writeFileSync(archiveFile, '[]');
+    const dataDir = join(dir, 'data');
+    const grpc = (s: { env: Record<string, string> }) => `127.0.0.1:${s.env['GS_GRPC_PORT']}`;
+    const first = await stationOn(dataDir, archiveFile, { GS_WORKERS: '2' });
+    const submitted = (await pythonTaskClient(grpc(first), 'submit', {
+      name: 'embedded-kill',
+      generators: [{ prefix: 't-', count: 40, template: { program: 'sleep@1', input: { params_json: '{"ms":150}' } } }],
+    })) as { id: string; total: number };
+    expect(submitted.total).toBe(40);
+    await waitFor(async () => {
+      const s = (await pythonTaskClient(grpc(first), 'summary', submitted.id)) as { task_set: { counts?: Record<string, number> } };
+      return (s.task_set.counts?.['SUCCESS'] ?? 0) >= 10;
+    }, '10 successes', 60_000, 300);
+    first.main.child.kill('SIGKILL');
+    await first.main.exit;
+
+    const second = await stationOn(dataDir, archiveFile, { GS_WORKERS: '2' });
+    try {
+      const updates = (await pythonTaskClient(grpc(second), 'watch', submitted.id)) as Array<{ done: number; task_set: { counts?: Record<string, number> } }>;
+      expect(updates[updates.length - 1]).toMatchObject({ done: 1, task_set: { counts: { SUCCESS: 40 } } });
+      const summary = (await pythonTaskClient(grpc(second), 'summary', submitted.id)) as { outputs: Array<{ task_id: string }> };
+      expect(new Set(summary.outputs.map((o) => o.task_id)).size).toBe(40);
+      expect(summary.outputs).toHaveLength(40);
+    } finally {
+      second.main.child.kill('SIGTERM');
+      await second.main.exit;
+    }
   });
 });

@@ -35,7 +35,7 @@ describe('station (embedded mode)', () => {
     const config = loadConfig('station', stationConfigSchema, await localServiceEnv());
     expect(config.bus.kind).toBe('memory');
     const svc = await bootstrap(config, telemetry, false);
-    await expectServiceContract(svc, 'station', ['bus', 'readings', 'meter-data']);
+    await expectServiceContract(svc, 'station', ['bus', 'readings', 'meter-data', 'task-store', 'scheduler']);
   });
 
   it('as a process: becomes ready, then exits 0 after a graceful shutdown on SIGTERM', async () => {

@@ -6,3 +6,4 @@ export { freePort, httpGet, grpcHealthCheck, grpcReflectionServices, localServic
 export { expectServiceContract, serviceContractSuite, type ProbeTarget } from './service-contract';
 export { unary, insecure } from './grpc-clients';
 export { spawnMain, type SpawnedMain } from './spawn-main';
+export { pythonTaskClient } from './python-task-client';

@@ -23,14 +23,23 @@ export class LevelTaskStore implements TaskStore {
 
   static async openAt(location: string): Promise<LevelTaskStore> {
     const s = new LevelTaskStore(location);
-    try {
-      mkdirSync(location, { recursive: true });
-      await s.db.open();
-    } catch (e) {
-      throw storeOpenError('the task store (LevelDB)', location, e);
-    }
-    for await (const k of s.db.keys({ gte: 'Q/', lt: 'Q/\xff', reverse: true, limit: 1 })) s.outSeq = Number(k.slice(2));
+    await s.start();
     return s;
+  }
+
+  /** A store that opens in start() (a managed resource of the embedded station). */
+  static managed(location: string): LevelTaskStore {
+    return new LevelTaskStore(location);
+  }
+
+  async start(): Promise<void> {
+    try {
+      mkdirSync(this.location, { recursive: true });
+      await this.db.open();
+    } catch (e) {
+      throw storeOpenError('the task store (LevelDB)', this.location, e);
+    }
+    for await (const k of this.db.keys({ gte: 'Q/', lt: 'Q/\xff', reverse: true, limit: 1 })) this.outSeq = Number(k.slice(2));
   }
 
   private constructor(readonly location: string) {
