@@ -9,6 +9,7 @@ import {
   rebalancerConfigSchema,
   schedulerConfigSchema,
   storageConfigSchema,
+  workerConfigSchema,
 } from '@gridstation/config';
 
 // The manifests must match what the services actually do: ports from the config schemas, probes on the
@@ -67,4 +68,36 @@ describe('deploy/k8s/base', () => {
       expect(docs.some((d) => d.kind === 'PodDisruptionBudget' && d.metadata.name === `gs-${service}`)).toBe(true);
     });
   }
+});
+
+describe('deploy/k8s/base: the scheduler and its workers', () => {
+  const common = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'gs-common')!;
+  const container = (name: string) => ((docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name)!.spec['template'] as { spec: { containers: Container[] } }).spec.containers)[0]!;
+  const envOf = (c: Container) => Object.fromEntries(c.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+
+  it('scales Deployments that exist, with a role that allows exactly that, and a task store that fsyncs every write', () => {
+    const scheduler = loadConfig('scheduler', schedulerConfigSchema, { ...common.data, ...envOf(container('gs-scheduler')), GS_INSTANCE_ID: 'pod-0', GS_K8S_NAMESPACE: 'gridstation' });
+    expect(scheduler.workerPool).toBe('kubernetes');
+    for (const name of [scheduler.kubernetes.deployment, scheduler.kubernetes.trialDeployment]) expect(docs.some((d) => d.kind === 'Deployment' && d.metadata.name === name)).toBe(true);
+    const role = docs.find((d) => d.kind === 'Role' && d.metadata.name === 'gs-scheduler-workers') as unknown as { rules: Array<{ resources: string[]; resourceNames: string[]; verbs: string[] }> };
+    expect(role.rules).toEqual([expect.objectContaining({ resources: ['deployments/scale'], resourceNames: [scheduler.kubernetes.deployment, scheduler.kubernetes.trialDeployment] })]);
+    const redis = docs.find((d) => d.kind === 'StatefulSet' && d.metadata.name === 'gs-task-redis')!;
+    const args = ((redis.spec['template'] as { spec: { containers: Array<{ args: string[] }> } }).spec.containers)[0]!.args.join(' ');
+    expect(args).toContain('--appendonly yes');
+    expect(args).toContain('--appendfsync always');
+    expect(scheduler.taskRedis.url).toBe('redis://gs-task-redis:6379');
+  });
+
+  it('runs workers with a configuration the worker schema accepts, attached to the scheduler Service', () => {
+    const scheduler = loadConfig('scheduler', schedulerConfigSchema, { ...common.data, ...envOf(container('gs-scheduler')), GS_INSTANCE_ID: 'pod-0' });
+    for (const [name, trial] of [['gs-worker', false], ['gs-worker-trial', true]] as const) {
+      const c = container(name);
+      const config = loadConfig('worker', workerConfigSchema, { ...common.data, ...envOf(c), GS_INSTANCE_ID: 'pod-0' });
+      expect(config.trial).toBe(trial);
+      expect(config.scheduler).toBe(`gs-scheduler:${scheduler.grpc.port}`);
+      const ports = Object.fromEntries(c.ports.map((p) => [p.name, p.containerPort]));
+      expect(ports['grpc']).toBe(config.grpc.port);
+      expect(c.readinessProbe.grpc.port).toBe(config.grpc.port);
+    }
+  });
 });
