@@ -156,6 +156,8 @@ export const schedulerEnv = {
   GS_SCHEDULER_CYCLE_MS: positiveInt(50),
   /** Assignments with at most this many task-worker pairs are solved exactly (HiGHS), larger ones greedily. */
   GS_SCHEDULER_EXACT_PAIRS: positiveInt(64),
+  /** tccsp (co-scheduling); fifo and edf are the baselines, for comparison. */
+  GS_SCHEDULER_POLICY: z.enum(['tccsp', 'fifo', 'edf']).default('tccsp'),
   GS_TASK_MAX_ATTEMPTS: positiveInt(3),
   GS_TASK_BACKOFF_MS: positiveInt(1_000),
   /** Production workers the container module keeps at least / asks for at most; trial workers at most. */

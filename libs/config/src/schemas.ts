@@ -194,6 +194,7 @@ const scheduling = (e: z.infer<z.ZodObject<typeof schedulerEnv>>) => ({
   leaseTtlMs: e.GS_SCHEDULER_LEASE_TTL_MS,
   cycleMs: e.GS_SCHEDULER_CYCLE_MS,
   maxExactPairs: e.GS_SCHEDULER_EXACT_PAIRS,
+  policy: e.GS_SCHEDULER_POLICY,
   defaultMaxAttempts: e.GS_TASK_MAX_ATTEMPTS,
   defaultBackoffMs: e.GS_TASK_BACKOFF_MS,
 });

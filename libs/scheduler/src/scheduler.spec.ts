@@ -6,7 +6,7 @@ import { PriorityClass, ProgramKind, ProgramStage, SubmitTaskSetRequest, TaskEve
 import { testLogger, waitFor } from '@gridstation/testing';
 import { InProcessPool } from './containers/in-process-pool';
 import { ProgramRegistry } from './programs/registry';
-import { Scheduler } from './scheduler';
+import { Scheduler, type SchedulingPolicy } from './scheduler';
 import { LevelTaskStore } from './store/level-task-store';
 import { TaskQueries } from './task-queries';
 import { InProcessLink } from './worker/in-process-link';
@@ -24,11 +24,11 @@ interface Rig {
   queries: TaskQueries;
 }
 
-async function rig(dir: string, o: { workers?: number; heartbeatTimeoutMs?: number; reconnectGraceMs?: number } = {}): Promise<Rig> {
+async function rig(dir: string, o: { workers?: number; heartbeatTimeoutMs?: number; reconnectGraceMs?: number; policy?: SchedulingPolicy } = {}): Promise<Rig> {
   const store = await LevelTaskStore.openAt(dir);
   const programs = new ProgramRegistry(store, log);
   await programs.start();
-  const scheduler = new Scheduler(store, programs, log, { owner: 't', leaseTtlMs: 5000, cycleMs: 20, heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 2000, reconnectGraceMs: o.reconnectGraceMs ?? 300, defaultMaxAttempts: 3, defaultBackoffMs: 20, candidatesPerWorker: 4, maxExactPairs: 64, bufferMs: 1000 });
+  const scheduler = new Scheduler(store, programs, log, { owner: 't', leaseTtlMs: 5000, cycleMs: 20, heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 2000, reconnectGraceMs: o.reconnectGraceMs ?? 300, defaultMaxAttempts: 3, defaultBackoffMs: 20, candidatesPerWorker: 4, maxExactPairs: 64, bufferMs: 1000, policy: o.policy ?? 'tccsp' });
   await scheduler.start();
   const pool = new InProcessPool(new InProcessLink(scheduler, programs), log, { prefix: 'spec', cpu: 1, heartbeatMs: 100 });
   await pool.scaleTo(false, o.workers ?? 3);
@@ -193,5 +193,27 @@ describe('the scheduler with in-process workers and the embedded task store', ()
     } finally {
       await close(r);
     }
+  });
+
+  it('lets an urgent set submitted behind a large study run first (co-scheduling), where FIFO makes it wait', async () => {
+    const urgentWaits: Record<string, number> = {};
+    for (const policy of ['tccsp', 'fifo'] as const) {
+      const r = await rig(mkdtempSync(join(dir, `${policy}-`)), { workers: 2, policy });
+      try {
+        const study = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'study', generators: [{ prefix: 's-', count: 60, template: spec({ input: params({ ms: 20 }), priority: PriorityClass.PRIORITY_CLASS_LOW }) }] }));
+        await new Promise((res) => setTimeout(res, 50));
+        const submittedAt = Date.now();
+        const urgent = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'round', generators: [{ prefix: 'u-', count: 4, template: spec({ input: params({ ms: 1 }), priority: PriorityClass.PRIORITY_CLASS_CRITICAL, deadlineMs: submittedAt + 400 }) }] }));
+        await finished(r, urgent.id);
+        urgentWaits[policy] = Date.now() - submittedAt;
+        const studyLeft = (await r.scheduler.getSet(study.id))!.counts['PENDING'] ?? 0;
+        if (policy === 'tccsp') expect(studyLeft).toBeGreaterThan(20); // the round finished while most of the study still waited
+        else expect(studyLeft).toBeLessThan(5); // FIFO: the round waited for the study
+        await finished(r, study.id);
+      } finally {
+        await close(r);
+      }
+    }
+    expect(urgentWaits['tccsp']!).toBeLessThan(urgentWaits['fifo']! / 3);
   });
 });

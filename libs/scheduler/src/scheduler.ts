@@ -36,7 +36,15 @@ export interface SchedulerOptions {
   maxExactPairs: number;
   /** A3's penalty buffer for a task left to a later pass (ms). */
   bufferMs: number;
+  /**
+   * How ready tasks meet idle workers: 'tccsp' co-schedules (forecast, priority, assignment); 'fifo'
+   * (oldest set first, in task order) and 'edf' (earliest deadline first) hand the next tasks to the
+   * idle workers in that order, without looking at durations or weights (the benchmark's baselines).
+   */
+  policy: SchedulingPolicy;
 }
+
+export type SchedulingPolicy = 'tccsp' | 'fifo' | 'edf';
 
 export const DEFAULT_SCHEDULER: SchedulerOptions = {
   owner: 'scheduler',
@@ -49,6 +57,7 @@ export const DEFAULT_SCHEDULER: SchedulerOptions = {
   candidatesPerWorker: 4,
   maxExactPairs: 64,
   bufferMs: 1_000,
+  policy: 'tccsp',
 };
 
 /** The scheduler's side of one worker's stream. */
@@ -106,6 +115,15 @@ export const isProduction = (p: Program): boolean => p.stage === ProgramStage.PR
 /** A task set id: creation time (sortable) and randomness. */
 export const newSetId = (now: number): string => `ts-${now.toString(36)}-${randomBytes(5).toString('hex')}`;
 
+/** The baselines: the next tasks in FIFO (set age, then task order) or EDF order onto the idle workers, in turn. */
+function inOrder(policy: 'fifo' | 'edf', picked: ReadonlyArray<{ open: OpenSet; index: number }>, idle: number): { pairs: Array<[number, number]>; unmetUrgent: number[]; method: 'fifo' | 'edf' } {
+  const order = picked.map((_, i) => i);
+  const created = (i: number) => picked[i]!.open.set.createdAtMs;
+  const deadline = (i: number) => picked[i]!.open.def.groupOf(picked[i]!.index).template.deadlineMs || Number.MAX_SAFE_INTEGER;
+  order.sort((a, b) => (policy === 'edf' ? deadline(a) - deadline(b) : 0) || created(a) - created(b) || picked[a]!.index - picked[b]!.index);
+  return { pairs: order.slice(0, idle).map((t, w) => [t, w]), unmetUrgent: [], method: policy };
+}
+
 export class Scheduler {
   private readonly sets = new Map<string, OpenSet>();
   private readonly workers = new Map<string, WorkerState>();
@@ -120,7 +138,7 @@ export class Scheduler {
   private leaseLost = false;
   private lastLease = 0;
   private readonly m = schedulerMetrics();
-  readonly stats = { submitted: 0, tasksSubmitted: 0, dispatched: 0, transitions: 0, commits: 0, exact: 0, greedy: 0, staleResults: 0, workersLost: 0 };
+  readonly stats = { submitted: 0, tasksSubmitted: 0, dispatched: 0, transitions: 0, commits: 0, exact: 0, greedy: 0, fifo: 0, edf: 0, staleResults: 0, workersLost: 0 };
 
   constructor(
     private readonly store: TaskStore,
@@ -448,12 +466,17 @@ export class Scheduler {
       else idle.push(w);
     }
     const want = Math.max(1, idle.length) * this.o.candidatesPerWorker;
+    // Every open set offers some of its ready tasks (the oldest set does not hide the others: an urgent
+    // set submitted behind a large study must reach the assignment), up to a bounded total.
+    const quota = Math.max(2, Math.ceil(want / Math.max(1, this.sets.size)));
+    const cap = want * 4;
     const picked: Array<{ open: OpenSet; index: number; program: Program }> = [];
     let ready = 0;
     for (const open of this.sets.values()) {
       ready += open.readyCount(now, want * 4);
-      if (picked.length >= want) continue;
-      for (const index of open.peekReady(want - picked.length + 8, now)) {
+      if (picked.length >= cap) continue;
+      let fromSet = 0;
+      for (const index of open.peekReady(Math.min(quota, cap - picked.length) + 8, now)) {
         const program = this.programs.resolve(open.def.groupOf(index).template.program);
         if (!program) {
           this.queue(open, open.apply({ index, to: TaskState.TASK_STATE_FAILED, attempt: open.attempt[index]!, at: now, failureCode: 'PROGRAM_NOT_FOUND', failureReason: `program ${open.def.groupOf(index).template.program} is no longer registered` }));
@@ -461,7 +484,7 @@ export class Scheduler {
         }
         if (isProduction(program) === trial) continue;
         picked.push({ open, index, program });
-        if (picked.length >= want) break;
+        if (++fromSet >= quota || picked.length >= cap) break;
       }
     }
     if (idle.length === 0 || picked.length === 0) {
@@ -478,7 +501,7 @@ export class Scheduler {
       // A task that cannot make its deadline any more runs as soon as it can, at the highest urgency.
       return { id: `${open.set.id}/${index}`, weight, deadlineMs: late ? 0 : t.deadlineMs, durations };
     });
-    const plan = await assign(candidates, slots, now, { cycleMs: this.o.cycleMs, bufferMs: this.o.bufferMs, maxExactPairs: this.o.maxExactPairs });
+    const plan = this.o.policy === 'tccsp' ? await assign(candidates, slots, now, { cycleMs: this.o.cycleMs, bufferMs: this.o.bufferMs, maxExactPairs: this.o.maxExactPairs }) : inOrder(this.o.policy, picked, idle.length);
     this.stats[plan.method]++;
     this.m.passes.add(1, { method: plan.method });
     for (const [ci, wi] of plan.pairs) {
