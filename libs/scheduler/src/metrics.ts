@@ -9,7 +9,7 @@ function create() {
     submitted: m.createCounter('gs_scheduler_tasks_submitted_total', { description: 'Tasks registered, by submitting service' }),
     dispatched: m.createCounter('gs_scheduler_dispatches_total', { description: 'Tasks assigned to a worker (scheduling decisions), by worker pool' }),
     transitions: m.createCounter('gs_scheduler_transitions_total', { description: 'Task state changes committed, by new state' }),
-    passes: m.createCounter('gs_scheduler_assignment_passes_total', { description: 'Assignment passes (A3), by method: exact (HiGHS) or greedy' }),
+    passes: m.createCounter('gs_scheduler_assignment_passes_total', { description: 'Assignment passes (A3), by method: exact (HiGHS), greedy, uniform (interchangeable tasks, no solver), fifo or edf (baselines)' }),
     staleResults: m.createCounter('gs_scheduler_stale_results_total', { description: 'Results of an attempt that was no longer running (finished, cancelled or superseded); acknowledged, not applied' }),
     workerLost: m.createCounter('gs_scheduler_worker_lost_total', { description: 'Running tasks whose worker went away (retried)' }),
     commitRetries: m.createCounter('gs_scheduler_commit_retries_total', { description: 'Task store commits retried because the store was unavailable' }),

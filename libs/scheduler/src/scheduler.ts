@@ -138,7 +138,7 @@ export class Scheduler {
   private leaseLost = false;
   private lastLease = 0;
   private readonly m = schedulerMetrics();
-  readonly stats = { submitted: 0, tasksSubmitted: 0, dispatched: 0, transitions: 0, commits: 0, exact: 0, greedy: 0, fifo: 0, edf: 0, staleResults: 0, workersLost: 0 };
+  readonly stats = { submitted: 0, tasksSubmitted: 0, dispatched: 0, transitions: 0, commits: 0, exact: 0, greedy: 0, uniform: 0, fifo: 0, edf: 0, staleResults: 0, workersLost: 0 };
 
   constructor(
     private readonly store: TaskStore,

@@ -1,5 +1,5 @@
 import { seeded } from '../../test/seeded';
-import { assign, assignExact, assignGreedy, type Candidate, type ContainerSlot } from './assign';
+import { assign, assignExact, assignGreedy, objectiveOf, penaltyOf, type Candidate, type ContainerSlot } from './assign';
 
 const o = { cycleMs: 100, bufferMs: 1000, maxExactPairs: 400 };
 
@@ -58,5 +58,28 @@ describe('A3: assignment of ready tasks to idle containers', () => {
     const tasks = Array.from({ length: 100 }, (_, i): Candidate => ({ id: `t${i}`, weight: 1, deadlineMs: 0, durations: containers.map(() => 100 + i) }));
     expect((await assign(tasks.slice(0, 10), containers.slice(0, 10), 0, o)).method).toBe('exact');
     expect((await assign(tasks, containers, 0, o)).method).toBe('greedy');
+  });
+
+  it('takes interchangeable tasks in order without a solver, at the exact optimum', async () => {
+    const containers = Array.from({ length: 4 }, (_, i) => ({ id: `c${i}`, cpu: 1 }));
+    const same = Array.from({ length: 10 }, (_, i): Candidate => ({ id: `t${i}`, weight: 2, deadlineMs: 0, durations: [50, 50, 50, 50] }));
+    const r = await assign(same, containers, 0, o);
+    expect(r.method).toBe('uniform');
+    expect(r.pairs).toEqual([[0, 0], [1, 1], [2, 2], [3, 3]]);
+    expect(r.objective).toBeCloseTo((await assignExact(same, containers, 0, o)).objective, 6);
+    // One task unlike the others, or containers unlike each other: the solver decides.
+    expect((await assign([...same.slice(0, 3), { ...same[0]!, id: 'heavy', weight: 5 }], containers, 0, o)).method).toBe('exact');
+    expect((await assign(same.map((t) => ({ ...t, durations: [50, 25, 50, 50] })), containers, 0, o)).method).toBe('exact');
+  });
+
+  it('solves one container by its cheapest pair, as the MIP would', async () => {
+    const random = seeded(3);
+    for (let k = 0; k < 50; k++) {
+      const tasks = Array.from({ length: 2 + Math.floor(random() * 10) }, (_, i): Candidate => ({ id: `t${i}`, weight: 0.5 + random() * 4, deadlineMs: 0, durations: [100 + random() * 2000] }));
+      const fast = await assignExact(tasks, [{ id: 'only', cpu: 1 }], 0, o);
+      const best = Math.min(...tasks.map((t, i) => objectiveOf(tasks, [[i, 0]], penaltyOf(tasks, o.bufferMs))));
+      expect(fast.objective).toBeCloseTo(best, 6);
+      expect(fast.pairs).toHaveLength(1);
+    }
   });
 });

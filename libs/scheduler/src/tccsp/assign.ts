@@ -31,7 +31,7 @@ export interface Assignment {
   objective: number;
   /** Tasks that had to start now to make their deadline and got no container. */
   unmetUrgent: number[];
-  method: 'exact' | 'greedy';
+  method: 'exact' | 'greedy' | 'uniform';
 }
 
 /** What deferring a task to a later cycle costs in the objective. */
@@ -152,6 +152,13 @@ export async function assignExact(tasks: readonly Candidate[], containers: reado
   });
   const urgent = tasks.map((t, i) => (mustStartNow(t, now, o.cycleMs) ? i : -1)).filter((i) => i >= 0);
   if (vars.length === 0) return { pairs: [], objective: objectiveOf(tasks, [], penalty), unmetUrgent: urgent, method: 'exact' };
+  if (containers.length === 1 && urgent.length <= 1) {
+    // One container: the model's optimum is its cheapest pair (or the one urgent task), no solver needed.
+    let best = urgent.length === 1 ? urgent[0]! : -1;
+    if (best < 0) for (let i = 0; i < tasks.length; i++) if (perTask[i]!.length > 0 && (best < 0 || tasks[i]!.weight * (tasks[i]!.durations[0]! - penalty) < tasks[best]!.weight * (tasks[best]!.durations[0]! - penalty))) best = i;
+    const pairs: Array<[number, number]> = best < 0 ? [] : [[best, 0]];
+    return { pairs, objective: objectiveOf(tasks, pairs, penalty), unmetUrgent: [], method: 'exact' };
+  }
   const rows: string[] = [];
   perContainer.forEach((names, p) => names.length > 0 && rows.push(` c${p}: ${names.join(' + ')} <= 1`)); // constraint 2
   perTask.forEach((names, i) => {
@@ -180,6 +187,26 @@ export async function assignExact(tasks: readonly Candidate[], containers: reado
 /** Exact when the instance is small (at most `maxExactPairs` task-container pairs), greedy otherwise. */
 export async function assign(tasks: readonly Candidate[], containers: readonly ContainerSlot[], now: number, o: { cycleMs: number; bufferMs: number; maxExactPairs: number }): Promise<Assignment> {
   if (tasks.length === 0 || containers.length === 0) return { pairs: [], objective: 0, unmetUrgent: [], method: 'greedy' };
+  const uniform = assignUniform(tasks, containers, now, o);
+  if (uniform) return uniform;
   if (tasks.length * containers.length <= o.maxExactPairs) return assignExact(tasks, containers, now, o);
   return assignGreedy(tasks, containers, now, o);
+}
+
+/**
+ * Interchangeable tasks (same weight, deadline and duration on every container: the tasks of one
+ * generator on a uniform pool) on containers that are alike: every assignment of as many tasks as there
+ * are containers has the same objective, so the first ones are taken in order and no solver runs. This is
+ * the common case of a large set (a collection round, a million trivial tasks) and keeps it from paying
+ * for a MIP per completion. Undefined when the instance is not of that kind.
+ */
+export function assignUniform(tasks: readonly Candidate[], containers: readonly ContainerSlot[], now: number, o: { bufferMs: number }): Assignment | undefined {
+  const first = tasks[0]!;
+  const d = first.durations[0]!;
+  if (!first.durations.every((x) => x === d)) return undefined;
+  for (const t of tasks) if (t.weight !== first.weight || t.deadlineMs !== first.deadlineMs || !t.durations.every((x) => x === d)) return undefined;
+  if (!fits(first, 0, now)) return undefined;
+  const pairs: Array<[number, number]> = [];
+  for (let i = 0; i < Math.min(tasks.length, containers.length); i++) pairs.push([i, i]);
+  return { pairs, objective: objectiveOf(tasks, pairs, penaltyOf(tasks, o.bufferMs)), unmetUrgent: [], method: 'uniform' };
 }
