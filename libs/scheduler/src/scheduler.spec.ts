@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBus, TOPICS } from '@gridstation/bus';
 import { PriorityClass, ProgramKind, ProgramStage, SubmitTaskSetRequest, TaskEventBatch, TaskSpec, TaskState, type TaskSet } from '@gridstation/contracts';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { startTelemetry } from '@gridstation/telemetry';
 import { testLogger, waitFor } from '@gridstation/testing';
 import { InProcessPool } from './containers/in-process-pool';
 import { ProgramRegistry } from './programs/registry';
@@ -215,5 +217,27 @@ describe('the scheduler with in-process workers and the embedded task store', ()
       }
     }
     expect(urgentWaits['tccsp']!).toBeLessThan(urgentWaits['fifo']! / 3);
+  });
+
+  it('runs every task in a span of its set\'s trace', async () => {
+    const exporter = new InMemorySpanExporter();
+    const telemetry = startTelemetry({ service: 'sched-spec', instanceId: 'i', tracesExporter: 'none', spanExporter: exporter });
+    const r = await rig(dir, { workers: 2 });
+    try {
+      const traceId = 'ab'.repeat(16);
+      const set = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'traced', context: { traceId, user: 'ops' }, generators: [{ prefix: 't-', count: 3, template: spec({ input: params({ ms: 1 }) }) }] }));
+      await finished(r, set.id);
+      const spans = await waitFor(() => {
+        const got = exporter.getFinishedSpans().filter((x) => x.name === 'task.run');
+        return got.length === 3 ? got : undefined;
+      }, 'three task spans', 5_000);
+      expect(spans.every((x) => x.spanContext().traceId === traceId)).toBe(true);
+      expect(spans.map((x) => x.attributes['gs.task.id']).sort()).toEqual([`${set.id}/t-0`, `${set.id}/t-1`, `${set.id}/t-2`]);
+      // Each span's parent is its task's own span id within the set's trace (task index + 1).
+      expect(spans.map((x) => x.parentSpanContext?.spanId ?? (x as unknown as { parentSpanId?: string }).parentSpanId).sort()).toEqual(['0000000000000001', '0000000000000002', '0000000000000003']);
+    } finally {
+      await close(r);
+      await telemetry.shutdown();
+    }
   });
 });

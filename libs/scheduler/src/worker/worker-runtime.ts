@@ -1,6 +1,9 @@
+import { ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Assignment, Program, TaskResult, WorkRequest, WorkResponse } from '@gridstation/contracts';
-import type { Logger } from '@gridstation/telemetry';
+import { extractTraceContext, type Logger } from '@gridstation/telemetry';
 import { Sandbox, type SandboxLimits } from '../programs/sandbox';
+
+const tracer = trace.getTracer('gridstation-worker');
 
 // A worker (one container of the paper: one task at a time). It opens a Work stream to the scheduler,
 // says who it is and what it holds, runs each assigned task's program in its sandbox, and sends the
@@ -196,7 +199,14 @@ export class WorkerRuntime {
       return;
     }
     if (this.current !== held) return; // cancelled while loading
-    const r = await this.sandbox.run(ref, params);
+    // The run is a span of the task set's trace (the set's context travels as the task's traceparent).
+    const parent = extractTraceContext({ traceparent: task.traceparent }, ROOT_CONTEXT);
+    const r = await tracer.startActiveSpan('task.run', { attributes: { 'gs.task.id': task.id, 'gs.task_set.id': task.taskSetId, 'gs.program': ref, 'gs.attempt': task.attempt, 'gs.worker': this.o.workerId } }, parent, async (span) => {
+      const out = await this.sandbox.run(ref, params);
+      if (!out.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: `${out.code}: ${out.reason.slice(0, 200)}` });
+      span.end();
+      return out;
+    });
     if (this.current !== held) return; // cancelled while running: the scheduler has failed it already
     this.finish(held, r);
   }
