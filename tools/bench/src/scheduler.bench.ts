@@ -4,7 +4,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBus } from '@gridstation/bus';
 import { PriorityClass, SubmitTaskSetRequest, TaskState, type Task, type TaskSet } from '@gridstation/contracts';
-import { assignExact, assignGreedy, BUILTIN_PROGRAMS, DEFAULT_CAPACITY, LevelTaskStore, SchedulerService, TaskQueries, type Candidate } from '@gridstation/scheduler';
+import Redis from 'ioredis';
+import { assignExact, assignGreedy, BUILTIN_PROGRAMS, DEFAULT_CAPACITY, LevelTaskStore, RedisTaskStore, SchedulerService, TaskQueries, type Candidate, type TaskStore } from '@gridstation/scheduler';
 import { mulberry32 } from '@gridstation/simulator';
 import { createLogger } from '@gridstation/telemetry';
 
@@ -19,26 +20,39 @@ import { createLogger } from '@gridstation/telemetry';
 //       tried: the adjustment stage launched at once in one process with a bounded heap;
 //   plus the duration forecast's error on held-out tasks and the greedy heuristic's gap to the optimum.
 //   npm run -s bench:scheduler -- [--tasks=1000000] [--workers=8] [--scale=0.005] [--n1=20000] [--short]
+//     [--redis=redis://127.0.0.1:6379 [--redis-tasks=100000]]  part (a) also on the distributed task store
+//     (run that Redis with appendonly yes and appendfsync always: the figures are only honest then)
 // (--short: 20,000 tasks and a tenth of every stage, about two minutes.)
 
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
 const short = process.argv.includes('--short');
-const N = arg('tasks', short ? 20_000 : 1_000_000);
+const TASKS = arg('tasks', short ? 20_000 : 1_000_000);
 const WORKERS = arg('workers', 8);
 const SCALE = arg('scale', 0.005);
 const N1 = arg('n1', short ? 2_000 : 20_000);
 const STAGE_DIVISOR = short ? 10 : 1;
-const log = createLogger({ service: 'bench', instance: 'bench', level: 'warn' });
+const log = createLogger({ service: 'bench', instanceId: 'bench', level: 'warn' });
 const root = mkdtempSync(join(tmpdir(), 'gs-sched-bench-'));
+
+const REDIS = process.argv.find((a) => a.startsWith('--redis='))?.slice('--redis='.length);
+const REDIS_TASKS = arg('redis-tasks', short ? 5_000 : 100_000);
 
 interface Rig {
   svc: SchedulerService;
-  store: LevelTaskStore;
+  store: TaskStore & { close(): Promise<void> };
   queries: TaskQueries;
 }
 
-async function rig(name: string, policy: 'tccsp' | 'fifo' | 'edf', workers: number): Promise<Rig> {
-  const store = await LevelTaskStore.openAt(join(root, name));
+async function openStore(name: string, redis?: string): Promise<TaskStore & { close(): Promise<void> }> {
+  if (!redis) return LevelTaskStore.openAt(join(root, name));
+  const client = new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  await client.connect();
+  const store = new RedisTaskStore(client, `gs:bench:${Date.now().toString(36)}:`);
+  return Object.assign(store, { close: async () => void (await client.quit()) });
+}
+
+async function rig(name: string, policy: 'tccsp' | 'fifo' | 'edf', workers: number, redis?: string): Promise<Rig> {
+  const store = await openStore(name, redis);
   const bus = new MemoryBus({ service: 'bench', log });
   const svc = new SchedulerService(store, bus, log, { scheduler: { owner: name, policy, cycleMs: 20 }, capacity: { ...DEFAULT_CAPACITY, min: workers, max: workers, idleReleaseMs: 3_600_000 }, inProcessWorkers: true, historyGroup: 'bench', warmStart: 0 });
   await svc.start();
@@ -80,14 +94,15 @@ async function allTasks(r: Rig, setId: string): Promise<Task[]> {
   return out;
 }
 
-const results: Record<string, unknown> = { machine: { cpus: cpus().length, model: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version }, options: { N, WORKERS, SCALE, N1, short } };
+const results: Record<string, unknown> = { machine: { cpus: cpus().length, model: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version }, options: { TASKS, REDIS, REDIS_TASKS, WORKERS, SCALE, N1, short } };
 const verdicts: Array<[string, boolean, string]> = [];
 const verdict = (target: string, ok: boolean, figure: string) => verdicts.push([target, ok, figure]);
 
 // --- (a) scale --------------------------------------------------------------------------------------
-async function scale(): Promise<void> {
+async function scale(redis?: string): Promise<void> {
   const workers = Math.max(2, cpus().length);
-  const r = await rig('scale', 'tccsp', workers);
+  const N = redis ? REDIS_TASKS : TASKS;
+  const r = await rig(redis ? 'scale-redis' : 'scale', 'tccsp', workers, redis);
   try {
     const rssBefore = process.memoryUsage().rss;
     peakRss = rssBefore;
@@ -101,6 +116,7 @@ async function scale(): Promise<void> {
     const s = (await r.svc.scheduler.getSet(set.id))!;
     const st = r.svc.scheduler.stats;
     const row = {
+      store: redis ? 'redis' : 'leveldb',
       tasks: N,
       workers,
       submitMs: Math.round(submitMs),
@@ -110,19 +126,19 @@ async function scale(): Promise<void> {
       decisionsPerS: Math.round((st.dispatched - before.dispatched) / runS),
       transitionsPerS: Math.round((st.transitions - before.transitions) / runS),
       commits: st.commits - before.commits,
-      passes: { exact: st.exact - before.exact, greedy: st.greedy - before.greedy },
+      passes: `exact ${st.exact - before.exact} greedy ${st.greedy - before.greedy} uniform ${st.uniform - before.uniform}`,
       succeeded: s.counts['SUCCESS'] ?? 0,
       failed: s.counts['FAILED'] ?? 0,
       rssBeforeMb: mb(rssBefore),
       peakRssMb: mb(peakRss),
       heapUsedAfterMb: mb(process.memoryUsage().heapUsed),
     };
-    results['scale'] = row;
-    console.log('\n(a) scale: one task set, trivial programs (noop@1), embedded store and in-process workers');
+    results[redis ? 'scaleRedis' : 'scale'] = row;
+    console.log(`\n(a) scale: one task set, trivial programs (noop@1), in-process workers, task store ${redis ? `Redis ${redis}` : 'LevelDB (embedded)'}`);
     console.table([row]);
-    verdict(`${N} tasks complete, none failed or lost`, row.succeeded === N, `${row.succeeded} SUCCESS, ${row.failed} FAILED`);
-    verdict('submit of the whole set < 10 s', submitMs < 10_000, `${row.submitMs} ms`);
-    verdict('peak RSS < 2 GiB', peakRss < 2 * 2 ** 30, `${row.peakRssMb} MB`);
+    verdict(`${row.store}: ${N} tasks complete, none failed or lost`, row.succeeded === N, `${row.succeeded} SUCCESS, ${row.failed} FAILED`);
+    verdict(`${row.store}: submit of the whole set < 10 s`, submitMs < 10_000, `${row.submitMs} ms`);
+    verdict(`${row.store}: peak RSS < 2 GiB`, peakRss < 2 * 2 ** 30, `${row.peakRssMb} MB`);
   } finally {
     await close(r);
   }
@@ -261,7 +277,7 @@ function baselineWithoutCoScheduling(): { heapMb: number; tasks: number; started
     for (let i = 0; i < ${adj.count}; i++) {
       all.push(exports.run({ stage: 'ADJ', index: i, workMs: ${Math.round(adj.meanS * 1000 * SCALE)}, memoryMb: ${ADJ_MEMORY_MB} }));
       started++;
-      if (started % 200 === 0) process.stdout.write(started + '\\n');
+      if (started % 20 === 0) process.stdout.write(started + '\\n');
     }
     Promise.all(all).then(() => process.stdout.write('done ' + started + '\\n'));
   `;
@@ -299,8 +315,9 @@ async function gap(): Promise<{ instances: number; meanGap: number; p95Gap: numb
 }
 
 async function main(): Promise<void> {
-  console.log(`scheduler benchmark: ${cpus().length} cpus, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ${N} tasks for scale, ${WORKERS} workers and time scale ${SCALE} for the workflow`);
+  console.log(`scheduler benchmark: ${cpus().length} cpus, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ${TASKS} tasks for scale, ${WORKERS} workers and time scale ${SCALE} for the workflow`);
   await scale();
+  if (REDIS) await scale(REDIS);
 
   const runs: WorkflowResult[] = [];
   for (const policy of ['tccsp', 'fifo', 'edf'] as const) runs.push(await workflow(policy));
