@@ -138,7 +138,11 @@ describe('the scheduler with in-process workers and the embedded task store', ()
   it('a scheduler restarted on the same store finds its sets; tasks of workers that died are retried and none succeeds twice', async () => {
     let r = await rig(dir, { workers: 3 });
     const set = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'crash', service: 'test', generators: [{ prefix: 't', count: 30, template: spec({ input: params({ ms: 40 }) }) }] }));
-    await waitFor(async () => ((await r.scheduler.getSet(set.id))?.counts['SUCCESS'] ?? 0) >= 5, 'some successes', 10_000);
+    // Some done, and tasks running right now (so the kill below catches them on their workers).
+    await waitFor(async () => {
+      const c = (await r.scheduler.getSet(set.id))?.counts ?? {};
+      return (c['SUCCESS'] ?? 0) >= 5 && (c['EXECUTING'] ?? 0) >= 2;
+    }, 'some successes and tasks running', 10_000, 5);
     // Workers die with their tasks, then the scheduler goes (nothing graceful).
     await Promise.all(r.pool.runtimes().map((w) => w.kill()));
     await r.scheduler.stop();
