@@ -23,8 +23,16 @@ export class DeadLetterLog {
   droppedByRotation = 0;
   private size = -1;
   private linesInFile = new Map<number, number>();
-  private readonly pipeline = ConsumerPipeline.decode('station-dead-letter-log', protoDecoder(DeadLetter, 'UNDECODABLE', 'gridstation.v1.DeadLetter')).effect('append', async (items) => {
-    const lines = items.map(({ value: d }) =>
+  /** Batches of different partitions arrive concurrently; the file is written by one of them at a time. */
+  private writing: Promise<unknown> = Promise.resolve();
+  private readonly pipeline = ConsumerPipeline.decode('station-dead-letter-log', protoDecoder(DeadLetter, 'UNDECODABLE', 'gridstation.v1.DeadLetter')).effect('append', (items) => {
+    const run = this.writing.then(() => this.write(items.map(({ value }) => value)));
+    this.writing = run.catch(() => undefined);
+    return run;
+  });
+
+  private async write(items: DeadLetter[]): Promise<void> {
+    const lines = items.map((d) =>
       JSON.stringify({ code: d.code, reason: d.reason, service: d.service, frameId: d.frameId, byteOffset: d.byteOffset, payload: Buffer.from(d.payload).toString('hex'), headers: d.headers, failedAtMs: d.failedAtMs }),
     );
     if (this.size < 0) this.size = await stat(this.o.file).then((s) => s.size, () => 0);
@@ -43,7 +51,7 @@ export class DeadLetterLog {
       runBytes += bytes;
     }
     await this.append(run, runBytes);
-  });
+  }
 
   constructor(
     private readonly bus: MessageBus,
