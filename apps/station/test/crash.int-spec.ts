@@ -70,7 +70,11 @@ async function killAfterConfirmations(busLog: 'on' | 'off', reports: number): Pr
   const second = await stationOn(dataDir, archiveFile, { GS_BUS_LOG: busLog, GS_BATCH_DELAY_MS: '20' });
   try {
     const expected = reports * 2; // total and tariff 1 of each report
-    if (busLog === 'on') await waitFor(async () => (await storedEnergy(second.env['GS_GRPC_PORT']!)) === expected, 'every confirmed reading stored after the restart', 30_000, 200);
+    if (busLog === 'on') {
+      await waitFor(async () => (await storedEnergy(second.env['GS_GRPC_PORT']!)) === expected, 'every confirmed reading stored after the restart', 60_000, 200).catch(async (e: Error) => {
+        throw new Error(`${e.message}; stored ${await storedEnergy(second.env['GS_GRPC_PORT']!).catch(() => -1)} of ${expected}; the restarted station said:\n${second.main.out.stdout.slice(-4000)}\n${second.main.out.stderr.slice(-4000)}`);
+      });
+    }
     else await new Promise((r) => setTimeout(r, 3000));
     return { stored: await storedEnergy(second.env['GS_GRPC_PORT']!), expected };
   } finally {
