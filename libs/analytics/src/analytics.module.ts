@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BUS, type MessageBus } from '@gridstation/bus';
 import { TOPOLOGY, type TopologyProvider } from '@gridstation/archive';
-import { LOGGER, provideWorkerLifecycle } from '@gridstation/service';
+import { LOGGER, provideWorkerLifecycle, STOP_ORDER } from '@gridstation/service';
 import type { Logger } from '@gridstation/telemetry';
 import { AlertController } from './alert.controller';
 import { DEFAULT_LIMITS, LimitChecker, type LimitOptions } from './limits';
@@ -49,10 +49,10 @@ export class AnalyticsFeatureModule {
         },
         { provide: AlertRecorder, inject: [BUS, ALERT_STORE], useFactory: (bus: MessageBus, store: AlertStore) => new AlertRecorder(bus, store, `${prefix}-alert-store`) },
         { provide: AlertHub, inject: [BUS], useFactory: (bus: MessageBus) => new AlertHub(bus, `${prefix}-live-${producer}`) },
-        provideWorkerLifecycle<AlertHub>(AlertHub, (w) => w.start(), (w) => w.stop()),
-        provideWorkerLifecycle<AlertRecorder>(AlertRecorder, (w) => w.start(), (w) => w.stop()),
-        provideWorkerLifecycle<OutageConsumer>(OutageConsumer, (w) => w.start(), (w) => w.stop()),
-        provideWorkerLifecycle<SignalConsumer>(SignalConsumer, (w) => w.start(), (w) => w.stop()),
+        provideWorkerLifecycle<AlertHub>(AlertHub, (w) => w.start(), (w) => w.stop(), STOP_ORDER.derived),
+        provideWorkerLifecycle<AlertRecorder>(AlertRecorder, (w) => w.start(), (w) => w.stop(), STOP_ORDER.derived),
+        provideWorkerLifecycle<OutageConsumer>(OutageConsumer, (w) => w.start(), (w) => w.stop(), STOP_ORDER.derived),
+        provideWorkerLifecycle<SignalConsumer>(SignalConsumer, (w) => w.start(), (w) => w.stop(), STOP_ORDER.derived),
       ],
       exports: [SignalConsumer, OutageConsumer, AlertHub, AlertRecorder],
     };

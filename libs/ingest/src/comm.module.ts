@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BUS, type MessageBus } from '@gridstation/bus';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
-import { LOGGER, provideWorkerLifecycle } from '@gridstation/service';
+import { LOGGER, provideWorkerLifecycle, STOP_ORDER } from '@gridstation/service';
 import type { Logger } from '@gridstation/telemetry';
 import { Downlink } from './downlink';
 import { DownlinkController } from './downlink.controller';
@@ -29,8 +29,8 @@ export class CommFeatureModule {
           inject: [TerminalServer, CONNECTION_REGISTRY, ARCHIVE],
           useFactory: (server: TerminalServer, registry: ConnectionRegistry, archive: DeviceArchive) => new Downlink(server, registry, archive, options.instanceId),
         },
-        provideWorkerLifecycle<TerminalServer>(TerminalServer, (s) => s.start(), (s) => s.stop()),
-        provideWorkerLifecycle<Downlink>(Downlink, async () => undefined, async (d) => d.close()),
+        provideWorkerLifecycle<TerminalServer>(TerminalServer, (s) => s.start(), (s) => s.stop(), STOP_ORDER.intake),
+        provideWorkerLifecycle<Downlink>(Downlink, async () => undefined, async (d) => d.close(), STOP_ORDER.intake),
       ],
       exports: [TerminalServer, Downlink],
     };

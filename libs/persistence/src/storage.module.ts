@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { BUS, type MessageBus } from '@gridstation/bus';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { HBASE, type WideColumnStore } from '@gridstation/hbase';
-import { LOGGER, provideWorkerLifecycle } from '@gridstation/service';
+import { LOGGER, provideWorkerLifecycle, STOP_ORDER } from '@gridstation/service';
 import type { Logger } from '@gridstation/telemetry';
 import { EventsConsumer } from './events.consumer';
 import { READING_STORE, type ReadingStore } from './ports';
@@ -33,7 +33,7 @@ export class StorageFeatureModule {
             return new StorageService(store, wide, options.meterTable, new ReadingsConsumer(bus, store, wide, archive, log, options), new EventsConsumer(bus, store, log, options));
           },
         },
-        provideWorkerLifecycle<StorageService>(StorageService, (s) => s.start(), (s) => s.stop()),
+        provideWorkerLifecycle<StorageService>(StorageService, (s) => s.start(), (s) => s.stop(), STOP_ORDER.storage),
         { provide: ReadingQueries, inject: [READING_STORE], useFactory: (s: ReadingStore) => new ReadingQueries(s) },
       ],
       exports: [StorageService, ReadingQueries],

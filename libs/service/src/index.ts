@@ -1,5 +1,5 @@
 export { HealthRegistry, type CheckResult, type Readiness } from './health-registry';
-export { adaptersModule, provideResource, provideWorkerLifecycle, type ManagedResource } from './resources';
+export { adaptersModule, provideResource, provideWorkerLifecycle, ShutdownSequence, STOP_ORDER, type ManagedResource } from './resources';
 export { encodePageToken, decodePageToken } from './page-token';
 export { startService, type DirectGrpcService, type GrpcApi, type RunningService, type StartServiceOptions } from './start-service';
 export { launch } from './launch';

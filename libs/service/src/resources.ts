@@ -1,7 +1,7 @@
 import type { BeforeApplicationShutdown, DynamicModule, FactoryProvider, InjectionToken, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Type, ValueProvider } from '@nestjs/common';
 import type { Logger } from '@gridstation/telemetry';
 import { HealthRegistry } from './health-registry';
-import { HEALTH, LOGGER } from './tokens';
+import { HEALTH, LOGGER, SHUTDOWN_SEQUENCE } from './tokens';
 
 /** A client of something outside the process (Kafka, a store, Redis) with a lifecycle Nest manages. */
 export interface ManagedResource {
@@ -58,11 +58,38 @@ export function provideResource<T extends ManagedResource>(
   ];
 }
 
+/**
+ * Where a worker stands in the flow of data. When several run in one process (the embedded station),
+ * upstream stops first and what it hands on is still taken downstream: a parser stopping after storage
+ * would wait forever to publish into a topic nobody drains any more.
+ */
+export const STOP_ORDER = { intake: 10, processing: 20, storage: 30, derived: 40, control: 50 } as const;
+
+/** The workers of one application, stopped stage by stage in STOP_ORDER (those of one stage together). */
+export class ShutdownSequence {
+  private readonly stages = new Map<number, Array<() => Promise<unknown>>>();
+  private running: Promise<void> | undefined;
+
+  add(order: number, stop: () => Promise<unknown>): void {
+    const list = this.stages.get(order) ?? [];
+    list.push(stop);
+    this.stages.set(order, list);
+  }
+
+  /** Runs once, whichever worker's shutdown hook Nest calls first; every later call waits for the same run. */
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const order of [...this.stages.keys()].sort((a, b) => a - b)) await Promise.all(this.stages.get(order)!.map((stop) => stop()));
+    })();
+    return this.running;
+  }
+}
+
 class WorkerLifecycle<T> implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly worker: T,
     private readonly begin: (w: T) => Promise<unknown>,
-    private readonly end: (w: T) => Promise<unknown>,
+    private readonly sequence: ShutdownSequence,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -70,16 +97,24 @@ class WorkerLifecycle<T> implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.end(this.worker);
+    await this.sequence.run();
   }
 }
 
 /**
  * Starts the provider behind `token` once every resource is up (application bootstrap) and stops it
  * before any resource closes (before application shutdown): the place for consumers and servers.
+ * `order` (STOP_ORDER) says where it stands in the flow of data; upstream workers stop first.
  */
-export function provideWorkerLifecycle<T>(token: InjectionToken, start: (w: T) => Promise<unknown>, stop: (w: T) => Promise<unknown>): FactoryProvider {
-  return { provide: Symbol('worker-lifecycle'), inject: [token], useFactory: (w: T) => new WorkerLifecycle(w, start, stop) };
+export function provideWorkerLifecycle<T>(token: InjectionToken, start: (w: T) => Promise<unknown>, stop: (w: T) => Promise<unknown>, order: number = STOP_ORDER.control): FactoryProvider {
+  return {
+    provide: Symbol('worker-lifecycle'),
+    inject: [token, SHUTDOWN_SEQUENCE],
+    useFactory: (w: T, sequence: ShutdownSequence) => {
+      sequence.add(order, () => stop(w));
+      return new WorkerLifecycle(w, start, sequence);
+    },
+  };
 }
 
 /**

@@ -5,7 +5,8 @@ import type { Logger, Telemetry } from '@gridstation/telemetry';
 import { GrpcHealthController } from './grpc-health.controller';
 import { HealthController } from './health.controller';
 import type { HealthRegistry } from './health-registry';
-import { GRPC_SERVICES, HEALTH, LOGGER, SERVICE_CONFIG, TELEMETRY } from './tokens';
+import { GRPC_SERVICES, HEALTH, LOGGER, SERVICE_CONFIG, SHUTDOWN_SEQUENCE, TELEMETRY } from './tokens';
+import { ShutdownSequence } from './resources';
 import { GrpcErrorFilter } from './grpc-errors';
 import { TraceInterceptor } from './trace.interceptor';
 
@@ -27,6 +28,7 @@ export class ServiceKitModule {
       { provide: LOGGER, useValue: o.logger },
       { provide: HEALTH, useValue: o.health },
       { provide: GRPC_SERVICES, useValue: o.grpcServices },
+      { provide: SHUTDOWN_SEQUENCE, useValue: new ShutdownSequence() },
     ];
     return {
       module: ServiceKitModule,

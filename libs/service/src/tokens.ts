@@ -4,3 +4,4 @@ export const TELEMETRY = Symbol('TELEMETRY');
 export const LOGGER = Symbol('LOGGER');
 export const HEALTH = Symbol('HEALTH');
 export const GRPC_SERVICES = Symbol('gridstation.grpcServices');
+export const SHUTDOWN_SEQUENCE = Symbol('gridstation.shutdownSequence');
