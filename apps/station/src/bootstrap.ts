@@ -1,6 +1,6 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ARCHIVE, type DeviceArchive, type TerminalRecord } from '@gridstation/archive';
+import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { BUS, type MessageBus } from '@gridstation/bus';
 import { storeOpenError } from '@gridstation/errors';
 import type { StationConfig } from '@gridstation/config';
@@ -58,11 +58,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
   const deadLetterFile = deadLetterLog.file;
 
   const archive = app.get<DeviceArchive>(ARCHIVE);
-  if (config.archiveFile) {
-    const terminals = JSON.parse(readFileSync(config.archiveFile, 'utf8')) as TerminalRecord[];
-    await archive.put(terminals);
-    logger.info({ file: config.archiveFile, terminals: terminals.length }, 'archive loaded');
-  }
+  if (config.archiveFile) logger.info({ file: config.archiveFile }, 'archive loaded');
 
   let sim: Simulator | undefined;
   if (config.simulator.terminals > 0) {

@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { StationConfig } from '@gridstation/config';
 import { adaptersModule, provideResource } from '@gridstation/service';
 import { BUS, managedBus } from '@gridstation/bus';
 import { HBASE, managedLevelStore } from '@gridstation/hbase';
-import { ARCHIVE, MemoryArchive } from '@gridstation/archive';
+import { ARCHIVE, MemoryArchive, type TerminalRecord } from '@gridstation/archive';
 import { CONNECTION_REGISTRY, MemoryRegistry } from '@gridstation/ingest';
 import { managedDuckDbStore, READING_STORE } from '@gridstation/persistence';
 import { LevelTaskStore, TASK_STORE } from '@gridstation/scheduler';
@@ -23,9 +24,24 @@ export class StationAdaptersModule {
       ...provideResource(READING_STORE, 'readings', () => managedDuckDbStore(join(config.dataDir, 'readings.duckdb'), config.duckdb)),
       ...provideResource(HBASE, 'meter-data', () => managedLevelStore(join(config.dataDir, 'meter-data'), config.leveldb)),
       ...provideResource(TASK_STORE, 'task-store', () => LevelTaskStore.managed(join(config.dataDir, 'tasks'))),
-      { provide: ARCHIVE, useValue: new MemoryArchive() },
+      // The archive file is loaded before any consumer starts: frames the bus log replays at start are
+      // parsed against it (loaded afterwards, the first replayed frames found no meters).
+      { provide: ARCHIVE, useFactory: () => archiveFrom(config.archiveFile) },
       { provide: CONNECTION_REGISTRY, useValue: new MemoryRegistry() },
     ];
     return adaptersModule(StationAdaptersModule, providers);
   }
+}
+
+async function archiveFrom(file: string | undefined): Promise<MemoryArchive> {
+  const archive = new MemoryArchive();
+  if (!file) return archive;
+  let terminals: TerminalRecord[];
+  try {
+    terminals = JSON.parse(readFileSync(file, 'utf8')) as TerminalRecord[];
+  } catch (e) {
+    throw new Error(`the archive file ${file} (GS_ARCHIVE_FILE) cannot be read: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  await archive.put(terminals);
+  return archive;
 }
