@@ -202,7 +202,7 @@ describe('the scheduler with in-process workers and the embedded task store', ()
   });
 
   it('lets an urgent set submitted behind a large study run first (co-scheduling), where FIFO makes it wait', async () => {
-    const urgentWaits: Record<string, number> = {};
+    const studyDone: Record<string, number> = {};
     for (const policy of ['tccsp', 'fifo'] as const) {
       const r = await rig(mkdtempSync(join(dir, `${policy}-`)), { workers: 2, policy });
       try {
@@ -211,16 +211,40 @@ describe('the scheduler with in-process workers and the embedded task store', ()
         const submittedAt = Date.now();
         const urgent = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'round', generators: [{ prefix: 'u-', count: 4, template: spec({ input: params({ ms: 1 }), priority: PriorityClass.PRIORITY_CLASS_CRITICAL, deadlineMs: submittedAt + 400 }) }] }));
         await finished(r, urgent.id);
-        urgentWaits[policy] = Date.now() - submittedAt;
-        const studyLeft = (await r.scheduler.getSet(study.id))!.counts['PENDING'] ?? 0;
-        if (policy === 'tccsp') expect(studyLeft).toBeGreaterThan(20); // the round finished while most of the study still waited
-        else expect(studyLeft).toBeLessThan(5); // FIFO: the round waited for the study
+        // Counted in tasks, not milliseconds (a loaded machine stretches both runs alike).
+        studyDone[policy] = (await r.scheduler.getSet(study.id))!.counts['SUCCESS'] ?? 0;
         await finished(r, study.id);
       } finally {
         await close(r);
       }
     }
-    expect(urgentWaits['tccsp']!).toBeLessThan(urgentWaits['fifo']! / 3);
+    expect(studyDone['tccsp']!).toBeLessThan(40); // the round finished while most of the study still waited
+    expect(studyDone['fifo']!).toBeGreaterThan(55); // FIFO: the round waited for the study
+  });
+
+  it('does not report a set finished before its last change is committed (its outputs are readable once it is)', async () => {
+    let hold: Promise<void> | undefined;
+    let release: () => void = () => undefined;
+    const r = await rig(dir, { workers: 2 });
+    const commit = r.store.commit.bind(r.store);
+    r.store.commit = async (owner, batch) => {
+      if (batch.closed.length && !hold) hold = new Promise<void>((res) => (release = res));
+      if (hold && batch.closed.length) await hold;
+      return commit(owner, batch);
+    };
+    try {
+      const set = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'durable', generators: [{ prefix: 't', count: 6, template: spec({ input: params({ ms: 1 }) }) }] }));
+      await waitFor(() => hold !== undefined, 'the closing commit to start', 10_000);
+      const during = (await r.scheduler.getSet(set.id))!;
+      expect(during.counts).toEqual({ SUCCESS: 6 });
+      expect(during.finishedAtMs).toBe(0);
+      release();
+      await finished(r, set.id);
+      expect((await r.queries.summary(set.id, 100)).outputs).toHaveLength(6);
+    } finally {
+      release();
+      await close(r);
+    }
   });
 
   it('runs every task in a span of its set\'s trace', async () => {

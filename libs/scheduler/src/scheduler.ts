@@ -260,10 +260,17 @@ export class Scheduler {
     return open.snapshot(now);
   }
 
-  /** The set as known now (an open one from memory, a finished one from the store). */
+  /**
+   * The set as known now (an open one from memory, a finished one from the store). A set whose last
+   * change is not yet committed is not reported finished: a client that sees it finished may read
+   * its outputs from the store at once.
+   */
   async getSet(id: string): Promise<TaskSet | undefined> {
     const open = this.sets.get(id);
-    if (open) return open.snapshot(this.now());
+    if (open) {
+      const snap = open.snapshot(this.now());
+      return snap.finishedAtMs ? { ...snap, finishedAtMs: 0 } : snap;
+    }
     return (await this.store.getSet(id))?.set;
   }
 
