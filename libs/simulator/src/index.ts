@@ -21,3 +21,4 @@ export {
   type TopologyShape,
   type TypeScore,
 } from './scenarios';
+export { DEFAULT_FAULTS, faultyMeters, type FaultKind, type FaultOptions, type FaultyMeter, type InjectedFault } from './anomalies';

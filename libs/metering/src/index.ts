@@ -1,0 +1,5 @@
+export * from './completeness';
+export * from './recollection';
+export * from './vee';
+export * from './line-loss';
+export * from './indicators';
