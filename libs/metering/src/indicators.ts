@@ -94,7 +94,7 @@ export function indicatorQueries(t: IndicatorTables, th: IndicatorThresholds = D
   const hi = 'greatest(greatest(ia, ib), ic)';
   const lo = 'least(least(ia, ib), ic)';
   const master = `
-SELECT area_id, any(capacity_kva) AS capacity_kva, count() AS days,
+SELECT area_id, any(capacity_kva) AS rated_kva, count() AS days,
   max(max_kw) AS peak_kw, avg(${rate}) AS avg_rate, quantile(0.95)(${rate}) AS p95_rate, quantile(0.95)(max_kw) AS p95_kw,
   countIf(${rate} >= ${num(th.heavyRate)} AND ${rate} < ${num(th.overloadRate)}) AS heavy_days,
   countIf(${rate} >= ${num(th.overloadRate)}) AS overload_days,
@@ -123,7 +123,7 @@ GROUP BY area_id ORDER BY area_id`;
 
 export interface MasterRow {
   area_id: number;
-  capacity_kva: number;
+  rated_kva: number;
   days: number;
   peak_kw: number;
   avg_rate: number;
@@ -154,7 +154,7 @@ export function combineIndicators(master: MasterRow[], users: UserRow[], phases:
   const p = new Map(phases.map((r) => [n(r.area_id), r]));
   return master.map((m) => {
     const id = n(m.area_id);
-    const cap = n(m.capacity_kva);
+    const cap = n(m.rated_kva);
     const supplied = n(m.supplied_kwh);
     const ur = u.get(id);
     const consumed = ur ? n(ur.consumed_kwh) : 0;
@@ -204,7 +204,7 @@ export function indicatorsInMemory(
       const c = cap.get(m.area_id);
       if (c === undefined) continue;
       let a = master.get(m.area_id);
-      if (!a) master.set(m.area_id, (a = { area_id: m.area_id, capacity_kva: c, days: 0, peak_kw: 0, avg_rate: 0, p95_rate: 0, p95_kw: 0, heavy_days: 0, overload_days: 0, imbalance_days: 0, supplied_kwh: 0, rates: [], kws: [] }));
+      if (!a) master.set(m.area_id, (a = { area_id: m.area_id, rated_kva: c, days: 0, peak_kw: 0, avg_rate: 0, p95_rate: 0, p95_kw: 0, heavy_days: 0, overload_days: 0, imbalance_days: 0, supplied_kwh: 0, rates: [], kws: [] }));
       const rate = r.max_kw / th.powerFactor / c;
       const hi = Math.max(r.ia, r.ib, r.ic);
       const lo = Math.min(r.ia, r.ib, r.ic);

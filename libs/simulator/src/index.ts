@@ -22,3 +22,4 @@ export {
   type TypeScore,
 } from './scenarios';
 export { DEFAULT_FAULTS, faultyMeters, type FaultKind, type FaultOptions, type FaultyMeter, type InjectedFault } from './anomalies';
+export { indicatorDatasetSql, PAPER_CASE, type IndicatorDatasetSize } from './indicator-dataset';
