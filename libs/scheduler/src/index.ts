@@ -1,6 +1,6 @@
 export { SchedulerFeatureModule } from './scheduler.module';
 export { SchedulerService, DEFAULT_SCHEDULER_FEATURE, type SchedulerFeatureOptions } from './scheduler.service';
-export { Scheduler, DEFAULT_SCHEDULER, isProduction, type SchedulerOptions, type WorkerPeer, type ProgramResolver, type CapacityDemand } from './scheduler';
+export { Scheduler, DEFAULT_SCHEDULER, COMPUTE_POOL, TRIAL_POOL, isProduction, type SchedulerOptions, type WorkerPeer, type ProgramResolver, type CapacityDemand } from './scheduler';
 export { TaskQueries } from './task-queries';
 export { TASK_STORE, type TaskStore, type CommitBatch } from './store/task-store';
 export { RedisTaskStore } from './store/redis-task-store';
@@ -16,6 +16,7 @@ export { Sandbox, PRODUCTION_LIMITS, TRIAL_LIMITS, type SandboxLimits } from './
 export { SLOTS, BUILTIN_PROGRAMS } from './programs/slots';
 export { WorkerRuntime, type SchedulerLink, type WorkerOptions } from './worker/worker-runtime';
 export { GrpcSchedulerLink } from './worker/grpc-link';
+export { HostExecutor, PermanentProgramError, type Executor, type HostProgram } from './worker/host-executor';
 export { InProcessLink } from './worker/in-process-link';
 export { WorkerFeatureModule, type WorkerFeatureOptions } from './worker/worker.module';
 export { WORKER_GRPC_SERVICE } from './grpc/worker-service';

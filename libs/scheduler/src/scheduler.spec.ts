@@ -11,7 +11,10 @@ import { ProgramRegistry } from './programs/registry';
 import { Scheduler, type SchedulingPolicy } from './scheduler';
 import { LevelTaskStore } from './store/level-task-store';
 import { TaskQueries } from './task-queries';
+import { HostExecutor, PermanentProgramError } from './worker/host-executor';
 import { InProcessLink } from './worker/in-process-link';
+import { WorkerRuntime } from './worker/worker-runtime';
+import { PRODUCTION_LIMITS } from './programs/sandbox';
 
 const S = TaskState;
 const log = testLogger();
@@ -243,6 +246,43 @@ describe('the scheduler with in-process workers and the embedded task store', ()
       expect((await r.queries.summary(set.id, 100)).outputs).toHaveLength(6);
     } finally {
       release();
+      await close(r);
+    }
+  });
+
+  it('runs a slot pool\'s HOST program only on workers of that pool, which provide it; it waits while there are none', async () => {
+    const r = await rig(dir, { workers: 2 });
+    const seen: unknown[] = [];
+    let host: WorkerRuntime | undefined;
+    try {
+      await expect(r.programs.register({ name: 'mine', version: '1', slot: 'collection.read', type: 0, kind: ProgramKind.PROGRAM_KIND_HOST, private: false, owner: 'alice', code: Buffer.alloc(0), description: '' })).rejects.toThrow(/HOST programs ship with their pool's workers/);
+      await expect(r.programs.register({ name: 'mine', version: '1', slot: 'collection.read', type: 0, kind: ProgramKind.PROGRAM_KIND_JAVASCRIPT, private: false, owner: 'alice', code: Buffer.from('exports.run = () => ({ outcome: "answered" })'), description: '' })).rejects.toThrow(/served by the collection pool/);
+      const units = [{ pn: 1, fn: 81, fromMs: 0, points: 4 }];
+      const set = await r.scheduler.submit(SubmitTaskSetRequest.fromPartial({ name: 'reads', service: 'collection', generators: [{ prefix: 'T', count: 3, template: spec({ program: 'collection-read@1', input: { scenarioId: '', dataVersion: '', paramsJson: JSON.stringify({ terminal: '4101-00001', units }), scale: 1 } }) }] }));
+      await new Promise((res) => setTimeout(res, 300));
+      expect((await r.scheduler.getSet(set.id))!.counts).toEqual({ PENDING: 3 }); // two compute workers idle, none takes them
+      const programs = new Map([
+        [
+          'collection-read@1',
+          async (input: unknown) => {
+            seen.push(input);
+            if (seen.length === 2) throw new PermanentProgramError('terminal address is not in the archive');
+            return { outcome: 'answered', readings: 4 };
+          },
+        ],
+      ]);
+      host = new WorkerRuntime(new InProcessLink(r.scheduler, r.programs), { workerId: 'collector-0', trial: false, pool: 'collection', executor: new HostExecutor(programs), cpu: 1, memoryBytes: 0, heartbeatMs: 100, limits: PRODUCTION_LIMITS, reconnectMs: 50 }, log);
+      host.start();
+      await finished(r, set.id);
+      expect((await r.scheduler.getSet(set.id))!.counts).toEqual({ SUCCESS: 2, FAILED: 1 });
+      expect(seen).toHaveLength(3); // the permanent failure was not retried
+      expect(seen[0]).toMatchObject({ terminal: '4101-00001', units });
+      const tasks = (await r.queries.tasks({ taskSetId: set.id, states: [], service: '', program: '', createdFromMs: 0, createdToMs: 0, pageSize: 10, pageToken: '' })).tasks;
+      expect(new Set(tasks.map((t) => t.worker))).toEqual(new Set(['collector-0']));
+      expect(tasks.find((t) => t.state === S.TASK_STATE_FAILED)!.failureReason).toMatch(/not in the archive/);
+      expect(r.scheduler.workerView().find((w) => w.id === 'collector-0')!.pool).toBe('collection');
+    } finally {
+      await host?.stop(100);
       await close(r);
     }
   });

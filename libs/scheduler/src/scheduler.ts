@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ProgramStage, TaskEvent, TaskEventBatch, TaskState, type Output, type Program, type SubmitTaskSetRequest, type Task, type TaskResult, type TaskSet, type WorkerHello, type WorkResponse } from '@gridstation/contracts';
+import { ProgramKind, ProgramStage, TaskEvent, TaskEventBatch, TaskState, type Output, type Program, type SubmitTaskSetRequest, type Task, type TaskResult, type TaskSet, type WorkerHello, type WorkResponse } from '@gridstation/contracts';
 import { GsError, isDependencyUnavailable, notFound } from '@gridstation/errors';
 import type { Logger } from '@gridstation/telemetry';
 import { TaskSetDefinition } from './domain/definition';
@@ -69,7 +69,13 @@ export interface WorkerPeer {
 export interface ProgramResolver {
   /** The program a task names ("name@version"), or undefined when none is registered. */
   resolve(ref: string): Program | undefined;
+  /** The worker pool of a slot ('' = general compute / trial). */
+  slot?(name: string): { pool: string } | undefined;
 }
+
+/** The general pools; any other name is a slot's pool (its workers provide its HOST programs). */
+export const COMPUTE_POOL = 'compute';
+export const TRIAL_POOL = 'trial';
 
 /** What the container module is told each pass (guarantee mode: workers missing to meet deadlines). */
 export interface CapacityDemand {
@@ -91,6 +97,7 @@ export interface CapacityListener {
 interface WorkerState {
   id: string;
   trial: boolean;
+  pool: string;
   cpu: number;
   peer: WorkerPeer | undefined;
   lastSeen: number;
@@ -194,7 +201,7 @@ export class Scheduler {
     const open = new OpenSet(def, stored.set, { state, attempt, running });
     this.sets.set(id, open);
     this.queue(open, open.settle(this.now()));
-    for (const [, r] of running) if (!this.workers.has(r.worker)) this.workers.set(r.worker, { id: r.worker, trial: false, cpu: 1, peer: undefined, lastSeen: 0, detachedAt: this.now(), running: undefined });
+    for (const [, r] of running) if (!this.workers.has(r.worker)) this.workers.set(r.worker, { id: r.worker, trial: false, pool: COMPUTE_POOL, cpu: 1, peer: undefined, lastSeen: 0, detachedAt: this.now(), running: undefined });
   }
 
   // --- task sets --------------------------------------------------------------------------------
@@ -300,7 +307,8 @@ export class Scheduler {
     const now = this.now();
     const old = this.workers.get(hello.workerId);
     if (old?.peer && old.peer !== peer) old.peer.close('replaced by a new connection of the same worker');
-    const w: WorkerState = { id: hello.workerId, trial: hello.trial, cpu: hello.resources?.cpu || 1, peer, lastSeen: now, detachedAt: 0, running: undefined };
+    const pool = hello.pool || (hello.trial ? TRIAL_POOL : COMPUTE_POOL);
+    const w: WorkerState = { id: hello.workerId, trial: pool === TRIAL_POOL, pool, cpu: hello.resources?.cpu || 1, peer, lastSeen: now, detachedAt: 0, running: undefined };
     this.workers.set(w.id, w);
     // What it holds (running, or finished with the result not yet acknowledged) stays its own; a task
     // the store says it was running and it no longer holds was lost with its previous process.
@@ -318,7 +326,7 @@ export class Scheduler {
       for (const index of lost) this.lose(open, index, w.id, now, 'restarted without it');
     }
     this.m.workers.add(1, { trial: String(w.trial) });
-    this.log.info({ worker: w.id, trial: w.trial, cpu: w.cpu, running: hello.running.length }, 'worker attached');
+    this.log.info({ worker: w.id, pool: w.pool, cpu: w.cpu, running: hello.running.length }, 'worker attached');
     this.kick();
   }
 
@@ -455,7 +463,9 @@ export class Scheduler {
     this.passing = true;
     try {
       const now = this.now();
-      for (const trial of [false, true]) await this.assignPool(trial, now);
+      const pools = new Set([COMPUTE_POOL, TRIAL_POOL]);
+      for (const w of this.workers.values()) if (w.peer) pools.add(w.pool);
+      for (const pool of pools) await this.assignPool(pool, now);
     } catch (e) {
       this.log.error({ err: e }, 'scheduling pass failed');
     } finally {
@@ -464,11 +474,20 @@ export class Scheduler {
     void this.flush();
   }
 
-  private async assignPool(trial: boolean, now: number): Promise<void> {
+  /** Where a program runs: its slot's pool for HOST programs, else compute once launched, trial before. */
+  private poolOf(p: Program): string {
+    if (p.kind === ProgramKind.PROGRAM_KIND_HOST) return this.programs.slot?.(p.slot)?.pool || `slot:${p.slot}`;
+    return isProduction(p) ? COMPUTE_POOL : TRIAL_POOL;
+  }
+
+  private async assignPool(pool: string, now: number): Promise<void> {
+    const trial = pool === TRIAL_POOL;
+    // Only the general pools have a capacity controller (a slot's pool is sized by its own service).
+    const general = pool === COMPUTE_POOL || pool === TRIAL_POOL;
     const idle: WorkerState[] = [];
     let busy = 0;
     for (const w of this.workers.values()) {
-      if (!w.peer || w.trial !== trial) continue;
+      if (!w.peer || w.pool !== pool) continue;
       if (w.running) busy++;
       else idle.push(w);
     }
@@ -489,13 +508,13 @@ export class Scheduler {
           this.queue(open, open.apply({ index, to: TaskState.TASK_STATE_FAILED, attempt: open.attempt[index]!, at: now, failureCode: 'PROGRAM_NOT_FOUND', failureReason: `program ${open.def.groupOf(index).template.program} is no longer registered` }));
           continue;
         }
-        if (isProduction(program) === trial) continue;
+        if (this.poolOf(program) !== pool) continue;
         picked.push({ open, index, program });
         if (++fromSet >= quota || picked.length >= cap) break;
       }
     }
     if (idle.length === 0 || picked.length === 0) {
-      this.capacity?.demand({ now, trial, idle: idle.length, busy, ready, unmetUrgent: 0 });
+      if (general) this.capacity?.demand({ now, trial, idle: idle.length, busy, ready, unmetUrgent: 0 });
       return;
     }
     const slots: ContainerSlot[] = idle.map((w) => ({ id: w.id, cpu: w.cpu }));
@@ -520,14 +539,14 @@ export class Scheduler {
       this.queue(open, open.apply({ index, to: TaskState.TASK_STATE_EXECUTING, attempt, at: now, worker: w.id, predictedMs: c.durations[wi]!, priorityWeight: c.weight }));
       w.running = { setId: open.set.id, index, attempt };
       this.stats.dispatched++;
-      this.m.dispatched.add(1, { trial: String(trial) });
+      this.m.dispatched.add(1, { trial: String(trial), pool });
       const task = this.liveTask(open, index, now);
       this.pending.after.push(() => {
         // Sent only once the EXECUTING state is stored, and only if nothing changed in between.
         if (w.peer && w.running?.setId === open.set.id && w.running.index === index && w.running.attempt === attempt) w.peer.send({ command: { $case: 'run', run: { task, program } } });
       });
     }
-    this.capacity?.demand({ now, trial, idle: idle.length - plan.pairs.length, busy: busy + plan.pairs.length, ready: Math.max(0, ready - plan.pairs.length), unmetUrgent: plan.unmetUrgent.length });
+    if (general) this.capacity?.demand({ now, trial, idle: idle.length - plan.pairs.length, busy: busy + plan.pairs.length, ready: Math.max(0, ready - plan.pairs.length), unmetUrgent: plan.unmetUrgent.length });
   }
 
   /** The task as a worker or a client sees it: the record with its full spec and the set's trace. */
@@ -666,7 +685,7 @@ export class Scheduler {
   }
 
   /** What the workers look like now (for the console and the capacity controller). */
-  workerView(): Array<{ id: string; trial: boolean; cpu: number; connected: boolean; running: string }> {
-    return [...this.workers.values()].map((w) => ({ id: w.id, trial: w.trial, cpu: w.cpu, connected: w.peer !== undefined, running: w.running ? taskId(w.running.setId, this.sets.get(w.running.setId)?.def.nameOf(w.running.index) ?? '?') : '' }));
+  workerView(): Array<{ id: string; trial: boolean; pool: string; cpu: number; connected: boolean; running: string }> {
+    return [...this.workers.values()].map((w) => ({ id: w.id, trial: w.trial, pool: w.pool, cpu: w.cpu, connected: w.peer !== undefined, running: w.running ? taskId(w.running.setId, this.sets.get(w.running.setId)?.def.nameOf(w.running.index) ?? '?') : '' }));
   }
 }

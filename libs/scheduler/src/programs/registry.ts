@@ -97,8 +97,12 @@ export class ProgramRegistry implements ProgramResolver {
     if (!VERSION.test(req.version)) problems.push(`version ${JSON.stringify(req.version)}: letters, digits, . _ -, at most 32`);
     const slot = this.slotsByName.get(req.slot);
     if (!slot) problems.push(`slot ${JSON.stringify(req.slot)} does not exist (slots: ${SLOTS.map((s) => s.name).join(', ')})`);
-    if (req.kind !== ProgramKind.PROGRAM_KIND_JAVASCRIPT && req.kind !== ProgramKind.PROGRAM_KIND_WASM) problems.push('kind must be JAVASCRIPT or WASM');
-    if (req.code.length === 0) problems.push('no code');
+    const host = req.kind === ProgramKind.PROGRAM_KIND_HOST;
+    if (host && !builtin) problems.push('HOST programs ship with their pool\'s workers and cannot be registered');
+    else if (host && !slot?.pool) problems.push(`slot ${req.slot} has no worker pool to provide a HOST program`);
+    else if (!host && req.kind !== ProgramKind.PROGRAM_KIND_JAVASCRIPT && req.kind !== ProgramKind.PROGRAM_KIND_WASM) problems.push('kind must be JAVASCRIPT or WASM');
+    if (!host && slot?.pool) problems.push(`slot ${req.slot} is served by the ${slot.pool} pool: only its HOST programs run there`);
+    if (!host && req.code.length === 0) problems.push('no code');
     if (req.code.length > MAX_CODE) problems.push(`code of ${req.code.length} bytes: at most ${MAX_CODE}`);
     if (problems.length) throw invalidArgument('INVALID_PROGRAM', `the program cannot be registered: ${problems.join('; ')}`);
     const ref = `${req.name}@${req.version}`;
@@ -107,7 +111,8 @@ export class ProgramRegistry implements ProgramResolver {
     const known = this.byRef.get(ref);
     if (known && known.program.sha256 === digest && !builtin) return known.program;
     if (known && known.program.sha256 !== digest && !builtin) throw new GsError('already-exists', 'PROGRAM_VERSION_EXISTS', `${ref} is registered with different code; register a new version`);
-    const validation = await this.validate(slot!, req.kind, code);
+    // A host program's code is its pool's workers': they check its input and output as they run it.
+    const validation = host ? { ok: true, problems: [], sampleOutputJson: '', checkedAtMs: this.now() } : await this.validate(slot!, req.kind, code);
     const program: Program = {
       name: req.name,
       version: req.version,

@@ -12,6 +12,8 @@ interface SlotDef {
   entry: string;
   services: string[];
   sample: unknown;
+  /** The worker pool that runs the slot's programs ('' = general compute / trial). */
+  pool?: string;
 }
 
 const DEFS: SlotDef[] = [
@@ -51,6 +53,28 @@ const DEFS: SlotDef[] = [
     services: ['planning'],
     sample: { stage: 'UC', index: 0, workMs: 1, memoryMb: 0 },
   },
+  {
+    name: 'collection.read',
+    description: 'Reads data of one terminal through the downlink (Q/GDW 1376.1 AFN 0DH curve and daily frozen data); the answer is stored through the normal pipeline',
+    input: {
+      type: 'object',
+      required: ['terminal', 'units'],
+      properties: {
+        terminal: { type: 'string', description: 'Terminal address "A1-A2", e.g. "4101-00018"' },
+        units: {
+          type: 'array',
+          description: 'What to read: measurement point, AFN 0DH Fn, first data time and number of points',
+          items: { type: 'object', required: ['pn', 'fn', 'fromMs', 'points'], properties: { pn: { type: 'integer' }, fn: { type: 'integer' }, fromMs: { type: 'integer' }, points: { type: 'integer', minimum: 1 } } },
+        },
+        timeoutMs: { type: 'integer', minimum: 1, description: 'How long to wait for the answer' },
+      },
+    },
+    output: { type: 'object', required: ['outcome'], properties: { outcome: { type: 'string', enum: ['answered', 'timeout', 'denied', 'offline'] }, readings: { type: 'integer' }, servedBy: { type: 'string' } } },
+    entry: 'run',
+    services: ['collection'],
+    sample: { terminal: '4101-00001', units: [{ pn: 1, fn: 81, fromMs: 0, points: 1 }] },
+    pool: 'collection',
+  },
 ];
 
 function fieldsOf(schema: Record<string, unknown>): SlotField[] {
@@ -68,6 +92,7 @@ export const SLOTS: readonly Slot[] = DEFS.map((d) => ({
   services: d.services,
   sampleInputJson: JSON.stringify(d.sample),
   fields: fieldsOf(d.input),
+  pool: d.pool ?? '',
 }));
 
 export interface BuiltinProgram {
@@ -123,5 +148,14 @@ export const BUILTIN_PROGRAMS: readonly BuiltinProgram[] = [
       '  return { stage: String(input.stage), index: Number(input.index), checksum: (held.length + (x % 1000)) % 1000 };',
       '};',
     ].join('\n'),
+  },
+  {
+    name: 'collection-read',
+    version: '1',
+    slot: 'collection.read',
+    type: ProgramType.PROGRAM_TYPE_ALGORITHM,
+    kind: ProgramKind.PROGRAM_KIND_HOST,
+    description: 'Reads a terminal through the downlink; provided by the collection workers (the communication side)',
+    code: '',
   },
 ];

@@ -2,6 +2,7 @@ import { ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Assignment, Program, TaskResult, WorkRequest, WorkResponse } from '@gridstation/contracts';
 import { extractTraceContext, type Logger } from '@gridstation/telemetry';
 import { Sandbox, type SandboxLimits } from '../programs/sandbox';
+import type { Executor } from './host-executor';
 
 const tracer = trace.getTracer('gridstation-worker');
 
@@ -37,6 +38,10 @@ export interface WorkerOptions {
   limits: SandboxLimits;
   /** First wait before reconnecting (doubles up to 5 s). */
   reconnectMs: number;
+  /** The pool it serves ('' = general compute, or trial); a named pool's worker brings its executor. */
+  pool?: string;
+  /** What runs the programs (default: a sandbox with `limits`). */
+  executor?: Executor;
 }
 
 interface Held {
@@ -46,7 +51,7 @@ interface Held {
 }
 
 export class WorkerRuntime {
-  readonly sandbox: Sandbox;
+  readonly sandbox: Executor;
   private stream: WorkStream | undefined;
   private current: Held | undefined;
   /** Finished attempts whose result the scheduler has not acknowledged yet. */
@@ -62,7 +67,7 @@ export class WorkerRuntime {
     private readonly o: WorkerOptions,
     private readonly log: Logger,
   ) {
-    this.sandbox = new Sandbox(o.limits);
+    this.sandbox = o.executor ?? new Sandbox(o.limits);
     this.reconnectDelay = o.reconnectMs;
   }
 
@@ -134,7 +139,7 @@ export class WorkerRuntime {
     stream.send({
       message: {
         $case: 'hello',
-        hello: { workerId: this.o.workerId, trial: this.o.trial, resources: { cpu: this.o.cpu, memoryBytes: this.o.memoryBytes }, running: this.holding(), programs: this.sandbox.programs },
+        hello: { workerId: this.o.workerId, trial: this.o.trial, resources: { cpu: this.o.cpu, memoryBytes: this.o.memoryBytes }, running: this.holding(), programs: this.sandbox.programs, pool: this.o.pool ?? '' },
       },
     });
     for (const h of this.unacked.values()) {
@@ -162,6 +167,8 @@ export class WorkerRuntime {
         this.unacked.delete(`${c.cancel.taskId}#${c.cancel.attempt}`);
         break;
       case 'program':
+        // A named pool's worker runs only what it provides: programs announced to all are not for it.
+        if (this.o.pool && !this.sandbox.has(c.program.program)) break;
         if (c.program.unload) this.sandbox.unload(c.program.program);
         else void this.ensureLoaded(c.program.program).catch((e: unknown) => this.log.warn({ err: e, program: c.program.program }, 'program load failed'));
         break;
@@ -211,7 +218,7 @@ export class WorkerRuntime {
     this.finish(held, r);
   }
 
-  private finish(held: Held, r: Awaited<ReturnType<Sandbox['run']>>): void {
+  private finish(held: Held, r: Awaited<ReturnType<Executor['run']>>): void {
     const result: TaskResult = r.ok
       ? { taskId: held.taskId, attempt: held.attempt, ok: true, failureCode: '', failureReason: '', permanent: false, outputs: [outputOf(r.output)], log: r.log, durationMs: r.durationMs }
       : { taskId: held.taskId, attempt: held.attempt, ok: false, failureCode: r.code, failureReason: r.reason, permanent: r.permanent, outputs: [], log: r.log, durationMs: r.durationMs };

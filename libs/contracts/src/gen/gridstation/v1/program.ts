@@ -64,6 +64,11 @@ export enum ProgramKind {
   PROGRAM_KIND_JAVASCRIPT = 1,
   /** PROGRAM_KIND_WASM - A WebAssembly module exporting the slot's entry function (numbers in, number out). */
   PROGRAM_KIND_WASM = 2,
+  /**
+   * PROGRAM_KIND_HOST - Shipped with the workers of one pool (no code is stored): runs only on workers of the slot's pool,
+   * which provide it and the I/O it needs (e.g. collection reads through the downlink).
+   */
+  PROGRAM_KIND_HOST = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -78,6 +83,9 @@ export function programKindFromJSON(object: any): ProgramKind {
     case 2:
     case "PROGRAM_KIND_WASM":
       return ProgramKind.PROGRAM_KIND_WASM;
+    case 3:
+    case "PROGRAM_KIND_HOST":
+      return ProgramKind.PROGRAM_KIND_HOST;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -93,6 +101,8 @@ export function programKindToJSON(object: ProgramKind): string {
       return "PROGRAM_KIND_JAVASCRIPT";
     case ProgramKind.PROGRAM_KIND_WASM:
       return "PROGRAM_KIND_WASM";
+    case ProgramKind.PROGRAM_KIND_HOST:
+      return "PROGRAM_KIND_HOST";
     case ProgramKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -203,6 +213,11 @@ export interface Slot {
   /** An input every program is run on during validation. */
   sampleInputJson: string;
   fields: SlotField[];
+  /**
+   * Workers of this pool run the slot's programs ("" = the general compute pool, and the trial pool for
+   * programs not launched yet).
+   */
+  pool: string;
 }
 
 export interface ValidationResult {
@@ -431,6 +446,7 @@ function createBaseSlot(): Slot {
     services: [],
     sampleInputJson: "",
     fields: [],
+    pool: "",
   };
 }
 
@@ -459,6 +475,9 @@ export const Slot: MessageFns<Slot> = {
     }
     for (const v of message.fields) {
       SlotField.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.pool !== "") {
+      writer.uint32(74).string(message.pool);
     }
     return writer;
   },
@@ -534,6 +553,14 @@ export const Slot: MessageFns<Slot> = {
           message.fields.push(SlotField.decode(reader, reader.uint32()));
           continue;
         }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.pool = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -553,6 +580,7 @@ export const Slot: MessageFns<Slot> = {
       services: globalThis.Array.isArray(object?.services) ? object.services.map((e: any) => globalThis.String(e)) : [],
       sampleInputJson: isSet(object.sampleInputJson) ? globalThis.String(object.sampleInputJson) : "",
       fields: globalThis.Array.isArray(object?.fields) ? object.fields.map((e: any) => SlotField.fromJSON(e)) : [],
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
     };
   },
 
@@ -582,6 +610,9 @@ export const Slot: MessageFns<Slot> = {
     if (message.fields?.length) {
       obj.fields = message.fields.map((e) => SlotField.toJSON(e));
     }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
     return obj;
   },
 
@@ -598,6 +629,7 @@ export const Slot: MessageFns<Slot> = {
     message.services = object.services?.map((e) => e) || [];
     message.sampleInputJson = object.sampleInputJson ?? "";
     message.fields = object.fields?.map((e) => SlotField.fromPartial(e)) || [];
+    message.pool = object.pool ?? "";
     return message;
   },
 };

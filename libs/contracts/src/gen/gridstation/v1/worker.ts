@@ -40,8 +40,13 @@ export interface WorkerHello {
     | undefined;
   /** What it is running right now (after a scheduler restart: these are not lost). */
   running: RunningAttempt[];
-  /** Programs loaded ("name@version"). */
+  /** Programs loaded ("name@version"); for a worker of a named pool, the host programs it provides. */
   programs: string[];
+  /**
+   * The pool it serves: "" = general compute (or trial, when trial is set); a named pool (e.g.
+   * "collection") runs only the programs of slots of that pool.
+   */
+  pool: string;
 }
 
 export interface WorkerHeartbeat {
@@ -251,7 +256,7 @@ export const RunningAttempt: MessageFns<RunningAttempt> = {
 };
 
 function createBaseWorkerHello(): WorkerHello {
-  return { workerId: "", trial: false, resources: undefined, running: [], programs: [] };
+  return { workerId: "", trial: false, resources: undefined, running: [], programs: [], pool: "" };
 }
 
 export const WorkerHello: MessageFns<WorkerHello> = {
@@ -270,6 +275,9 @@ export const WorkerHello: MessageFns<WorkerHello> = {
     }
     for (const v of message.programs) {
       writer.uint32(42).string(v!);
+    }
+    if (message.pool !== "") {
+      writer.uint32(50).string(message.pool);
     }
     return writer;
   },
@@ -321,6 +329,14 @@ export const WorkerHello: MessageFns<WorkerHello> = {
           message.programs.push(reader.string());
           continue;
         }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.pool = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -339,6 +355,7 @@ export const WorkerHello: MessageFns<WorkerHello> = {
         ? object.running.map((e: any) => RunningAttempt.fromJSON(e))
         : [],
       programs: globalThis.Array.isArray(object?.programs) ? object.programs.map((e: any) => globalThis.String(e)) : [],
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
     };
   },
 
@@ -359,6 +376,9 @@ export const WorkerHello: MessageFns<WorkerHello> = {
     if (message.programs?.length) {
       obj.programs = message.programs;
     }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
     return obj;
   },
 
@@ -374,6 +394,7 @@ export const WorkerHello: MessageFns<WorkerHello> = {
       : undefined;
     message.running = object.running?.map((e) => RunningAttempt.fromPartial(e)) || [];
     message.programs = object.programs?.map((e) => e) || [];
+    message.pool = object.pool ?? "";
     return message;
   },
 };
