@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
-import type { ReadCurrentDataRequest, ReadCurrentDataResponse } from '@gridstation/contracts';
+import type { ReadCurrentDataRequest, ReadCurrentDataResponse, ReadFrozenDataRequest, ReadFrozenDataResponse } from '@gridstation/contracts';
 import { deadlineOf } from '@gridstation/service';
 import { Downlink, FORWARDED_HEADER } from './downlink';
 
@@ -15,5 +15,10 @@ export class DownlinkController {
   @GrpcMethod('DownlinkService', 'ReadCurrentData')
   readCurrentData(req: ReadCurrentDataRequest, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<ReadCurrentDataResponse> {
     return this.downlink.readCurrentData(req, deadlineOf(call, SERVER_MAX_MS), metadata.get(FORWARDED_HEADER)[0]?.toString());
+  }
+
+  @GrpcMethod('DownlinkService', 'ReadFrozenData')
+  readFrozenData(req: ReadFrozenDataRequest, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<ReadFrozenDataResponse> {
+    return this.downlink.readFrozenData(req, deadlineOf(call, SERVER_MAX_MS), metadata.get(FORWARDED_HEADER)[0]?.toString());
   }
 }

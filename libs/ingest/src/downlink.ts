@@ -1,8 +1,8 @@
 import { GsError, type ErrorKind } from '@gridstation/errors';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { DownlinkServiceClient, type ReadCurrentDataRequest, type ReadCurrentDataResponse } from '@gridstation/contracts';
+import { DownlinkServiceClient, type ReadCurrentDataRequest, type ReadCurrentDataResponse, type ReadFrozenDataRequest, type ReadFrozenDataResponse } from '@gridstation/contracts';
 import type { DeviceArchive } from '@gridstation/archive';
-import { normalizeFrame, qgdw1376 } from '@gridstation/protocols';
+import { epochMsToDeviceTime, normalizeFrame, qgdw1376 } from '@gridstation/protocols';
 import type { ConnectionRegistry } from './registry';
 import type { TerminalServer } from './terminal-server';
 
@@ -21,9 +21,13 @@ export class DownlinkError extends GsError {
 
 export const FORWARDED_HEADER = 'gs-forwarded-by';
 const DEFAULT_TIMEOUT_MS = 10_000;
+const QUARTER_MS = 15 * 60_000;
+const ADDRESS = /^\d{4}-\d{5}$/;
 
 export class Downlink {
   private readonly clients = new Map<string, DownlinkServiceClient>();
+  /** Per terminal, the end of the last request queued for it: a terminal takes one request at a time. */
+  private readonly turns = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly server: TerminalServer,
@@ -34,7 +38,7 @@ export class Downlink {
   ) {}
 
   async readCurrentData(req: ReadCurrentDataRequest, deadlineMs: number, forwardedBy?: string): Promise<ReadCurrentDataResponse> {
-    if (!/^\d{4}-\d{5}$/.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
+    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
     if (req.fns.length === 0) throw new DownlinkError('INVALID_ARGUMENT', 'fns must name at least one AFN 0CH Fn');
     // Checked here rather than by a terminal timing out on a request it cannot parse: Q/GDW 1376.1 has
     // measurement points 0..2040, and a read asks for class 1 items this station can decode.
@@ -43,47 +47,108 @@ export class Downlink {
     }
     const unknown = req.fns.filter((fn) => !qgdw1376.CLASS1[fn]);
     if (unknown.length > 0) throw new DownlinkError('INVALID_ARGUMENT', `AFN 0CH F${unknown.slice(0, 5).join(', F')} ${unknown.length === 1 ? 'is' : 'are'} not a class 1 item this station reads (known: F${Object.keys(qgdw1376.CLASS1).join(', F')})`);
-    const timeoutMs = Math.max(1, Math.min(req.timeoutMs || DEFAULT_TIMEOUT_MS, deadlineMs - Date.now()));
     const session = this.server.connectionOf(req.terminalAddress);
     if (session?.address) {
-      const pseq = session.nextSeq();
-      const request = qgdw1376.encodeClass1Request({ ...session.address, group: false }, pseq, req.fns.map((fn) => ({ pn: req.measurementPoint, fn })));
-      if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
-      const sent = Date.now();
-      let reply;
-      try {
-        reply = await session.request(request.value, (f) => f.afn === qgdw1376.AFN.class1 && f.seq.seq === pseq, timeoutMs);
-      } catch (e) {
-        throw new DownlinkError('DEADLINE_EXCEEDED', e instanceof Error ? e.message : String(e));
-      }
-      const t = await this.archive.terminal(req.terminalAddress);
-      const byPn = new Map((t?.meters ?? []).map((m) => [m.pn, m.meterId]));
-      const n = normalizeFrame('qgdw1376', reply.bytes, {
-        receivedAtMs: reply.atMs,
-        tzOffsetMinutes: this.tzOffsetMinutes,
-        source: { frameId: '', topic: '', partition: -1, offset: -1, indexInBatch: 0 },
-        meterOf: (_t, pn) => byPn.get(pn),
+      const address = session.address;
+      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
+        const timeoutMs = Math.max(1, Math.min(req.timeoutMs || DEFAULT_TIMEOUT_MS, deadlineMs - Date.now()));
+        const pseq = session.nextSeq();
+        const request = qgdw1376.encodeClass1Request({ ...address, group: false }, pseq, req.fns.map((fn) => ({ pn: req.measurementPoint, fn })));
+        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
+        const sent = Date.now();
+        let reply;
+        try {
+          reply = await session.request(request.value, (f) => f.afn === qgdw1376.AFN.class1 && f.seq.seq === pseq, timeoutMs);
+        } catch (e) {
+          throw new DownlinkError('DEADLINE_EXCEEDED', e instanceof Error ? e.message : String(e));
+        }
+        return { readings: await this.decode(req.terminalAddress, reply), replyFrame: Buffer.from(reply.bytes), servedBy: this.instanceId, roundTripMs: reply.atMs - sent };
       });
-      return {
-        readings: n.ok ? n.value.readings : [],
-        replyFrame: Buffer.from(reply.bytes),
-        servedBy: this.instanceId,
-        roundTripMs: reply.atMs - sent,
-      };
     }
     if (forwardedBy) throw new DownlinkError('NOT_FOUND', `terminal ${req.terminalAddress} is not connected to ${this.instanceId} (forwarded by ${forwardedBy})`);
     const owner = await this.registry.owner(req.terminalAddress);
     if (!owner || owner.instanceId === this.instanceId) throw new DownlinkError('NOT_FOUND', `terminal ${req.terminalAddress} is not connected`);
-    return this.forward(owner.grpcAddress, req, deadlineMs);
+    return this.call(owner.grpcAddress, deadlineMs, (c, md, o, cb) => c.readCurrentData(req, md, o, cb));
   }
 
-  private forward(address: string, req: ReadCurrentDataRequest, deadlineMs: number): Promise<ReadCurrentDataResponse> {
+  async readFrozenData(req: ReadFrozenDataRequest, deadlineMs: number, forwardedBy?: string): Promise<ReadFrozenDataResponse> {
+    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
+    if (req.units.length === 0 || req.units.length > 16) throw new DownlinkError('INVALID_ARGUMENT', `units: 1 to 16 per request (got ${req.units.length})`);
+    const problems: string[] = [];
+    for (const [i, u] of req.units.entries()) {
+      const def = qgdw1376.CLASS2[u.fn];
+      if (!def) problems.push(`units[${i}]: F${u.fn} is not an AFN 0DH item this station reads (known: F${Object.keys(qgdw1376.CLASS2).join(', F')})`);
+      if (!Number.isInteger(u.measurementPoint) || u.measurementPoint < 1 || u.measurementPoint > 2040) problems.push(`units[${i}]: measurement_point must be 1..2040 (got ${u.measurementPoint})`);
+      if (def?.kind === 'curve') {
+        if (!(u.points >= 1 && u.points <= 255)) problems.push(`units[${i}]: points must be 1..255 (got ${u.points})`);
+        if (Number(u.startMs) % QUARTER_MS !== 0) problems.push(`units[${i}]: start_ms must be on a 15-minute boundary`);
+      }
+    }
+    if (problems.length) throw new DownlinkError('INVALID_ARGUMENT', problems.join('; '));
+    const session = this.server.connectionOf(req.terminalAddress);
+    if (session?.address) {
+      const address = session.address;
+      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
+        const timeoutMs = Math.max(1, Math.min(req.timeoutMs || DEFAULT_TIMEOUT_MS, deadlineMs - Date.now()));
+        const pseq = session.nextSeq();
+        const units = req.units.map((u) => ({ pn: u.measurementPoint, fn: u.fn, start: epochMsToDeviceTime(Number(u.startMs), this.tzOffsetMinutes), density: 1, points: u.points || 1 }));
+        const request = qgdw1376.encodeClass2Request({ ...address, group: false }, pseq, units);
+        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
+        const sent = Date.now();
+        let reply;
+        try {
+          reply = await session.request(request.value, (f) => (f.afn === qgdw1376.AFN.class2 || f.afn === qgdw1376.AFN.confirm) && f.seq.seq === pseq, timeoutMs);
+        } catch (e) {
+          throw new DownlinkError('DEADLINE_EXCEEDED', e instanceof Error ? e.message : String(e));
+        }
+        const common = { replyFrame: Buffer.from(reply.bytes), servedBy: this.instanceId, roundTripMs: reply.atMs - sent };
+        if (reply.frame.afn === qgdw1376.AFN.confirm) {
+          const c = qgdw1376.decodeConfirm(reply.frame);
+          return { readings: [], ...common, denied: c.ok && c.value.kind !== 'all-confirmed' };
+        }
+        return { readings: await this.decode(req.terminalAddress, reply), ...common, denied: false };
+      });
+    }
+    if (forwardedBy) throw new DownlinkError('NOT_FOUND', `terminal ${req.terminalAddress} is not connected to ${this.instanceId} (forwarded by ${forwardedBy})`);
+    const owner = await this.registry.owner(req.terminalAddress);
+    if (!owner || owner.instanceId === this.instanceId) throw new DownlinkError('NOT_FOUND', `terminal ${req.terminalAddress} is not connected`);
+    return this.call(owner.grpcAddress, deadlineMs, (c, md, o, cb) => c.readFrozenData(req, md, o, cb));
+  }
+
+  /** Runs `f` when the terminal's earlier requests are done; gives up if its turn comes after the deadline. */
+  private inTurn<T>(terminal: string, deadlineMs: number, f: () => Promise<T>): Promise<T> {
+    const before = this.turns.get(terminal) ?? Promise.resolve();
+    const mine = before.then(
+      () => (Date.now() >= deadlineMs ? Promise.reject(new DownlinkError('DEADLINE_EXCEEDED', `terminal ${terminal} was busy with earlier requests until the deadline`)) : f()),
+      () => (Date.now() >= deadlineMs ? Promise.reject(new DownlinkError('DEADLINE_EXCEEDED', `terminal ${terminal} was busy with earlier requests until the deadline`)) : f()),
+    );
+    const settled = mine.catch(() => undefined);
+    this.turns.set(terminal, settled);
+    void settled.then(() => {
+      if (this.turns.get(terminal) === settled) this.turns.delete(terminal);
+    });
+    return mine;
+  }
+
+  private async decode(terminal: string, reply: { bytes: Uint8Array; atMs: number }) {
+    const t = await this.archive.terminal(terminal);
+    const byPn = new Map((t?.meters ?? []).map((m) => [m.pn, m.meterId]));
+    const n = normalizeFrame('qgdw1376', reply.bytes, {
+      receivedAtMs: reply.atMs,
+      tzOffsetMinutes: this.tzOffsetMinutes,
+      source: { frameId: '', topic: '', partition: -1, offset: -1, indexInBatch: 0 },
+      meterOf: (_t, pn) => byPn.get(pn),
+    });
+    return n.ok ? n.value.readings : [];
+  }
+
+  private call<T>(address: string, deadlineMs: number, invoke: (c: DownlinkServiceClient, md: Metadata, o: { deadline: Date }, cb: (err: ServiceError | null, res?: T) => void) => void): Promise<T> {
     let client = this.clients.get(address);
     if (!client) this.clients.set(address, (client = new DownlinkServiceClient(address, credentials.createInsecure())));
     const md = new Metadata();
     md.set(FORWARDED_HEADER, this.instanceId);
     return new Promise((resolve, reject) => {
-      client.readCurrentData(req, md, { deadline: new Date(deadlineMs) }, (err: ServiceError | null, res?: ReadCurrentDataResponse) => {
+      invoke(client, md, { deadline: new Date(deadlineMs) }, (err, res) => {
         if (err) {
           const code = err.code === status.NOT_FOUND ? 'NOT_FOUND' : err.code === status.DEADLINE_EXCEEDED ? 'DEADLINE_EXCEEDED' : 'UNAVAILABLE';
           reject(new DownlinkError(code, `${address}: ${err.details || err.message}`));

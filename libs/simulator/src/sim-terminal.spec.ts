@@ -90,3 +90,68 @@ describe('diffWithTruth', () => {
     expect(isExact(d)).toBe(false);
   });
 });
+
+import { createServer, type Socket as NetSocket } from 'node:net';
+import { createQgdwDeframer } from '@gridstation/protocols';
+import { SimTerminal } from './sim-terminal';
+
+describe('a simulated terminal over TCP: lost reports, an outage of its channel, and reads of what it holds', () => {
+  it('keeps measuring while offline and answers AFN 0DH reads from its curve memory; denies what it does not hold', async () => {
+    const frames: qgdw1376.QgdwFrame[] = [];
+    let peer: NetSocket | undefined;
+    const server = createServer((sock) => {
+      peer = sock;
+      const d = createQgdwDeframer();
+      sock.on('data', (chunk: Buffer) => {
+        for (const ev of d.push(chunk)) {
+          if (ev.type !== 'frame') continue;
+          const f = qgdw1376.decodeQgdwFrame(Uint8Array.from(ev.bytes));
+          if (!f.ok) continue;
+          frames.push(f.value);
+          if (f.value.afn === qgdw1376.AFN.linkCheck) {
+            const c = qgdw1376.encodeConfirmAll(f.value);
+            if (c.ok) sock.write(c.value);
+          }
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const start = Date.UTC(2026, 10, 30, 16); // local midnight
+    const truth = new GroundTruth();
+    const t = new SimTerminal({ host: '127.0.0.1', port, region: '4101', terminal: 9, meters: 2, startMs: start, tzOffsetMinutes: 480, heartbeatMs: 0, seed: 5, badFrameEvery: 0, eventEvery: 0, lostReportRate: 0.5 }, truth);
+    try {
+      expect(await t.connect()).toBe(true);
+      for (let k = 0; k < 8; k++) t.reportRound();
+      t.goOffline();
+      for (let k = 0; k < 8; k++) expect(t.reportRound()).toBe(false);
+      expect(await t.comeBack()).toBe(true);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(t.stats.reportsLost).toBeGreaterThan(0);
+      // The station never saw the second two hours, but the terminal holds them: read 16 points of pn 2.
+      const before = frames.length;
+      const req = qgdw1376.encodeClass2Request(t.address, 3, [{ pn: 2, fn: 81, start: deviceTime(start, 480), density: 1, points: 16 }, { pn: 1, fn: 81, start: deviceTime(start - 86_400_000, 480), density: 1, points: 4 }]);
+      if (!req.ok) throw new Error(req.error.message);
+      peer!.write(req.value);
+      await new Promise((r) => setTimeout(r, 200));
+      const answer = frames.slice(before).find((f) => f.afn === qgdw1376.AFN.class2)!;
+      expect(answer.seq.seq).toBe(3);
+      expect(answer.control.prm).toBe(false);
+      const units = qgdw1376.decodeClass2(answer);
+      if (!units.ok) throw new Error(units.error.message);
+      const want = Array.from({ length: 16 }, (_, i) => truth.readings.get(`${t.meterId(2)}|power.active.total|0|${start + i * QUARTER_MS}`)?.value);
+      expect(want.every((v) => v !== undefined)).toBe(true); // the truth holds the offline hours too
+      expect(units.value.units[0]!.values).toEqual(want);
+      expect(units.value.units[1]!.values).toEqual([null, null, null, null]); // the day before: not held
+      // A read of nothing it holds is denied (AFN 00H F2).
+      peer!.write((qgdw1376.encodeClass2Request(t.address, 4, [{ pn: 1, fn: 81, start: deviceTime(start + 86_400_000, 480), density: 1, points: 4 }]) as { ok: true; value: Uint8Array }).value);
+      await new Promise((r) => setTimeout(r, 200));
+      const deny = frames.find((f) => f.afn === qgdw1376.AFN.confirm && f.seq.seq === 4)!;
+      expect(qgdw1376.decodeConfirm(deny)).toMatchObject({ ok: true, value: { kind: 'all-denied' } });
+      expect(t.stats).toMatchObject({ frozenReadsAnswered: 1, frozenReadsDenied: 1 });
+    } finally {
+      await t.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

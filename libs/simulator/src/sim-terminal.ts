@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
-import { createQgdwDeframer, dlt645, qgdw1376, type DeviceTime } from '@gridstation/protocols';
-import { MeterModel, type Snapshot } from './load-model';
+import { createQgdwDeframer, deviceTimeToEpochMs, dlt645, qgdw1376, type DeviceTime } from '@gridstation/protocols';
+import { MeterModel, mulberry32, type Snapshot } from './load-model';
 import type { GroundTruth } from './truth';
 
 // One simulated concentrator (Q/GDW 1376.1 terminal) with its meters, over a real TCP connection.
@@ -23,6 +23,12 @@ export interface SimTerminalOptions {
   eventEvery: number;
   /** Energy registers (F33) every n-th round (default every round). */
   energyEvery?: number;
+  /** Share of active reports lost on the way (never reach the station; the terminal still holds the data). */
+  lostReportRate?: number;
+  /** The terminal answers reads after this long (a slow channel). */
+  answerDelayMs?: number;
+  /** How many days of curves the terminal keeps for reads (AFN 0DH). */
+  curveMemoryDays?: number;
 }
 
 export const QUARTER_MS = 15 * 60_000;
@@ -47,6 +53,11 @@ export function asActiveReport(bytes: Uint8Array, pseq: number): Uint8Array {
 
 export interface SimTerminalStats {
   framesSent: number;
+  /** Active reports dropped on the way (lostReportRate). */
+  reportsLost: number;
+  /** AFN 0DH reads answered, and answered with a denial (no such data). */
+  frozenReadsAnswered: number;
+  frozenReadsDenied: number;
   confirmed: number;
   denied: number;
   readsAnswered: number;
@@ -67,7 +78,7 @@ export class SimTerminal {
   private round = 0;
   private heartbeat?: NodeJS.Timeout;
   private readonly history = new Map<number, Snapshot[]>();
-  readonly stats: SimTerminalStats = { framesSent: 0, confirmed: 0, denied: 0, readsAnswered: 0, loggedIn: false, refused: false };
+  readonly stats: SimTerminalStats = { framesSent: 0, reportsLost: 0, frozenReadsAnswered: 0, frozenReadsDenied: 0, confirmed: 0, denied: 0, readsAnswered: 0, loggedIn: false, refused: false };
   private loginWaiter?: (ok: boolean) => void;
   /** Values already answered for (pn, Fn, minute): a repeated read within a minute gets the same answer. */
   private readonly answered = new Map<string, number[]>();
@@ -78,6 +89,11 @@ export class SimTerminal {
   /** Device time (ms) of the last report round sent. */
   private lastRoundAt = 0;
   private poweredOffAt = 0;
+  /** The channel is down (the terminal runs and keeps measuring; nothing reaches the station). */
+  private commsDown = false;
+  /** Curve points the terminal holds for reads: data time -> per pn index, total active power and phase A voltage. */
+  private readonly curveMemory = new Map<number, { p: number[]; u: number[] }>();
+  private readonly lossRand: () => number;
 
   constructor(
     readonly o: SimTerminalOptions,
@@ -85,6 +101,7 @@ export class SimTerminal {
   ) {
     this.address = { region: o.region, terminal: o.terminal, master: 0, group: false };
     this.models = Array.from({ length: o.meters }, (_, k) => new MeterModel(o.seed * 1000 + k + 1, o.tzOffsetMinutes));
+    this.lossRand = mulberry32(o.seed * 7919 + o.terminal);
   }
 
   get key(): string {
@@ -105,6 +122,7 @@ export class SimTerminal {
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      if (this.socket !== socket) return; // an earlier connection, replaced since
       this.closed = true;
       this.loginWaiter?.(false);
     });
@@ -132,6 +150,15 @@ export class SimTerminal {
       this.lastRoundAt = this.o.startMs + this.round++ * QUARTER_MS;
       return false;
     }
+    if (this.commsDown) {
+      // Measuring on, nothing sent: the curves stay in the terminal's memory for a later read.
+      const k = this.round++;
+      const at = this.o.startMs + k * QUARTER_MS;
+      this.lastRoundAt = at;
+      this.remember(at, this.models.map((m, i) => (this.down.has(i + 1) ? ZERO_SNAPSHOT : m.snapshot(at))));
+      if (k % 4 === 3) this.sendCurves(at - 3 * QUARTER_MS, false);
+      return false;
+    }
     if (this.closed || !this.stats.loggedIn) return false;
     const k = this.round++;
     const at = this.o.startMs + k * QUARTER_MS;
@@ -139,10 +166,9 @@ export class SimTerminal {
     const t = deviceTime(at, tz);
     this.lastRoundAt = at;
     const snaps = this.models.map((m, k) => (this.down.has(k + 1) ? ZERO_SNAPSHOT : m.snapshot(at)));
-    this.history.set(at, snaps);
-    this.history.delete(at - 8 * QUARTER_MS);
-    this.send(asActiveReport(this.class1Frame(1, snaps, t, at, 25), this.nextSeq()));
-    if (k % (this.o.energyEvery ?? 1) === 0) this.send(asActiveReport(this.class1Frame(1, snaps, t, at, 33), this.nextSeq()));
+    this.remember(at, snaps);
+    this.report(asActiveReport(this.class1Frame(1, snaps, t, at, 25), this.nextSeq()));
+    if (k % (this.o.energyEvery ?? 1) === 0) this.report(asActiveReport(this.class1Frame(1, snaps, t, at, 33), this.nextSeq()));
     if (k % 4 === 3) this.sendCurves(at - 3 * QUARTER_MS);
     if (this.o.badFrameEvery > 0 && k % this.o.badFrameEvery === this.o.badFrameEvery - 1) this.sendMalformed(k, snaps, t);
     if (this.o.eventEvery > 0 && k % this.o.eventEvery === this.o.eventEvery - 1) this.sendPowerEvent(at);
@@ -300,8 +326,40 @@ export class SimTerminal {
     }
   }
 
+  /** The channel goes down for a while (the terminal keeps running and measuring). */
+  goOffline(): void {
+    this.commsDown = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.socket?.destroy();
+    this.closed = true;
+  }
+
+  /** The channel is back: reconnect and log in. */
+  async comeBack(): Promise<boolean> {
+    this.commsDown = false;
+    this.closed = false;
+    this.stats.loggedIn = false;
+    return this.connect();
+  }
+
+  private remember(at: number, snaps: Snapshot[]): void {
+    this.history.set(at, snaps);
+    this.history.delete(at - 8 * QUARTER_MS);
+    this.curveMemory.set(at, { p: snaps.map((s) => s.pTotal), u: snaps.map((s) => s.u[0]) });
+    this.curveMemory.delete(at - (this.o.curveMemoryDays ?? 7) * 96 * QUARTER_MS);
+  }
+
+  /** An active report, unless the channel loses it. */
+  private report(bytes: Uint8Array): void {
+    if ((this.o.lostReportRate ?? 0) > 0 && this.lossRand() < this.o.lostReportRate!) {
+      this.stats.reportsLost++;
+      return;
+    }
+    this.send(bytes);
+  }
+
   /** AFN 0D F81 (total active power) and F89 (phase A voltage) curves of the hour ending at the last round. */
-  private sendCurves(from: number): void {
+  private sendCurves(from: number, send = true): void {
     const points = [0, 1, 2, 3].map((i) => from + i * QUARTER_MS);
     const series = points.map((p) => this.history.get(p));
     if (series.some((s) => !s)) return;
@@ -317,7 +375,37 @@ export class SimTerminal {
         this.truth.add({ meterId: this.meterId(pn), quantity: 'voltage.a', tariff: 0, dataTimeMs: p, value: volts[i]! });
       });
     });
-    this.send(asActiveReport(must(qgdw1376.encodeClass2Response(this.address, 0, units)), this.nextSeq()));
+    if (send) this.report(asActiveReport(must(qgdw1376.encodeClass2Response(this.address, 0, units)), this.nextSeq()));
+  }
+
+  /** Answers an AFN 0D read from the curves it holds (points it does not hold are "no data"); denies when it holds none. */
+  private answerFrozen(f: qgdw1376.QgdwFrame): void {
+    const req = qgdw1376.decodeClass2Request(f);
+    const tz = this.o.tzOffsetMinutes;
+    const units: qgdw1376.FrozenToEncode[] = [];
+    let held = 0;
+    if (req.ok) {
+      for (const u of req.value) {
+        if ((u.fn !== 81 && u.fn !== 89) || (u.density ?? 1) !== 1 || !this.models[u.pn - 1]) continue;
+        const first = deviceTimeToEpochMs(u.start, tz);
+        const values = Array.from({ length: u.points ?? 1 }, (_, i) => {
+          const m = this.curveMemory.get(first + i * QUARTER_MS);
+          if (!m) return null;
+          held++;
+          return u.fn === 81 ? m.p[u.pn - 1]! : m.u[u.pn - 1]!;
+        });
+        units.push({ pn: u.pn, fn: u.fn, start: u.start, density: 1, values });
+      }
+    }
+    // Nothing held: AFN 00H F2 (all denied), as a response (C = 88H).
+    const bytes = held > 0
+      ? must(qgdw1376.encodeClass2Response(this.address, f.seq.seq, units))
+      : must(qgdw1376.encodeQgdwFrame({ control: 0x88, address: this.address, afn: qgdw1376.AFN.confirm, seq: 0x60 | f.seq.seq, body: Uint8Array.of(0x00, 0x00, 0x02, 0x00) }));
+    if (held > 0) this.stats.frozenReadsAnswered++;
+    else this.stats.frozenReadsDenied++;
+    const delay = this.o.answerDelayMs ?? 0;
+    if (delay > 0) setTimeout(() => this.send(bytes), delay).unref();
+    else this.send(bytes);
   }
 
   private sendMalformed(k: number, snaps: Snapshot[], t: DeviceTime): void {
@@ -358,6 +446,7 @@ export class SimTerminal {
       return;
     }
     if (f.afn === qgdw1376.AFN.class1 && f.control.prm) this.answerRead(f);
+    if (f.afn === qgdw1376.AFN.class2 && f.control.prm) this.answerFrozen(f);
   }
 
   /** Answers an AFN 0C read with the values of the current minute (recorded as ground truth too). */

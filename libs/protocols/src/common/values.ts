@@ -77,6 +77,12 @@ export function deviceTimeToEpochMs(t: DeviceTime, offsetMinutes: number): numbe
   return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second) - offsetMinutes * 60_000;
 }
 
+/** The device's local time of an instant (seconds kept; the inverse of deviceTimeToEpochMs). */
+export function epochMsToDeviceTime(ms: number, offsetMinutes: number): DeviceTime {
+  const d = new Date(ms + offsetMinutes * 60_000);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+}
+
 export function validDeviceTime(t: DeviceTime): boolean {
   if (t.month < 1 || t.month > 12 || t.day < 1 || t.hour > 23 || t.minute > 59 || t.second > 59) return false;
   const days = new Date(Date.UTC(t.year, t.month, 0)).getUTCDate();

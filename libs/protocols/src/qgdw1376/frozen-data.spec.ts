@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Unit } from '@gridstation/contracts';
-import { decodeQgdwFrame } from './frame';
-import { decodeClass2, encodeClass2Request, encodeClass2Response } from './frozen-data';
+import { decodeQgdwFrame, encodeQgdwFrame } from './frame';
+import { decodeClass2, decodeClass2Request, encodeClass2Request, encodeClass2Response } from './frozen-data';
 import { hex, must, toHex } from '../../test/bytes';
 
 const ADDRESS = { region: '4101', terminal: 1, master: 0, group: false };
@@ -36,6 +36,22 @@ describe('AFN 0D frozen data', () => {
     const f = must(decodeQgdwFrame(must(encodeClass2Request(ADDRESS, 1, [{ pn: 1, fn: 81, start: day(21), density: 1, points: 96 }, { pn: 2, fn: 161, start: day(20) }]))));
     expect(f.afn).toBe(0x0d);
     expect(toHex(f.body)).toBe('01 01 01 0A 00 00 21 11 26 01 60 02 01 01 14 20 11 26');
+  });
+
+  it('reads a request the way a terminal does: one time label per measurement point x Fn', () => {
+    // DA = p1 and p2 (DA1 = 03H, DA2 = 01H), DT = F81 (DT1 = 01H, DT2 = 0AH): two curve labels follow,
+    // 2026-11-21 00:00 and 2026-11-21 12:00, both m = 1 (15 min); 8 and 4 points. Then F161 of p3 for 2026-11-20.
+    const body = hex('03 01 01 0A 00 00 21 11 26 01 08 00 12 21 11 26 01 04 04 01 01 14 20 11 26');
+    const frame = must(decodeQgdwFrame(must(encodeQgdwFrame({ control: 0x4b, address: ADDRESS, afn: 0x0d, seq: 0x61, body }))));
+    expect(must(decodeClass2Request(frame))).toEqual([
+      { pn: 1, fn: 81, start: day(21), density: 1, points: 8 },
+      { pn: 2, fn: 81, start: day(21, 12), density: 1, points: 4 },
+      { pn: 3, fn: 161, start: day(20) },
+    ]);
+    const own = must(decodeQgdwFrame(must(encodeClass2Request(ADDRESS, 1, [{ pn: 1, fn: 81, start: day(21), density: 1, points: 96 }, { pn: 2, fn: 161, start: day(20) }]))));
+    expect(must(decodeClass2Request(own))).toEqual([{ pn: 1, fn: 81, start: day(21), density: 1, points: 96 }, { pn: 2, fn: 161, start: day(20) }]);
+    const cut = must(decodeQgdwFrame(must(encodeQgdwFrame({ control: 0x4b, address: ADDRESS, afn: 0x0d, seq: 0x61, body: body.subarray(0, 10) }))));
+    expect(decodeClass2Request(cut)).toMatchObject({ ok: false, error: { code: 'TRUNCATED' } });
   });
 
   it('round-trips a day of 96 points of power (property)', () => {

@@ -160,6 +160,46 @@ export function encodeClass2Request(address: QgdwFrame['address'], pseq: number,
   return encodeQgdwFrame({ control: 0x4b, address, afn: AFN.class2, seq: 0x60 | (pseq & 0x0f), body: Uint8Array.from(body) });
 }
 
+/**
+ * Terminal side of an AFN 0D request (simulator and tests): each data unit identifier with its time
+ * label, for one measurement point and one Fn (a DA naming several points, or a DT several Fn, carries
+ * one time label for each point x Fn in that order). A request from the master may end with Tp.
+ */
+export function decodeClass2Request(frame: QgdwFrame, table: Record<number, FrozenDef> = CLASS2): Result<FrozenRequest[]> {
+  const body = frame.body;
+  const limit = body.length - (frame.seq.tpv ? 6 : 0);
+  const out: FrozenRequest[] = [];
+  let p = 0;
+  while (p < limit) {
+    const id = readDataUnitId(body, p);
+    if (!id.ok) return { ok: false, error: { ...id.error, offset: id.error.offset + frame.bodyOffset } };
+    const { pn, fn } = id.value;
+    if (pn === 'all') return fail('RANGE', frame.bodyOffset + p, 'AFN 0D request for all measurement points is not supported');
+    p += 4;
+    for (const point of pn) {
+      for (const f of fn) {
+        const def = table[f];
+        if (!def) return fail('RANGE', frame.bodyOffset + p - 2, `AFN 0D F${f} not supported`);
+        const label = def.kind === 'daily' ? FORMATS['A.20'] : FORMATS['A.15'];
+        const need = label.bytes + (def.kind === 'curve' ? 2 : 0);
+        if (p + need > limit) return fail('TRUNCATED', frame.bodyOffset + p, `F${f} time label needs ${need} bytes, ${limit - p} left`);
+        const start = decodeFormat(body, p, label);
+        if (!start.ok) return { ok: false, error: { ...start.error, offset: start.error.offset + frame.bodyOffset } };
+        if (start.value === null || typeof start.value !== 'object') return fail('RANGE', frame.bodyOffset + p, `F${f} time label is empty`);
+        p += label.bytes;
+        const req: FrozenRequest = { pn: point, fn: f, start: start.value as DeviceTime };
+        if (def.kind === 'curve') {
+          req.density = body[p]!;
+          req.points = body[p + 1]!;
+          p += 2;
+        }
+        out.push(req);
+      }
+    }
+  }
+  return ok(out);
+}
+
 export interface FrozenToEncode {
   pn: number;
   fn: number;

@@ -20,6 +20,37 @@ import {
 } from "@grpc/grpc-js";
 import { Reading } from "./reading";
 
+export interface FrozenDataUnit {
+  /** Measurement point (pn) 1..2040. */
+  measurementPoint: number;
+  /**
+   * Fn of AFN 0DH, e.g. 81 (total active power curve), 101 (active energy reading curve), 161 (daily
+   * frozen forward active energy).
+   */
+  fn: number;
+  /** Curves: the first point's data time; daily freezes: any time on the day (UTC milliseconds). */
+  startMs: number;
+  /** Curves: the number of points (1..255) at 15-minute density. */
+  points: number;
+}
+
+export interface ReadFrozenDataRequest {
+  terminalAddress: string;
+  units: FrozenDataUnit[];
+  /** How long to wait for the answer once the request is sent (default 10000 ms). */
+  timeoutMs: number;
+}
+
+export interface ReadFrozenDataResponse {
+  /** The decoded answer (also stored through the pipeline). */
+  readings: Reading[];
+  replyFrame: Buffer;
+  servedBy: string;
+  roundTripMs: number;
+  /** The terminal answered with a denial (AFN 00H F2): it has no such data. */
+  denied: boolean;
+}
+
 export interface ReadCurrentDataRequest {
   /** "A1-A2", e.g. "4101-00018". */
   terminalAddress: string;
@@ -41,6 +72,330 @@ export interface ReadCurrentDataResponse {
   /** Round-trip time to the terminal, milliseconds. */
   roundTripMs: number;
 }
+
+function createBaseFrozenDataUnit(): FrozenDataUnit {
+  return { measurementPoint: 0, fn: 0, startMs: 0, points: 0 };
+}
+
+export const FrozenDataUnit: MessageFns<FrozenDataUnit> = {
+  encode(message: FrozenDataUnit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.measurementPoint !== 0) {
+      writer.uint32(8).uint32(message.measurementPoint);
+    }
+    if (message.fn !== 0) {
+      writer.uint32(16).uint32(message.fn);
+    }
+    if (message.startMs !== 0) {
+      writer.uint32(24).int64(message.startMs);
+    }
+    if (message.points !== 0) {
+      writer.uint32(32).uint32(message.points);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FrozenDataUnit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseFrozenDataUnit();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.measurementPoint = reader.uint32();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.fn = reader.uint32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.startMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.points = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): FrozenDataUnit {
+    return {
+      measurementPoint: isSet(object.measurementPoint) ? globalThis.Number(object.measurementPoint) : 0,
+      fn: isSet(object.fn) ? globalThis.Number(object.fn) : 0,
+      startMs: isSet(object.startMs) ? globalThis.Number(object.startMs) : 0,
+      points: isSet(object.points) ? globalThis.Number(object.points) : 0,
+    };
+  },
+
+  toJSON(message: FrozenDataUnit): unknown {
+    const obj: any = {};
+    if (message.measurementPoint !== 0) {
+      obj.measurementPoint = Math.round(message.measurementPoint);
+    }
+    if (message.fn !== 0) {
+      obj.fn = Math.round(message.fn);
+    }
+    if (message.startMs !== 0) {
+      obj.startMs = Math.round(message.startMs);
+    }
+    if (message.points !== 0) {
+      obj.points = Math.round(message.points);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FrozenDataUnit>, I>>(base?: I): FrozenDataUnit {
+    return FrozenDataUnit.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FrozenDataUnit>, I>>(object: I): FrozenDataUnit {
+    const message = createBaseFrozenDataUnit();
+    message.measurementPoint = object.measurementPoint ?? 0;
+    message.fn = object.fn ?? 0;
+    message.startMs = object.startMs ?? 0;
+    message.points = object.points ?? 0;
+    return message;
+  },
+};
+
+function createBaseReadFrozenDataRequest(): ReadFrozenDataRequest {
+  return { terminalAddress: "", units: [], timeoutMs: 0 };
+}
+
+export const ReadFrozenDataRequest: MessageFns<ReadFrozenDataRequest> = {
+  encode(message: ReadFrozenDataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.terminalAddress !== "") {
+      writer.uint32(10).string(message.terminalAddress);
+    }
+    for (const v of message.units) {
+      FrozenDataUnit.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(24).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadFrozenDataRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReadFrozenDataRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.terminalAddress = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.units.push(FrozenDataUnit.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.timeoutMs = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ReadFrozenDataRequest {
+    return {
+      terminalAddress: isSet(object.terminalAddress) ? globalThis.String(object.terminalAddress) : "",
+      units: globalThis.Array.isArray(object?.units) ? object.units.map((e: any) => FrozenDataUnit.fromJSON(e)) : [],
+      timeoutMs: isSet(object.timeoutMs) ? globalThis.Number(object.timeoutMs) : 0,
+    };
+  },
+
+  toJSON(message: ReadFrozenDataRequest): unknown {
+    const obj: any = {};
+    if (message.terminalAddress !== "") {
+      obj.terminalAddress = message.terminalAddress;
+    }
+    if (message.units?.length) {
+      obj.units = message.units.map((e) => FrozenDataUnit.toJSON(e));
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadFrozenDataRequest>, I>>(base?: I): ReadFrozenDataRequest {
+    return ReadFrozenDataRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadFrozenDataRequest>, I>>(object: I): ReadFrozenDataRequest {
+    const message = createBaseReadFrozenDataRequest();
+    message.terminalAddress = object.terminalAddress ?? "";
+    message.units = object.units?.map((e) => FrozenDataUnit.fromPartial(e)) || [];
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseReadFrozenDataResponse(): ReadFrozenDataResponse {
+  return { readings: [], replyFrame: Buffer.alloc(0), servedBy: "", roundTripMs: 0, denied: false };
+}
+
+export const ReadFrozenDataResponse: MessageFns<ReadFrozenDataResponse> = {
+  encode(message: ReadFrozenDataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.readings) {
+      Reading.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.replyFrame.length !== 0) {
+      writer.uint32(18).bytes(message.replyFrame);
+    }
+    if (message.servedBy !== "") {
+      writer.uint32(26).string(message.servedBy);
+    }
+    if (message.roundTripMs !== 0) {
+      writer.uint32(32).uint32(message.roundTripMs);
+    }
+    if (message.denied !== false) {
+      writer.uint32(40).bool(message.denied);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadFrozenDataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReadFrozenDataResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.readings.push(Reading.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.replyFrame = Buffer.from(reader.bytes());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.servedBy = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.roundTripMs = reader.uint32();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.denied = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ReadFrozenDataResponse {
+    return {
+      readings: globalThis.Array.isArray(object?.readings) ? object.readings.map((e: any) => Reading.fromJSON(e)) : [],
+      replyFrame: isSet(object.replyFrame) ? Buffer.from(bytesFromBase64(object.replyFrame)) : Buffer.alloc(0),
+      servedBy: isSet(object.servedBy) ? globalThis.String(object.servedBy) : "",
+      roundTripMs: isSet(object.roundTripMs) ? globalThis.Number(object.roundTripMs) : 0,
+      denied: isSet(object.denied) ? globalThis.Boolean(object.denied) : false,
+    };
+  },
+
+  toJSON(message: ReadFrozenDataResponse): unknown {
+    const obj: any = {};
+    if (message.readings?.length) {
+      obj.readings = message.readings.map((e) => Reading.toJSON(e));
+    }
+    if (message.replyFrame.length !== 0) {
+      obj.replyFrame = base64FromBytes(message.replyFrame);
+    }
+    if (message.servedBy !== "") {
+      obj.servedBy = message.servedBy;
+    }
+    if (message.roundTripMs !== 0) {
+      obj.roundTripMs = Math.round(message.roundTripMs);
+    }
+    if (message.denied !== false) {
+      obj.denied = message.denied;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadFrozenDataResponse>, I>>(base?: I): ReadFrozenDataResponse {
+    return ReadFrozenDataResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadFrozenDataResponse>, I>>(object: I): ReadFrozenDataResponse {
+    const message = createBaseReadFrozenDataResponse();
+    message.readings = object.readings?.map((e) => Reading.fromPartial(e)) || [];
+    message.replyFrame = object.replyFrame ?? Buffer.alloc(0);
+    message.servedBy = object.servedBy ?? "";
+    message.roundTripMs = object.roundTripMs ?? 0;
+    message.denied = object.denied ?? false;
+    return message;
+  },
+};
 
 function createBaseReadCurrentDataRequest(): ReadCurrentDataRequest {
   return { terminalAddress: "", measurementPoint: 0, fns: [], timeoutMs: 0 };
@@ -284,11 +639,35 @@ export const DownlinkServiceService = {
       Buffer.from(ReadCurrentDataResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReadCurrentDataResponse => ReadCurrentDataResponse.decode(value),
   },
+  /**
+   * Reads frozen data (Q/GDW 1376.1 AFN 0DH: curves and daily freezes) of a terminal: what collection
+   * plans and re-collection ask for. The answer also goes through the normal pipeline like every frame
+   * from the terminal (parsed, validated, stored), so a re-collection needs nothing more than this call.
+   * A terminal takes one request at a time: calls for the same terminal wait their turn.
+   */
+  readFrozenData: {
+    path: "/gridstation.v1.DownlinkService/ReadFrozenData",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ReadFrozenDataRequest): Buffer =>
+      Buffer.from(ReadFrozenDataRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadFrozenDataRequest => ReadFrozenDataRequest.decode(value),
+    responseSerialize: (value: ReadFrozenDataResponse): Buffer =>
+      Buffer.from(ReadFrozenDataResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReadFrozenDataResponse => ReadFrozenDataResponse.decode(value),
+  },
 } as const;
 
 export interface DownlinkServiceServer extends UntypedServiceImplementation {
   /** Reads current data (Q/GDW 1376.1 AFN 0CH) from one measurement point of a terminal. */
   readCurrentData: handleUnaryCall<ReadCurrentDataRequest, ReadCurrentDataResponse>;
+  /**
+   * Reads frozen data (Q/GDW 1376.1 AFN 0DH: curves and daily freezes) of a terminal: what collection
+   * plans and re-collection ask for. The answer also goes through the normal pipeline like every frame
+   * from the terminal (parsed, validated, stored), so a re-collection needs nothing more than this call.
+   * A terminal takes one request at a time: calls for the same terminal wait their turn.
+   */
+  readFrozenData: handleUnaryCall<ReadFrozenDataRequest, ReadFrozenDataResponse>;
 }
 
 export interface DownlinkServiceClient extends Client {
@@ -307,6 +686,27 @@ export interface DownlinkServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReadCurrentDataResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Reads frozen data (Q/GDW 1376.1 AFN 0DH: curves and daily freezes) of a terminal: what collection
+   * plans and re-collection ask for. The answer also goes through the normal pipeline like every frame
+   * from the terminal (parsed, validated, stored), so a re-collection needs nothing more than this call.
+   * A terminal takes one request at a time: calls for the same terminal wait their turn.
+   */
+  readFrozenData(
+    request: ReadFrozenDataRequest,
+    callback: (error: ServiceError | null, response: ReadFrozenDataResponse) => void,
+  ): ClientUnaryCall;
+  readFrozenData(
+    request: ReadFrozenDataRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReadFrozenDataResponse) => void,
+  ): ClientUnaryCall;
+  readFrozenData(
+    request: ReadFrozenDataRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReadFrozenDataResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -339,6 +739,17 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
