@@ -161,6 +161,16 @@ export class ClickHouseReadingStore implements ReadingStore {
     return this.select(sql`SELECT ${new SqlFragment(COLUMNS)} FROM readings FINAL WHERE meter_id IN ${inList(meterIds)} ORDER BY meter_id, quantity, tariff, data_time_ms`);
   }
 
+  async dataTimes(meterIds: readonly string[], quantity: string, fromMs: number, toMs: number): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    if (meterIds.length === 0) return out;
+    const rows = await this.query<{ meter_id: string; times: Array<string | number> }>(
+      sql`SELECT meter_id, groupArray(data_time_ms) AS times FROM (SELECT meter_id, data_time_ms FROM readings FINAL WHERE meter_id IN ${inList(meterIds)} AND quantity = ${quantity} AND tariff = 0 AND data_time_ms >= ${fromMs} AND data_time_ms < ${toMs} AND value IS NOT NULL AND isNaN(assumeNotNull(value)) = 0) GROUP BY meter_id`,
+    );
+    for (const r of rows) out.set(r.meter_id, r.times.map(Number).sort((a, b) => a - b));
+    return out;
+  }
+
   async countEvents(): Promise<number> {
     const rows = await this.query<{ n: string }>('SELECT count() AS n FROM device_events FINAL');
     return Number(rows[0]?.n ?? 0);

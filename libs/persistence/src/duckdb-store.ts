@@ -212,6 +212,22 @@ export class DuckDbReadingStore implements ReadingStore {
     return Number(rows[0]?.['n'] ?? 0);
   }
 
+  async dataTimes(meterIds: readonly string[], quantity: string, fromMs: number, toMs: number): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    if (meterIds.length === 0) return out;
+    const rows = await this.rows(
+      `SELECT meter_id, data_time_ms FROM readings WHERE meter_id IN (${placeholders(meterIds.length)}) AND quantity = ? AND tariff = 0 AND data_time_ms >= ? AND data_time_ms < ? AND value IS NOT NULL AND NOT isnan(value) ORDER BY meter_id, data_time_ms`,
+      [...meterIds, quantity, fromMs, toMs],
+    );
+    for (const r of rows) {
+      const id = String(r['meter_id']);
+      let list = out.get(id);
+      if (!list) out.set(id, (list = []));
+      list.push(Number(r['data_time_ms']));
+    }
+    return out;
+  }
+
   readingsOf(meterIds: readonly string[]): Promise<StoredReading[]> {
     if (meterIds.length === 0) return Promise.resolve([]);
     return this.select(`SELECT ${COLUMNS} FROM readings WHERE meter_id IN (${placeholders(meterIds.length)}) ORDER BY meter_id, quantity, tariff, data_time_ms`, [

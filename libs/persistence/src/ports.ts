@@ -18,6 +18,11 @@ export interface ReadingStore {
   countReadings(meterIds?: readonly string[]): Promise<number>;
   /** Every identity of these meters with its value: what a consumer comparing with ground truth reads. */
   readingsOf(meterIds: readonly string[]): Promise<StoredReading[]>;
+  /**
+   * The data times in [fromMs, toMs) at which each meter has a usable value of `quantity` (tariff 0,
+   * not marked missing): what completeness is checked against. Meters with none are absent.
+   */
+  dataTimes(meterIds: readonly string[], quantity: string, fromMs: number, toMs: number): Promise<Map<string, number[]>>;
   countEvents(): Promise<number>;
   healthCheck(): Promise<void>;
   close(): Promise<void>;

@@ -54,6 +54,24 @@ export function readingStoreContract(name: string, open: () => Promise<ReadingSt
       expect(await store.countReadings([m])).toBe(3);
     });
 
+    it('answers which data times of a quantity each meter has, in a window, without missing values or other tariffs', async () => {
+      const a = uniqueMeter();
+      const b = uniqueMeter();
+      const c = uniqueMeter();
+      await store.insertReadings([
+        ...[0, 1, 3, 4, 7].map((k) => reading(a, 'power.active.total', k, 1 + k)),
+        reading(a, 'power.active.total', 2, Number.NaN, { quality: 1 }),
+        reading(a, 'power.active.total', 5, 3, { tariff: 1 }),
+        reading(a, 'voltage.a', 5, 220),
+        reading(b, 'power.active.total', 6, 2),
+      ]);
+      const got = await store.dataTimes([a, b, c], 'power.active.total', T0 + Q15, T0 + 7 * Q15);
+      expect(got.get(a)).toEqual([1, 3, 4].map((k) => T0 + k * Q15));
+      expect(got.get(b)).toEqual([T0 + 6 * Q15]);
+      expect(got.has(c)).toBe(false);
+      expect((await store.dataTimes([], 'power.active.total', 0, 1)).size).toBe(0);
+    });
+
     it('absorbs a batch written twice and a batch repeating an identity: each identity once, newest write wins', async () => {
       const m = uniqueMeter();
       const batch = Array.from({ length: 50 }, (_, k) => reading(m, 'energy.active.import', k, 1000 + k));

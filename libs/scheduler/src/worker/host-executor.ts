@@ -1,4 +1,5 @@
 import type { ProgramKind } from '@gridstation/contracts';
+import { GsError } from '@gridstation/errors';
 import type { RunOutcome } from '../programs/sandbox';
 
 // What runs a worker's programs. The general pools run programs in a sandbox (code from the program
@@ -59,7 +60,8 @@ export class HostExecutor implements Executor {
       if (ac.signal.aborted) return { ok: false, code: 'TIMEOUT', reason: String((ac.signal.reason as Error | undefined)?.message ?? 'aborted'), permanent: false, log: [], durationMs: performance.now() - started };
       return { ok: true, output: output ?? null, log: [], durationMs: performance.now() - started };
     } catch (e) {
-      const permanent = e instanceof PermanentProgramError;
+      // Bad input is final; anything else (a dependency down, a bug) is worth another attempt.
+      const permanent = e instanceof PermanentProgramError || (e instanceof GsError && (e.kind === 'invalid-argument' || e.kind === 'failed-precondition'));
       return { ok: false, code: ac.signal.aborted ? 'TIMEOUT' : 'PROGRAM_ERROR', reason: e instanceof Error ? e.message : String(e), permanent, log: [], durationMs: performance.now() - started };
     } finally {
       clearTimeout(timer);

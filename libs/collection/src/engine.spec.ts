@@ -1,0 +1,111 @@
+import type { SubmitTaskSetRequest, TaskSet } from '@gridstation/contracts';
+import { GsError } from '@gridstation/errors';
+import { testLogger } from '@gridstation/testing';
+import { CollectionEngine } from './engine';
+import type { CollectedData, TaskOutcome, TaskSets } from './ports';
+import { collectionReadProgram, type FrozenReader, type ReadInput } from './read-program';
+
+// The engine against in-memory stand-ins for the store, the scheduler and the downlink (the
+// integration test runs it on the real ones). The "terminal" holds every slot; the "store" has gaps.
+
+const Q = 900_000;
+const DAY = Date.UTC(2026, 11, 1) - 8 * 3_600_000;
+const log = testLogger();
+
+function rig(o: { offline?: Set<string>; holds?: (meter: string, t: number) => boolean } = {}) {
+  let now = DAY + 86_400_000; // midnight after the day: the look-back window is exactly that day
+  const stored = new Map<string, Set<number>>();
+  const put = (m: string, t: number) => (stored.get(m) ?? stored.set(m, new Set()).get(m)!).add(t);
+  for (const m of ['m1', 'm2', 'm3']) for (let k = 0; k < 96; k++) put(m, DAY + k * Q);
+  const data: CollectedData = {
+    dataTimes: async (ids, _q, from, to) => new Map(ids.map((id) => [id, [...(stored.get(id) ?? [])].filter((t) => t >= from && t < to).sort((a, b) => a - b)])),
+    series: async () => [],
+  };
+  const meters: Record<string, Array<{ meterId: string; pn: number }>> = { '4101-00001': [{ meterId: 'm1', pn: 1 }, { meterId: 'm2', pn: 2 }], '4101-00002': [{ meterId: 'm3', pn: 1 }] };
+  const byPn = (t: string, pn: number) => meters[t]!.find((m) => m.pn === pn)!.meterId;
+  const reads: ReadInput[] = [];
+  const reader: FrozenReader = {
+    readFrozenData: async (req) => {
+      if (o.offline?.has(req.terminalAddress)) throw new GsError('not-found', 'NOT_FOUND', `terminal ${req.terminalAddress} is not connected`);
+      const readings = req.units.flatMap((u) =>
+        Array.from({ length: u.points }, (_, i) => Number(u.startMs) + i * Q)
+          .filter((t) => o.holds?.(byPn(req.terminalAddress, u.measurementPoint), t) ?? true)
+          .map((t) => {
+            put(byPn(req.terminalAddress, u.measurementPoint), t); // what the pipeline would store
+            return { meterId: byPn(req.terminalAddress, u.measurementPoint), quantity: 'power.active.total', tariff: 0, value: 1, dataTimeMs: t } as never;
+          }),
+      );
+      return { readings, replyFrame: Buffer.alloc(0), servedBy: 'comm-0', roundTripMs: 5, denied: readings.length === 0 };
+    },
+  };
+  const program = collectionReadProgram(reader);
+  const sets = new Map<string, { set: TaskSet; outcomes: TaskOutcome[] }>();
+  const taskSets: TaskSets = {
+    submit: async (req: SubmitTaskSetRequest) => {
+      const outcomes: TaskOutcome[] = [];
+      for (const t of req.tasks) {
+        const input = JSON.parse(t.input!.paramsJson) as ReadInput;
+        reads.push(input);
+        outcomes.push({ name: t.name, ok: true, output: await program(input, new AbortController().signal) });
+      }
+      const set = { id: `set-${sets.size + 1}`, finishedAtMs: 1 } as TaskSet;
+      sets.set(set.id, { set, outcomes });
+      return set;
+    },
+    get: async (id) => sets.get(id)?.set,
+    outcomes: async (id) => sets.get(id)!.outcomes,
+  };
+  const online = (t: string) => !o.offline?.has(t);
+  const engine = new CollectionEngine(data, taskSets, { terminal: async (a) => (meters[a] ? { address: a, meters: meters[a]! } : undefined) }, { online: async (t) => online(t) }, { areaOf: (m) => (m === 'm3' ? 'area-B' : 'area-A') }, log, { now: () => now, policy: { maxAttempts: 3, backoffMs: 1000, maxBackoffMs: 10_000, retentionMs: 30 * 86_400_000, deadlineMs: 6 * 3_600_000 } });
+  engine.upsertPlan({ name: 'curves', terminals: ['4101-00001', '4101-00002'], lookbackMs: 86_400_000, settleMs: 0 });
+  return { engine, stored, reads, advance: (ms: number) => (now += ms), drop: (m: string, ks: number[]) => ks.forEach((k) => stored.get(m)!.delete(DAY + k * Q)) };
+}
+
+describe('collection engine', () => {
+  it('finds the gaps, reads them per terminal in one task set, and closes the requests the reads filled', async () => {
+    const r = rig();
+    r.drop('m1', [10, 11, 12, 40]);
+    r.drop('m3', [0]);
+    const before = await r.engine.successRates('curves', DAY, 'area');
+    expect(before.map((x) => [x.key, x.present, x.expected])).toEqual([['area-A', 188, 192], ['area-B', 95, 96]]);
+    const report = await r.engine.runRound('curves');
+    expect(report).toMatchObject({ meters: 3, gapsFound: 3, requestsSent: 3, waiting: 0 });
+    expect(report.window.toMs - report.window.fromMs).toBe(86_400_000);
+    // Terminal 1: two gaps of m1 in one read; terminal 2: m3's gap.
+    expect(r.reads.map((x) => [x.terminal, x.units.map((u) => [u.pn, (u.fromMs - DAY) / Q, u.points])]).sort()).toEqual([
+      ['4101-00001', [[1, 10, 3], [1, 40, 1]]],
+      ['4101-00002', [[1, 0, 1]]],
+    ]);
+    await r.engine.settleFinished();
+    expect(r.engine.ledger.all().map((x) => x.state)).toEqual(['filled', 'filled', 'filled']);
+    expect((await r.engine.successRates('curves', DAY, 'terminal')).every((x) => x.rate === 1)).toBe(true);
+  });
+
+  it('an offline terminal\'s gaps wait for its login, then are read; what the terminal does not hold is given up with the reason', async () => {
+    const offline = new Set(['4101-00002']);
+    const r = rig({ offline, holds: (m, t) => !(m === 'm1' && t === DAY + 5 * Q) });
+    r.drop('m3', [20, 21, 22, 23]);
+    r.drop('m1', [5]);
+    const first = await r.engine.runRound('curves');
+    expect(first).toMatchObject({ requestsSent: 1, waiting: 1 });
+    await r.engine.settleFinished();
+    const byMeter = (m: string) => r.engine.ledger.all().find((x) => x.meterId === m)!;
+    expect(byMeter('m3')).toMatchObject({ state: 'waiting_for_login', attempts: 0 });
+    expect(byMeter('m1')).toMatchObject({ state: 'given_up', reason: 'NO_DATA_IN_TERMINAL' });
+    offline.delete('4101-00002');
+    r.advance(60_000);
+    const second = await r.engine.runRound('curves');
+    expect(second.requestsSent).toBe(1);
+    await r.engine.settleFinished();
+    expect(byMeter('m3').state).toBe('filled');
+    const gaps = await r.engine.gaps('curves', DAY, DAY + 86_400_000);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ meterId: 'm1', request: { state: 'given_up', reason: 'NO_DATA_IN_TERMINAL' } });
+  });
+
+  it('refuses a plan it cannot run, saying why', () => {
+    const r = rig();
+    expect(() => r.engine.upsertPlan({ name: 'Bad Name', terminals: [] })).toThrow(/name: lower-case.*terminals: at least one/);
+    expect(() => r.engine.upsertPlan({ name: 'x', terminals: ['4101-00001'], items: [{ fn: 161, intervalMs: 86_400_000 }] })).toThrow(/F161 is not an AFN 0DH curve/);
+  });
+});

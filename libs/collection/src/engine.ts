@@ -1,0 +1,293 @@
+import { PriorityClass, SubmitTaskSetRequest, TaskSpec } from '@gridstation/contracts';
+import { invalidArgument, notFound } from '@gridstation/errors';
+import { checkSlots, requestWindows, RecollectionLedger, successRates, type Gap, type MeterDay, type RecollectionPolicy, type RecollectionRequest, type SuccessRate } from '@gridstation/metering';
+import { qgdw1376 } from '@gridstation/protocols';
+import type { Logger } from '@gridstation/telemetry';
+import type { CollectedData, MeterPlaces, TaskSets, TerminalMeters, TerminalPresence } from './ports';
+import { READ_PROGRAM, type ReadInput, type ReadOutput } from './read-program';
+
+// Collection plans, run on the scheduler. Each round of a plan checks what the plan's meters should
+// have delivered over its look-back window against what is stored, opens a re-collection request for
+// every gap, and submits the requests that are due as one task set: one task per terminal batch, each
+// an AFN 0DH read through the downlink. When the set has finished, every request is updated from what
+// its read brought (filled, shrunk, timed out, denied, terminal offline) and retried with backoff,
+// waits for the terminal's next login, or is given up with its reason.
+
+export interface PlanItem {
+  /** AFN 0DH Fn (curve items: 81 total active power, 89-91 phase voltages, 101 energy readings). */
+  fn: number;
+  /** Interval of the item's slots (15 minutes for curves). */
+  intervalMs: number;
+}
+
+export interface CollectionPlan {
+  id: string;
+  name: string;
+  terminals: string[];
+  items: PlanItem[];
+  /** A round every this long. */
+  everyMs: number;
+  /** How far back each round looks for gaps. */
+  lookbackMs: number;
+  /** Slots younger than this are not due yet (terminals report curves hourly). */
+  settleMs: number;
+  /** The round's reads must be done within this long of the round's start. */
+  deadlineMs: number;
+  /** Points per curve read (a terminal answers up to 255; smaller reads fail less on bad channels). */
+  maxPointsPerRead: number;
+  /** Units per read frame. */
+  maxUnitsPerRead: number;
+  readTimeoutMs: number;
+}
+
+export const PLAN_DEFAULTS: Omit<CollectionPlan, 'id' | 'name' | 'terminals'> = {
+  items: [{ fn: 81, intervalMs: 900_000 }],
+  everyMs: 900_000,
+  lookbackMs: 86_400_000,
+  settleMs: 75 * 60_000,
+  deadlineMs: 600_000,
+  maxPointsPerRead: 96,
+  maxUnitsPerRead: 8,
+  readTimeoutMs: 10_000,
+};
+
+export interface RoundReport {
+  planId: string;
+  round: number;
+  startedAtMs: number;
+  window: { fromMs: number; toMs: number };
+  meters: number;
+  gapsFound: number;
+  requestsSent: number;
+  /** Requests of terminals that are offline now (they wait for a login). */
+  waiting: number;
+  taskSetId: string;
+  settled: boolean;
+}
+
+interface Pending {
+  plan: CollectionPlan;
+  report: RoundReport;
+  /** Task name -> the requests its read carries. */
+  tasks: Map<string, string[]>;
+}
+
+export interface EngineOptions {
+  policy: RecollectionPolicy;
+  now: () => number;
+}
+
+export class CollectionEngine {
+  private readonly plans = new Map<string, CollectionPlan>();
+  private readonly rounds = new Map<string, number>();
+  private readonly lastRoundAt = new Map<string, number>();
+  private readonly pending = new Map<string, Pending>();
+  readonly reports: RoundReport[] = [];
+  readonly ledger: RecollectionLedger;
+  private readonly now: () => number;
+  readonly stats = { rounds: 0, reads: 0, settled: 0 };
+
+  constructor(
+    private readonly data: CollectedData,
+    private readonly taskSets: TaskSets,
+    private readonly archive: TerminalMeters,
+    private readonly presence: TerminalPresence,
+    private readonly places: MeterPlaces,
+    private readonly log: Logger,
+    o: Partial<EngineOptions> = {},
+  ) {
+    this.ledger = new RecollectionLedger(o.policy);
+    this.now = o.now ?? Date.now;
+  }
+
+  upsertPlan(p: Partial<CollectionPlan> & { name: string; terminals: string[] }): CollectionPlan {
+    const plan: CollectionPlan = { ...PLAN_DEFAULTS, ...p, id: p.id || p.name };
+    const problems: string[] = [];
+    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(plan.id)) problems.push('name: lower-case letters, digits, . _ -, at most 64');
+    if (plan.terminals.length === 0) problems.push('terminals: at least one');
+    for (const t of plan.terminals) if (!/^\d{4}-\d{5}$/.test(t)) problems.push(`terminal ${JSON.stringify(t)} is not "A1-A2"`);
+    if (plan.items.length === 0) problems.push('items: at least one');
+    for (const i of plan.items) {
+      const def = qgdw1376.CLASS2[i.fn];
+      if (!def || def.kind !== 'curve') problems.push(`item F${i.fn} is not an AFN 0DH curve this station reads`);
+      if (i.intervalMs !== 900_000) problems.push(`item F${i.fn}: only 15-minute curves are collected (interval ${i.intervalMs} ms)`);
+    }
+    if (!(plan.everyMs >= 1000)) problems.push('every: at least a second');
+    if (!(plan.lookbackMs >= 900_000)) problems.push('lookback: at least 15 minutes');
+    if (!(plan.maxPointsPerRead >= 1 && plan.maxPointsPerRead <= 255)) problems.push('max points per read: 1..255');
+    if (!(plan.maxUnitsPerRead >= 1 && plan.maxUnitsPerRead <= 16)) problems.push('max units per read: 1..16');
+    if (problems.length) throw invalidArgument('INVALID_PLAN', `the plan is not valid: ${problems.join('; ')}`);
+    this.plans.set(plan.id, plan);
+    return plan;
+  }
+
+  listPlans(): CollectionPlan[] {
+    return [...this.plans.values()];
+  }
+
+  plan(id: string): CollectionPlan {
+    const p = this.plans.get(id);
+    if (!p) throw notFound('PLAN_NOT_FOUND', `collection plan ${id} does not exist`);
+    return p;
+  }
+
+  /** Rounds due now, and the settling of finished ones (call periodically). */
+  async tick(): Promise<void> {
+    await this.settleFinished();
+    const now = this.now();
+    this.ledger.expire(now);
+    for (const p of this.plans.values()) {
+      const busy = [...this.pending.values()].some((x) => x.plan.id === p.id);
+      if (busy || now - (this.lastRoundAt.get(p.id) ?? 0) < p.everyMs) continue;
+      await this.runRound(p.id);
+    }
+  }
+
+  /** One round of a plan now: find gaps, open requests, submit the due reads as a task set. */
+  async runRound(planId: string): Promise<RoundReport> {
+    const plan = this.plan(planId);
+    const now = this.now();
+    const round = (this.rounds.get(plan.id) ?? 0) + 1;
+    this.rounds.set(plan.id, round);
+    this.lastRoundAt.set(plan.id, now);
+    const toMs = Math.floor((now - plan.settleMs) / 900_000) * 900_000;
+    const fromMs = Math.max(0, toMs - plan.lookbackMs);
+    const meters = await this.metersOf(plan);
+    let gapsFound = 0;
+    for (const item of plan.items) {
+      const quantity = qgdw1376.CLASS2[item.fn]!.quantity;
+      const present = await this.data.dataTimes(meters.map((m) => m.meterId), quantity, fromMs, toMs);
+      for (const m of meters) {
+        const c = checkSlots(present.get(m.meterId) ?? [], fromMs, toMs, item.intervalMs);
+        for (const g of c.gaps) {
+          gapsFound++;
+          this.ledger.open(m.meterId, m.terminal, quantity, item.intervalMs, g, now);
+        }
+      }
+    }
+    // Terminals back online: their waiting requests are due now.
+    const terminals = [...new Set(meters.map((m) => m.terminal))];
+    const online = new Map<string, boolean>();
+    for (const t of terminals) {
+      online.set(t, await this.presence.online(t));
+      if (online.get(t)) this.ledger.loggedIn(t, now);
+    }
+    const byMeter = new Map(meters.map((m) => [m.meterId, m]));
+    const due = this.ledger.due(now).filter((r) => byMeter.has(r.meterId));
+    let waiting = 0;
+    const perTerminal = new Map<string, RecollectionRequest[]>();
+    for (const r of due) {
+      if (!online.get(r.terminal)) {
+        this.ledger.attempted(r.id, { kind: 'offline' }, now);
+        waiting++;
+        continue;
+      }
+      const list = perTerminal.get(r.terminal) ?? [];
+      list.push(r);
+      perTerminal.set(r.terminal, list);
+    }
+    const tasks: TaskSpec[] = [];
+    const carried = new Map<string, string[]>();
+    for (const [terminal, reqs] of perTerminal) {
+      const units: Array<ReadInput['units'][number] & { request: string }> = [];
+      for (const r of reqs) {
+        const fn = plan.items.find((i) => qgdw1376.CLASS2[i.fn]!.quantity === r.quantity)!.fn;
+        for (const w of requestWindows([r.gap], r.intervalMs, plan.maxPointsPerRead)) units.push({ pn: byMeter.get(r.meterId)!.pn, fn, fromMs: w.fromMs, points: w.points, request: r.id });
+      }
+      for (let k = 0; k < units.length; k += plan.maxUnitsPerRead) {
+        const batch = units.slice(k, k + plan.maxUnitsPerRead);
+        const name = `${terminal}#${k / plan.maxUnitsPerRead}`;
+        const input: ReadInput = { terminal, units: batch.map((u) => ({ pn: u.pn, fn: u.fn, fromMs: u.fromMs, points: u.points })), timeoutMs: plan.readTimeoutMs };
+        tasks.push(TaskSpec.fromPartial({ name, program: READ_PROGRAM, priority: PriorityClass.PRIORITY_CLASS_HIGH, deadlineMs: now + plan.deadlineMs, retry: { maxAttempts: 3, backoffMs: 2_000 }, input: { scenarioId: '', dataVersion: '', paramsJson: JSON.stringify(input), scale: batch.length } }));
+        carried.set(name, [...new Set(batch.map((u) => u.request))]);
+      }
+    }
+    const report: RoundReport = { planId: plan.id, round, startedAtMs: now, window: { fromMs, toMs }, meters: meters.length, gapsFound, requestsSent: due.length - waiting, waiting, taskSetId: '', settled: tasks.length === 0 };
+    if (tasks.length > 0) {
+      const set = await this.taskSets.submit(SubmitTaskSetRequest.fromPartial({ name: `collection ${plan.name} round ${round}`, service: 'collection', context: { user: 'collection', project: plan.id, scene: `round ${round}` }, tasks }));
+      report.taskSetId = set.id;
+      this.pending.set(set.id, { plan, report, tasks: carried });
+      this.stats.reads += tasks.length;
+    }
+    this.stats.rounds++;
+    this.reports.push(report);
+    if (this.reports.length > 500) this.reports.shift();
+    this.log.info({ plan: plan.id, round, meters: meters.length, gaps: gapsFound, reads: tasks.length, waiting, set: report.taskSetId }, 'collection round');
+    return report;
+  }
+
+  /** Updates the ledger from every finished round's reads. */
+  async settleFinished(): Promise<number> {
+    let n = 0;
+    for (const [setId, p] of [...this.pending]) {
+      const set = await this.taskSets.get(setId);
+      if (!set || !(set.finishedAtMs > 0)) continue;
+      const now = this.now();
+      for (const o of await this.taskSets.outcomes(setId)) {
+        const ids = p.tasks.get(o.name) ?? [];
+        const out = o.ok ? (o.output as ReadOutput | undefined) : undefined;
+        for (const id of ids) {
+          const req = this.ledger.all().find((r) => r.id === id);
+          if (!req) continue;
+          if (!out) this.ledger.attempted(id, { kind: 'timeout' }, now);
+          else if (out.outcome === 'answered') this.ledger.attempted(id, { kind: 'answered', present: out.present.filter((x) => x.meterId === req.meterId && x.quantity === req.quantity).flatMap((x) => x.times) }, now);
+          else this.ledger.attempted(id, { kind: out.outcome }, now);
+        }
+      }
+      p.report.settled = true;
+      this.pending.delete(setId);
+      this.stats.settled++;
+      n++;
+    }
+    return n;
+  }
+
+  /** The KPI: collection success per day and area or terminal, from what is stored. */
+  async successRates(planId: string, dayStartMs: number, by: 'area' | 'terminal'): Promise<SuccessRate[]> {
+    const plan = this.plan(planId);
+    const meters = await this.metersOf(plan);
+    const days: MeterDay[] = [];
+    for (const item of plan.items) {
+      const quantity = qgdw1376.CLASS2[item.fn]!.quantity;
+      const present = await this.data.dataTimes(meters.map((m) => m.meterId), quantity, dayStartMs, dayStartMs + 86_400_000);
+      for (const m of meters) {
+        const c = checkSlots(present.get(m.meterId) ?? [], dayStartMs, dayStartMs + 86_400_000, item.intervalMs);
+        days.push({ meterId: m.meterId, area: this.places.areaOf(m.meterId) ?? '(no area)', terminal: m.terminal, dayStartMs, expected: c.expected, present: c.present });
+      }
+    }
+    return successRates(days, by);
+  }
+
+  /** The gaps of a plan's meters in a window, each with what re-collection did about it. */
+  async gaps(planId: string, fromMs: number, toMs: number): Promise<Array<{ meterId: string; terminal: string; quantity: string; gap: Gap; request?: RecollectionRequest }>> {
+    const plan = this.plan(planId);
+    const meters = await this.metersOf(plan);
+    const out: Array<{ meterId: string; terminal: string; quantity: string; gap: Gap; request?: RecollectionRequest }> = [];
+    const requests = this.ledger.all();
+    for (const item of plan.items) {
+      const quantity = qgdw1376.CLASS2[item.fn]!.quantity;
+      const present = await this.data.dataTimes(meters.map((m) => m.meterId), quantity, fromMs, toMs);
+      for (const m of meters) {
+        for (const gap of checkSlots(present.get(m.meterId) ?? [], fromMs, toMs, item.intervalMs).gaps) {
+          const request = requests.find((r) => r.meterId === m.meterId && r.quantity === quantity && r.original.fromMs <= gap.fromMs && r.original.toMs >= gap.toMs);
+          out.push({ meterId: m.meterId, terminal: m.terminal, quantity, gap, ...(request ? { request } : {}) });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Rounds whose reads are still out. */
+  get outstanding(): number {
+    return this.pending.size;
+  }
+
+  private async metersOf(plan: CollectionPlan): Promise<Array<{ meterId: string; terminal: string; pn: number }>> {
+    const out: Array<{ meterId: string; terminal: string; pn: number }> = [];
+    for (const t of plan.terminals) {
+      const rec = await this.archive.terminal(t);
+      for (const m of rec?.meters ?? []) out.push({ meterId: m.meterId, terminal: t, pn: m.pn });
+    }
+    return out;
+  }
+}
