@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { BUS, type MessageBus } from '@gridstation/bus';
+import { CollectionFeatureModule } from '@gridstation/collection';
 import { storeOpenError } from '@gridstation/errors';
 import type { StationConfig } from '@gridstation/config';
 import { CommFeatureModule, TerminalServer } from '@gridstation/ingest';
@@ -12,12 +13,13 @@ import { startService, type RunningService } from '@gridstation/service';
 import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
 import type { Telemetry } from '@gridstation/telemetry';
 import { StationAdaptersModule } from './adapters/adapters.module';
+import { StationCollectionModule } from './collection';
 import { STATION_HOOKS, StationHooksModule, type StationHooks } from './hooks';
 import { DeadLetterLog } from './dead-letter-log.consumer';
 import { LiveSummary } from './summary';
 
-// The all-in-one station of the embedded mode: communication, parsing, storage and the scheduler (with
-// in-process workers) in one process over
+// The all-in-one station of the embedded mode: communication, parsing, storage, the scheduler (with
+// in-process workers) and collection operations in one process over
 // the in-process bus, DuckDB + LevelDB on local disk; optionally the built-in simulator feeding it and a
 // live summary on stdout.
 export async function bootstrap(config: StationConfig, telemetry: Telemetry, handleSignals = true): Promise<RunningService> {
@@ -34,15 +36,19 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
     imports: [
       StationAdaptersModule.register(config),
       StationHooksModule.register(),
-      CommFeatureModule.register({ ...t, instanceId: config.instanceId, grpcAddress: t.advertiseGrpc }),
+      // Global: collection's ports use the terminal server, the downlink and the scheduler.
+      { ...CommFeatureModule.register({ ...t, instanceId: config.instanceId, grpcAddress: t.advertiseGrpc }), global: true },
       ParserFeatureModule.register({ producer: 'station', tzOffsetMinutes: config.tzOffsetMinutes }),
       StorageFeatureModule.register({ batchRows: config.batch.rows, batchDelayMs: config.batch.delayMs, validity: { ...DEFAULT_VALIDITY, recentCapacity: config.batch.duplicateWindow }, producer: 'station' }),
       // The same scheduler as the distributed service, with its workers in this process.
-      SchedulerFeatureModule.register({ scheduler: { ...config.scheduling, owner: config.instanceId }, capacity: config.capacity, inProcessWorkers: true }),
+      { ...SchedulerFeatureModule.register({ scheduler: { ...config.scheduling, owner: config.instanceId }, capacity: config.capacity, inProcessWorkers: true }), global: true },
+      // Collection plans on that scheduler, reading terminals through this process's downlink.
+      StationCollectionModule.register(config),
+      CollectionFeatureModule.register({ tickMs: 5_000 }),
     ],
     grpc: {
       packages: ['gridstation.v1'],
-      files: ['gridstation/v1/query.proto', 'gridstation/v1/downlink.proto', 'gridstation/v1/task.proto', 'gridstation/v1/program.proto'],
+      files: ['gridstation/v1/query.proto', 'gridstation/v1/downlink.proto', 'gridstation/v1/task.proto', 'gridstation/v1/program.proto', 'gridstation/v1/collection.proto'],
       direct: [WORKER_GRPC_SERVICE],
     },
   });
@@ -73,7 +79,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
     })().catch((e: unknown) => logger.error({ err: e }, 'simulator failed'));
   }
 
-  const where = `readings: DuckDB ${resolve(config.dataDir, 'readings.duckdb')} | raw frames + per-meter rows: LevelDB ${resolve(config.dataDir, 'meter-data')} | dead letters: ${resolve(deadLetterFile)} | tasks: LevelDB ${resolve(config.dataDir, 'tasks')} | gRPC ${svc.grpcAddress} (ReadingQueryService, DownlinkService, TaskService, ProgramService) | terminals tcp/${comm.port}`;
+  const where = `readings: DuckDB ${resolve(config.dataDir, 'readings.duckdb')} | raw frames + per-meter rows: LevelDB ${resolve(config.dataDir, 'meter-data')} | dead letters: ${resolve(deadLetterFile)} | tasks: LevelDB ${resolve(config.dataDir, 'tasks')} | gRPC ${svc.grpcAddress} (ReadingQueryService, DownlinkService, TaskService, ProgramService, CollectionService) | terminals tcp/${comm.port}`;
   let timer: NodeJS.Timeout | undefined;
   if (config.summaryIntervalMs > 0) {
     const summary = new LiveSummary({ comm: () => comm.stats(), parser: () => parser.stats(), storage: () => storage.stats(), deadLetters: () => deadLetterLog.written });

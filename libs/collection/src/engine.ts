@@ -196,7 +196,7 @@ export class CollectionEngine {
       }
       for (let k = 0; k < units.length; k += plan.maxUnitsPerRead) {
         const batch = units.slice(k, k + plan.maxUnitsPerRead);
-        const name = `${terminal}#${k / plan.maxUnitsPerRead}`;
+        const name = `${terminal}:${k / plan.maxUnitsPerRead}`;
         const input: ReadInput = { terminal, units: batch.map((u) => ({ pn: u.pn, fn: u.fn, fromMs: u.fromMs, points: u.points })), timeoutMs: plan.readTimeoutMs };
         tasks.push(TaskSpec.fromPartial({ name, program: READ_PROGRAM, priority: PriorityClass.PRIORITY_CLASS_HIGH, deadlineMs: now + plan.deadlineMs, retry: { maxAttempts: 3, backoffMs: 2_000 }, input: { scenarioId: '', dataVersion: '', paramsJson: JSON.stringify(input), scale: batch.length } }));
         carried.set(name, [...new Set(batch.map((u) => u.request))]);

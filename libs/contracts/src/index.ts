@@ -12,3 +12,4 @@ export * from './gen/gridstation/v1/alert';
 export * from './gen/gridstation/v1/task';
 export * from './gen/gridstation/v1/program';
 export * from './gen/gridstation/v1/worker';
+export * from './gen/gridstation/v1/collection';

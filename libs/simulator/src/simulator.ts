@@ -31,6 +31,10 @@ export interface SimulatorOptions {
   keepTruth?: boolean;
   /** Spread each round's terminals evenly over the round interval instead of sending them all at once. */
   spreadRounds?: boolean;
+  /** Share of active reports lost on the way (the terminals still hold the data for a read). */
+  lostReportRate?: number;
+  /** Terminals answer reads after this long. */
+  answerDelayMs?: number;
 }
 
 export const DEFAULT_SIMULATOR: Omit<SimulatorOptions, 'host' | 'port'> = {
@@ -84,6 +88,8 @@ export class Simulator {
       badFrameEvery: o.badFrameEvery,
       eventEvery: o.eventEvery,
       energyEvery: o.energyEvery ?? 1,
+      ...(o.lostReportRate ? { lostReportRate: o.lostReportRate } : {}),
+      ...(o.answerDelayMs ? { answerDelayMs: o.answerDelayMs } : {}),
     });
     for (let i = 0; i < o.terminals; i++) this.terminals.push(new SimTerminal(base(o.firstTerminal + i, o.seed * 100_000 + i), this.truth));
     for (let i = 0; i < o.unknownTerminals; i++) this.unknown.push(new SimTerminal(base(60_000 + i, 9_999 + i), this.truth));

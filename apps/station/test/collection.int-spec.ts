@@ -1,0 +1,124 @@
+import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
+import { loadConfig, stationConfigSchema } from '@gridstation/config';
+import { CheckMeterRequest, CollectionServiceClient, GetSuccessRateRequest, ListGapsRequest, ListRoundsRequest, ListTasksRequest, PutPlanRequest, RateGrouping, RunRoundRequest, TaskServiceClient, type CheckMeterResponse, type GetSuccessRateResponse, type ListGapsResponse, type ListRoundsResponse, type ListTasksResponse, type PutPlanResponse, type RunRoundResponse } from '@gridstation/contracts';
+import { TerminalServer } from '@gridstation/ingest';
+import { READING_STORE, type ReadingStore } from '@gridstation/persistence';
+import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
+import { startTelemetry } from '@gridstation/telemetry';
+import { insecure, localServiceEnv, unary, waitFor } from '@gridstation/testing';
+import { bootstrap } from '../src/bootstrap';
+
+// Collection operations on the real embedded pipeline: simulated terminals over TCP lose 5 % of their
+// reports on the way, one terminal in twenty is offline for hours and another is still offline when the
+// first round runs. A collection plan over the simulated day runs on the scheduler: its reads go
+// through the downlink to the terminals, the answers come back through the normal pipeline (parser,
+// validation, DuckDB). Afterwards the stored day must hold the ground truth's curve points (at least
+// 99.9 %), every gap left must carry its reason, and all of it is read over gRPC.
+
+const DAY = 86_400_000;
+const Q = 900_000;
+const TZ = 8 * 3_600_000;
+
+describe('collection operations in the embedded station', () => {
+  const telemetry = startTelemetry({ service: 'station', instanceId: 'collection', tracesExporter: 'none' });
+  afterAll(() => telemetry.shutdown());
+
+  it('re-collects what was lost or offline until the day is complete; the KPI, the gaps and VEE over gRPC', async () => {
+    const env = { ...(await localServiceEnv()), GS_SUMMARY_INTERVAL_MS: '0', GS_BATCH_DELAY_MS: '100' };
+    const config = loadConfig('station', stationConfigSchema, env);
+    const svc = await bootstrap(config, telemetry, false);
+    // Yesterday, local time: a whole day of data that is over.
+    const dayStart = Math.floor((Date.now() + TZ) / DAY) * DAY - TZ - DAY;
+    const sim = new Simulator({ ...DEFAULT_SIMULATOR, host: '127.0.0.1', port: svc.app.get(TerminalServer).port, terminals: 20, metersPerTerminal: 4, startMs: dayStart, roundsPerSecond: 24, lostReportRate: 0.05, badFrameEvery: 0, eventEvery: 0, unknownTerminals: 0, heartbeatMs: 2_000 });
+    const collection = new CollectionServiceClient(svc.grpcAddress, insecure());
+    const tasks = new TaskServiceClient(svc.grpcAddress, insecure());
+    const away = sim.terminals[7]!; // offline for seven and a half hours, back before the first round
+    const late = sim.terminals[13]!; // offline from 20:00 until after the first round
+    try {
+      await svc.app.get<DeviceArchive>(ARCHIVE).put(sim.archive());
+      await sim.connect();
+      await sim.run(96, {
+        before: async (k) => {
+          if (k === 30) away.goOffline();
+          if (k === 60) expect(await away.comeBack()).toBe(true);
+          if (k === 80) late.goOffline();
+        },
+      });
+      const lost = sim.terminals.reduce((s, t) => s + t.stats.reportsLost, 0);
+      expect(lost).toBeGreaterThan(50);
+      const store = svc.app.get<ReadingStore>(READING_STORE);
+      const meters = sim.meterIds();
+      // What the terminals hold of the day (the truth records every curve point, sent or not).
+      const truth = [...sim.truth.readings.values()].filter((r) => r.quantity === 'power.active.total' && r.dataTimeMs >= dayStart && r.dataTimeMs < dayStart + DAY);
+      expect(truth).toHaveLength(meters.length * 96);
+      const storedPoints = async () => [...(await store.dataTimes(meters, 'power.active.total', dayStart, dayStart + DAY)).values()].reduce((s, x) => s + x.length, 0);
+      let last = -1;
+      await waitFor(async () => {
+        const n = await storedPoints();
+        const stable = n === last;
+        last = n;
+        return stable;
+      }, 'the pipeline to settle', 60_000, 1_000);
+      const before = await storedPoints();
+      expect(truth.length - before).toBeGreaterThanOrEqual((30 + 16) * 4); // at least the two outages' points
+
+      // The plan: the simulated day exactly (its window ends at the day's end, which is past).
+      const settleMs = Date.now() - (dayStart + DAY);
+      const put = await unary<unknown, PutPlanResponse>(collection, 'putPlan', PutPlanRequest.fromPartial({ plan: { name: 'curves', terminals: sim.terminals.map((t) => t.key), lookbackMs: DAY, settleMs, everyMs: 3_600_000, maxPointsPerRead: 32, readTimeoutMs: 3_000 } }));
+      expect(put.plan!.items).toEqual([{ fn: 81, intervalMs: 900_000 }]);
+      const kpiBefore = await unary<unknown, GetSuccessRateResponse>(collection, 'getSuccessRate', GetSuccessRateRequest.fromPartial({ plan: 'curves', dayStartMs: dayStart, by: RateGrouping.RATE_GROUPING_TERMINAL }));
+      expect(kpiBefore.overallRate).toBeCloseTo(before / truth.length, 6);
+      expect(kpiBefore.rates).toHaveLength(20);
+
+      const settled = async (round: number) =>
+        waitFor(async () => (await unary<unknown, ListRoundsResponse>(collection, 'listRounds', ListRoundsRequest.fromPartial({ plan: 'curves' }))).rounds.find((r) => r.round === round && r.settled), `round ${round} to settle`, 60_000, 250);
+      const first = (await unary<unknown, RunRoundResponse>(collection, 'runRound', RunRoundRequest.fromPartial({ plan: 'curves' }))).round!;
+      expect(Number(first.fromMs)).toBe(dayStart);
+      expect(Number(first.toMs)).toBe(dayStart + DAY);
+      expect(first.gapsFound).toBeGreaterThan(0);
+      expect(first.waiting).toBeGreaterThanOrEqual(4); // at least one per meter of the terminal still offline
+      expect(first.taskSetId).not.toBe('');
+      await settled(1);
+      const waiting = (await unary<unknown, ListGapsResponse>(collection, 'listGaps', ListGapsRequest.fromPartial({ plan: 'curves', fromMs: dayStart, toMs: dayStart + DAY }))).gaps.filter((g) => g.state === 'waiting_for_login');
+      expect(new Set(waiting.map((g) => g.terminal))).toEqual(new Set([late.key]));
+      // The reads ran on the collection pool's worker.
+      const ran = await unary<unknown, ListTasksResponse>(tasks, 'listTasks', ListTasksRequest.fromPartial({ taskSetId: first.taskSetId, pageSize: 500 }));
+      expect(ran.tasks.length).toBeGreaterThan(0);
+      expect(new Set(ran.tasks.map((t) => t.worker))).toEqual(new Set([`${config.instanceId}-collector`]));
+
+      // The late terminal logs in again; the next round reads what it held for the station meanwhile.
+      expect(await late.comeBack()).toBe(true);
+      await waitFor(async () => svc.app.get(TerminalServer).connectionOf(late.key)?.address !== undefined, 'the late terminal logged in', 10_000);
+      const second = (await unary<unknown, RunRoundResponse>(collection, 'runRound', RunRoundRequest.fromPartial({ plan: 'curves' }))).round!;
+      expect(second.waiting).toBe(0);
+      expect(second.requestsSent).toBeGreaterThanOrEqual(4);
+      await settled(2);
+
+      // The answers are stored by the pipeline: completeness against the ground truth.
+      await waitFor(async () => (await storedPoints()) >= truth.length * 0.999, 'the day at 99.9 % complete', 60_000, 500);
+      const times = await store.dataTimes(meters, 'power.active.total', dayStart, dayStart + DAY);
+      const have = truth.filter((r) => times.get(r.meterId)?.includes(r.dataTimeMs)).length;
+      expect(have / truth.length).toBeGreaterThanOrEqual(0.999);
+      const kpi = await unary<unknown, GetSuccessRateResponse>(collection, 'getSuccessRate', GetSuccessRateRequest.fromPartial({ plan: 'curves', dayStartMs: dayStart, by: RateGrouping.RATE_GROUPING_TERMINAL }));
+      expect(kpi.overallRate).toBeCloseTo(have / truth.length, 6);
+      // Every gap left is reported with what happened to it.
+      const gaps = await unary<unknown, ListGapsResponse>(collection, 'listGaps', ListGapsRequest.fromPartial({ plan: 'curves', fromMs: dayStart, toMs: dayStart + DAY }));
+      expect(gaps.gaps.reduce((n, g) => n + g.points, 0)).toBe(truth.length - have);
+      for (const g of gaps.gaps) expect(g.state === 'given_up' ? g.reason : g.detail).not.toBe('');
+
+      // VEE on a meter's stored day: the simulated load is clean, nothing is flagged, nothing to estimate.
+      const check = await unary<unknown, CheckMeterResponse>(collection, 'checkMeter', CheckMeterRequest.fromPartial({ meterId: away.meterId(2), quantity: 'power.active.total', fromMs: dayStart, toMs: dayStart + DAY }));
+      expect(check.values).toBe(96);
+      expect(check.flags).toEqual([]);
+      expect(check.estimates).toEqual([]);
+      await expect(unary(collection, 'runRound', RunRoundRequest.fromPartial({ plan: 'nope' }))).rejects.toMatchObject({ code: 5 });
+      await expect(unary(collection, 'putPlan', PutPlanRequest.fromPartial({ plan: { name: 'Bad', terminals: [] } }))).rejects.toMatchObject({ code: 3 });
+      console.log(`collection: ${meters.length} meters, ${lost} reports lost, stored before re-collection ${before} of ${truth.length} curve points (${((before / truth.length) * 100).toFixed(2)} %), after ${have} (${((have / truth.length) * 100).toFixed(3)} %); rounds: ${first.requestsSent} + ${second.requestsSent} requests, ${gaps.total} gaps left`);
+    } finally {
+      collection.close();
+      tasks.close();
+      await sim.close();
+      await svc.shutdown('test over');
+    }
+  });
+});
