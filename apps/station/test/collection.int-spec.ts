@@ -16,7 +16,6 @@ import { bootstrap } from '../src/bootstrap';
 // 99.9 %), every gap left must carry its reason, and all of it is read over gRPC.
 
 const DAY = 86_400_000;
-const Q = 900_000;
 const TZ = 8 * 3_600_000;
 
 describe('collection operations in the embedded station', () => {
