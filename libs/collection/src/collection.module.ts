@@ -38,6 +38,7 @@ export class CollectionClock {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    this.engine.close();
   }
 }
 

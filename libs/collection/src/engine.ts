@@ -4,6 +4,7 @@ import { checkSlots, requestWindows, RecollectionLedger, successRates, type Gap,
 import { qgdw1376 } from '@gridstation/protocols';
 import type { Logger } from '@gridstation/telemetry';
 import type { CollectedData, MeterPlaces, TaskSets, TerminalMeters, TerminalPresence } from './ports';
+import { collectionMetrics } from './metrics';
 import { READ_PROGRAM, type ReadInput, type ReadOutput } from './read-program';
 
 // Collection plans, run on the scheduler. Each round of a plan checks what the plan's meters should
@@ -86,6 +87,10 @@ export class CollectionEngine {
   readonly ledger: RecollectionLedger;
   private readonly now: () => number;
   readonly stats = { rounds: 0, reads: 0, settled: 0 };
+  /** Per plan: stored / expected slots over its window at its last round. */
+  readonly windowRatio = new Map<string, number>();
+  private readonly m = collectionMetrics();
+  private readonly gauges = { windowRatio: () => this.windowRatio, requests: () => this.ledger.all() };
 
   constructor(
     private readonly data: CollectedData,
@@ -98,6 +103,7 @@ export class CollectionEngine {
   ) {
     this.ledger = new RecollectionLedger(o.policy);
     this.now = o.now ?? Date.now;
+    this.m.sources.add(this.gauges);
   }
 
   upsertPlan(p: Partial<CollectionPlan> & { name: string; terminals: string[] }): CollectionPlan {
@@ -154,13 +160,17 @@ export class CollectionEngine {
     const fromMs = Math.max(0, toMs - plan.lookbackMs);
     const meters = await this.metersOf(plan);
     let gapsFound = 0;
+    let expected = 0;
+    let missing = 0;
     for (const item of plan.items) {
       const quantity = qgdw1376.CLASS2[item.fn]!.quantity;
       const present = await this.data.dataTimes(meters.map((m) => m.meterId), quantity, fromMs, toMs);
       for (const m of meters) {
         const c = checkSlots(present.get(m.meterId) ?? [], fromMs, toMs, item.intervalMs);
+        expected += c.expected;
         for (const g of c.gaps) {
           gapsFound++;
+          missing += g.points;
           this.ledger.open(m.meterId, m.terminal, quantity, item.intervalMs, g, now);
         }
       }
@@ -210,6 +220,10 @@ export class CollectionEngine {
       this.stats.reads += tasks.length;
     }
     this.stats.rounds++;
+    this.windowRatio.set(plan.id, expected ? 1 - missing / expected : 1);
+    this.m.rounds.add(1, { plan: plan.id });
+    this.m.reads.add(tasks.length, { plan: plan.id });
+    this.m.gaps.add(gapsFound, { plan: plan.id });
     this.reports.push(report);
     if (this.reports.length > 500) this.reports.shift();
     this.log.info({ plan: plan.id, round, meters: meters.length, gaps: gapsFound, reads: tasks.length, waiting, set: report.taskSetId }, 'collection round');
@@ -275,6 +289,11 @@ export class CollectionEngine {
       }
     }
     return out;
+  }
+
+  /** Stops reporting this engine's gauges. */
+  close(): void {
+    this.m.sources.delete(this.gauges);
   }
 
   /** Rounds whose reads are still out. */
