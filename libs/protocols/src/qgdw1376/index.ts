@@ -5,3 +5,4 @@ export * from './class-data';
 export * from './events';
 export * from './frozen-data';
 export * from './forward';
+export * from './parameters';
