@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
-import { COLLECTED_DATA, collectionReadProgram, FilePlanStore, METER_PLACES, PLAN_STORE, READ_PROGRAM, TASK_SETS, TERMINAL_METERS, TERMINAL_PRESENCE, type CollectedData, type TaskSets } from '@gridstation/collection';
+import { archiveSyncProgram, COLLECTED_DATA, collectionReadProgram, SYNC_PROGRAM, FilePlanStore, METER_PLACES, PLAN_STORE, READ_PROGRAM, TASK_SETS, TERMINAL_METERS, TERMINAL_PRESENCE, type CollectedData, type TaskSets } from '@gridstation/collection';
 import type { StationConfig } from '@gridstation/config';
 import { Downlink, TerminalServer } from '@gridstation/ingest';
 import { READING_STORE, type ReadingStore } from '@gridstation/persistence';
-import { HostExecutor, InProcessLink, PRODUCTION_LIMITS, Scheduler, SchedulerService, TaskQueries, WorkerRuntime } from '@gridstation/scheduler';
+import { HostExecutor, InProcessLink, type HostProgram, PRODUCTION_LIMITS, Scheduler, SchedulerService, TaskQueries, WorkerRuntime } from '@gridstation/scheduler';
 import { LOGGER, provideWorkerLifecycle, STOP_ORDER } from '@gridstation/service';
 import type { Logger } from '@gridstation/telemetry';
 
@@ -73,11 +73,11 @@ function collectionPorts(config: StationConfig) {
     { provide: PLAN_STORE, useValue: new FilePlanStore(join(config.dataDir, 'collection-plans.json')) },
     {
       provide: COLLECTION_WORKER,
-      inject: [SchedulerService, Downlink, LOGGER],
-      useFactory: (svc: SchedulerService, downlink: Downlink, log: Logger) =>
+      inject: [SchedulerService, Downlink, ARCHIVE, LOGGER],
+      useFactory: (svc: SchedulerService, downlink: Downlink, archive: DeviceArchive, log: Logger) =>
         new WorkerRuntime(
           new InProcessLink(svc.scheduler, svc.programs),
-          { workerId: `${config.instanceId}-collector`, trial: false, pool: 'collection', executor: new HostExecutor(new Map([[READ_PROGRAM, collectionReadProgram(downlink)]])), cpu: 1, memoryBytes: 0, heartbeatMs: 2_000, limits: PRODUCTION_LIMITS, reconnectMs: 200 },
+          { workerId: `${config.instanceId}-collector`, trial: false, pool: 'collection', executor: new HostExecutor(new Map<string, HostProgram>([[READ_PROGRAM, collectionReadProgram(downlink)], [SYNC_PROGRAM, archiveSyncProgram(downlink, archive)]])), cpu: 1, memoryBytes: 0, heartbeatMs: 2_000, limits: PRODUCTION_LIMITS, reconnectMs: 200 },
           log,
         ),
     },

@@ -1,6 +1,6 @@
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { loadConfig, stationConfigSchema } from '@gridstation/config';
-import { CheckMeterRequest, CollectionServiceClient, GetSuccessRateRequest, ListGapsRequest, ListRoundsRequest, ListTasksRequest, PutPlanRequest, RateGrouping, RunRoundRequest, TaskServiceClient, type CheckMeterResponse, type GetSuccessRateResponse, type ListGapsResponse, type ListRoundsResponse, type ListTasksResponse, type PutPlanResponse, type RunRoundResponse } from '@gridstation/contracts';
+import { CheckMeterRequest, CollectionServiceClient, GetSuccessRateRequest, ListGapsRequest, ListRoundsRequest, ListTasksRequest, PutPlanRequest, RateGrouping, RunRoundRequest, SummarizeTaskSetRequest, SyncTerminalsRequest, TaskServiceClient, type CheckMeterResponse, type SummarizeTaskSetResponse, type SyncTerminalsResponse, type GetSuccessRateResponse, type ListGapsResponse, type ListRoundsResponse, type ListTasksResponse, type PutPlanResponse, type RunRoundResponse } from '@gridstation/contracts';
 import { TerminalServer } from '@gridstation/ingest';
 import { READING_STORE, type ReadingStore } from '@gridstation/persistence';
 import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
@@ -110,6 +110,22 @@ describe('collection operations in the embedded station', () => {
       expect(check.values).toBe(96);
       expect(check.flags).toEqual([]);
       expect(check.estimates).toEqual([]);
+
+      // Archive-to-terminal sync: one terminal's F10 table drifted (a device lost, an address wrong, a
+      // device the archive does not know); another is in order.
+      const drifted = sim.terminals[3]!;
+      drifted.misconfigure({ remove: [2], wrongAddress: [3], extra: [{ ...drifted.configOf(1), device: 9, pn: 9, address: '123412341234' }] });
+      const sync = await unary<unknown, SyncTerminalsResponse>(collection, 'syncTerminals', SyncTerminalsRequest.fromPartial({ terminals: [drifted.key, sim.terminals[4]!.key] }));
+      expect(sync.terminals).toBe(2);
+      const summary = await waitFor(async () => {
+        const s = await unary<unknown, SummarizeTaskSetResponse>(tasks, 'summarizeTaskSet', SummarizeTaskSetRequest.fromPartial({ id: sync.taskSetId }));
+        return (s.taskSet?.finishedAtMs ?? 0) > 0 ? s : undefined;
+      }, 'the sync to finish', 30_000, 250);
+      const outcomes = new Map(summary.outputs.map((o) => [o.taskId.split('/').pop(), JSON.parse(o.inlineJson) as Record<string, unknown>]));
+      expect(outcomes.get(`sync:${drifted.key}`)).toMatchObject({ outcome: 'synced', checked: 4, missing: [2], wrong: [3], extra: [9], written: 3, verified: true });
+      expect(outcomes.get(`sync:${sim.terminals[4]!.key}`)).toMatchObject({ outcome: 'synced', checked: 4, written: 0, verified: true });
+      expect(drifted.configTable().map((c) => [c.device, c.pn, c.address])).toEqual([1, 2, 3, 4].map((pn) => [pn, pn, drifted.meterId(pn)]));
+
       await expect(unary(collection, 'runRound', RunRoundRequest.fromPartial({ plan: 'nope' }))).rejects.toMatchObject({ code: 5 });
       await expect(unary(collection, 'putPlan', PutPlanRequest.fromPartial({ plan: { name: 'Bad', terminals: [] } }))).rejects.toMatchObject({ code: 3 });
       console.log(`collection: ${meters.length} meters, ${lost} reports lost, stored before re-collection ${before} of ${truth.length} curve points (${((before / truth.length) * 100).toFixed(2)} %), after ${have} (${((have / truth.length) * 100).toFixed(3)} %); rounds: ${first.requestsSent} + ${second.requestsSent} requests, ${gaps.total} gaps left`);

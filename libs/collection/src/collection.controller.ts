@@ -8,6 +8,7 @@ import {
   PutPlanRequest,
   RateGrouping,
   RunRoundRequest,
+  SyncTerminalsRequest,
   type CheckMeterResponse,
   type CollectionPlan as PlanMessage,
   type GetSuccessRateResponse,
@@ -17,6 +18,7 @@ import {
   type PutPlanResponse,
   type RoundReport as RoundMessage,
   type RunRoundResponse,
+  type SyncTerminalsResponse,
 } from '@gridstation/contracts';
 import { invalidArgument } from '@gridstation/errors';
 import { checkInterval, checkRegister, estimateGaps, type EstimationOptions } from '@gridstation/metering';
@@ -153,5 +155,12 @@ export class CollectionController {
       flags: flags.map((f) => ({ dataTimeMs: f.t, rule: f.rule, value: f.value, detail: f.detail })),
       estimates: estimates.map((e) => ({ dataTimeMs: e.t, value: e.v, method: e.method })),
     };
+  }
+
+  @GrpcMethod('CollectionService', 'SyncTerminals')
+  async syncTerminals(req: SyncTerminalsRequest): Promise<SyncTerminalsResponse> {
+    const r = SyncTerminalsRequest.fromPartial(req);
+    const terminals = r.terminals.length ? r.terminals : r.plan ? this.engine.plan(r.plan).terminals : [];
+    return { taskSetId: await this.engine.syncTerminals(terminals), terminals: new Set(terminals).size };
   }
 }

@@ -6,6 +6,7 @@ import type { Logger } from '@gridstation/telemetry';
 import type { CollectedData, MeterPlaces, TaskSets, TerminalMeters, TerminalPresence } from './ports';
 import { collectionMetrics } from './metrics';
 import { READ_PROGRAM, type ReadInput, type ReadOutput } from './read-program';
+import { SYNC_PROGRAM } from './sync-program';
 
 // Collection plans, run on the scheduler. Each round of a plan checks what the plan's meters should
 // have delivered over its look-back window against what is stored, opens a re-collection request for
@@ -228,6 +229,17 @@ export class CollectionEngine {
     if (this.reports.length > 500) this.reports.shift();
     this.log.info({ plan: plan.id, round, meters: meters.length, gaps: gapsFound, reads: tasks.length, waiting, set: report.taskSetId }, 'collection round');
     return report;
+  }
+
+  /** Submits one archive-sync task per terminal (collection-sync@1); returns the task set id. */
+  async syncTerminals(terminals: readonly string[]): Promise<string> {
+    const list = [...new Set(terminals)];
+    if (list.length === 0) throw invalidArgument('NO_TERMINALS', 'name at least one terminal, or a plan that has some');
+    for (const t of list) if (!/^\d{4}-\d{5}$/.test(t)) throw invalidArgument('BAD_TERMINAL', `terminal ${JSON.stringify(t)} is not "A1-A2"`);
+    const tasks = list.map((terminal) => TaskSpec.fromPartial({ name: `sync:${terminal}`, program: SYNC_PROGRAM, priority: PriorityClass.PRIORITY_CLASS_NORMAL, retry: { maxAttempts: 3, backoffMs: 5_000 }, input: { scenarioId: '', dataVersion: '', paramsJson: JSON.stringify({ terminal }), scale: 1 } }));
+    const set = await this.taskSets.submit(SubmitTaskSetRequest.fromPartial({ name: `archive sync of ${list.length} terminal(s)`, service: 'collection', context: { user: 'collection', scene: 'archive sync' }, tasks }));
+    this.log.info({ terminals: list.length, set: set.id }, 'archive sync submitted');
+    return set.id;
   }
 
   /** Updates the ledger from every finished round's reads. */

@@ -5,3 +5,4 @@ export type { CollectedData, MeterPlaces, TaskOutcome, TaskSets, TerminalMeters,
 export { CollectionFeatureModule, CollectionClock, type CollectionFeatureOptions } from './collection.module';
 export { COLLECTED_DATA, METER_PLACES, PLAN_STORE, TASK_SETS, TERMINAL_METERS, TERMINAL_PRESENCE, type PlanStore } from './tokens';
 export { FilePlanStore } from './file-plan-store';
+export { archiveSyncProgram, SYNC_PROGRAM, type ConfigChannel, type SyncInput, type SyncOutput } from './sync-program';

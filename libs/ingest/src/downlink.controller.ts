@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
-import type { ReadCurrentDataRequest, ReadCurrentDataResponse, ReadFrozenDataRequest, ReadFrozenDataResponse } from '@gridstation/contracts';
+import type { ReadCurrentDataRequest, ReadCurrentDataResponse, ReadFrozenDataRequest, ReadFrozenDataResponse, ReadMeterConfigRequest, ReadMeterConfigResponse, WriteMeterConfigRequest, WriteMeterConfigResponse } from '@gridstation/contracts';
 import { deadlineOf } from '@gridstation/service';
 import { Downlink, FORWARDED_HEADER } from './downlink';
 
@@ -20,5 +20,15 @@ export class DownlinkController {
   @GrpcMethod('DownlinkService', 'ReadFrozenData')
   readFrozenData(req: ReadFrozenDataRequest, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<ReadFrozenDataResponse> {
     return this.downlink.readFrozenData(req, deadlineOf(call, SERVER_MAX_MS), metadata.get(FORWARDED_HEADER)[0]?.toString());
+  }
+
+  @GrpcMethod('DownlinkService', 'ReadMeterConfig')
+  readMeterConfig(req: ReadMeterConfigRequest, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<ReadMeterConfigResponse> {
+    return this.downlink.readMeterConfig(req, deadlineOf(call, SERVER_MAX_MS), metadata.get(FORWARDED_HEADER)[0]?.toString());
+  }
+
+  @GrpcMethod('DownlinkService', 'WriteMeterConfig')
+  writeMeterConfig(req: WriteMeterConfigRequest, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<WriteMeterConfigResponse> {
+    return this.downlink.writeMeterConfig(req, deadlineOf(call, SERVER_MAX_MS), metadata.get(FORWARDED_HEADER)[0]?.toString());
   }
 }

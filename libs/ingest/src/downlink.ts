@@ -1,6 +1,17 @@
 import { GsError, type ErrorKind } from '@gridstation/errors';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { DownlinkServiceClient, type ReadCurrentDataRequest, type ReadCurrentDataResponse, type ReadFrozenDataRequest, type ReadFrozenDataResponse } from '@gridstation/contracts';
+import {
+  DownlinkServiceClient,
+  type MeterConfigEntry,
+  type ReadCurrentDataRequest,
+  type ReadCurrentDataResponse,
+  type ReadFrozenDataRequest,
+  type ReadFrozenDataResponse,
+  type ReadMeterConfigRequest,
+  type ReadMeterConfigResponse,
+  type WriteMeterConfigRequest,
+  type WriteMeterConfigResponse,
+} from '@gridstation/contracts';
 import type { DeviceArchive } from '@gridstation/archive';
 import { epochMsToDeviceTime, normalizeFrame, qgdw1376 } from '@gridstation/protocols';
 import type { ConnectionRegistry } from './registry';
@@ -20,6 +31,8 @@ export class DownlinkError extends GsError {
 }
 
 export const FORWARDED_HEADER = 'gs-forwarded-by';
+
+type Invoke<T> = (c: DownlinkServiceClient, md: Metadata, o: { deadline: Date }, cb: (err: ServiceError | null, res?: T) => void) => void;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const QUARTER_MS = 15 * 60_000;
 const ADDRESS = /^\d{4}-\d{5}$/;
@@ -65,10 +78,7 @@ export class Downlink {
         return { readings: await this.decode(req.terminalAddress, reply), replyFrame: Buffer.from(reply.bytes), servedBy: this.instanceId, roundTripMs: reply.atMs - sent };
       });
     }
-    if (forwardedBy) throw new DownlinkError('NOT_FOUND', `terminal ${req.terminalAddress} is not connected to ${this.instanceId} (forwarded by ${forwardedBy})`);
-    const owner = await this.registry.owner(req.terminalAddress);
-    if (!owner || owner.instanceId === this.instanceId) throw new DownlinkError('NOT_FOUND', `terminal ${req.terminalAddress} is not connected`);
-    return this.call(owner.grpcAddress, deadlineMs, (c, md, o, cb) => c.readCurrentData(req, md, o, cb));
+    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readCurrentData(req, md, o, cb));
   }
 
   async readFrozenData(req: ReadFrozenDataRequest, deadlineMs: number, forwardedBy?: string): Promise<ReadFrozenDataResponse> {
@@ -109,10 +119,64 @@ export class Downlink {
         return { readings: await this.decode(req.terminalAddress, reply), ...common, denied: false };
       });
     }
-    if (forwardedBy) throw new DownlinkError('NOT_FOUND', `terminal ${req.terminalAddress} is not connected to ${this.instanceId} (forwarded by ${forwardedBy})`);
-    const owner = await this.registry.owner(req.terminalAddress);
-    if (!owner || owner.instanceId === this.instanceId) throw new DownlinkError('NOT_FOUND', `terminal ${req.terminalAddress} is not connected`);
-    return this.call(owner.grpcAddress, deadlineMs, (c, md, o, cb) => c.readFrozenData(req, md, o, cb));
+    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readFrozenData(req, md, o, cb));
+  }
+
+  /** AFN 0AH F10: the terminal's meter configuration for the devices asked for. */
+  async readMeterConfig(req: ReadMeterConfigRequest, deadlineMs: number, forwardedBy?: string): Promise<ReadMeterConfigResponse> {
+    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
+    if (req.devices.length === 0 || req.devices.length > 64 || req.devices.some((d) => !(d >= 1 && d <= 2040))) throw new DownlinkError('INVALID_ARGUMENT', 'devices: 1 to 64 device numbers, each 1..2040');
+    const session = this.server.connectionOf(req.terminalAddress);
+    if (session?.address) {
+      const address = session.address;
+      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
+        const pseq = session.nextSeq();
+        const request = qgdw1376.encodeQueryParameters({ ...address, group: false }, pseq, [{ fn: 10, devices: req.devices }]);
+        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
+        const reply = await this.ask(session, request.value, (f) => (f.afn === qgdw1376.AFN.queryParameters || f.afn === qgdw1376.AFN.confirm) && f.seq.seq === pseq, req.timeoutMs, deadlineMs);
+        if (reply.frame.afn === qgdw1376.AFN.confirm) return { entries: [], servedBy: this.instanceId };
+        const items = qgdw1376.decodeQueryParametersResponse(reply.frame);
+        if (!items.ok) throw new DownlinkError('UNAVAILABLE', `terminal ${req.terminalAddress} answered with an F10 the station cannot read: ${items.error.message}`);
+        return { entries: items.value.flatMap((i) => (i.fn === 10 ? i.value.map(toEntry) : [])), servedBy: this.instanceId };
+      });
+    }
+    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readMeterConfig(req, md, o, cb));
+  }
+
+  /** AFN 04H F10: writes meter configuration entries; resolves with whether the terminal confirmed. */
+  async writeMeterConfig(req: WriteMeterConfigRequest, deadlineMs: number, forwardedBy?: string): Promise<WriteMeterConfigResponse> {
+    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
+    if (req.entries.length === 0 || req.entries.length > 16) throw new DownlinkError('INVALID_ARGUMENT', 'entries: 1 to 16 per call');
+    const session = this.server.connectionOf(req.terminalAddress);
+    if (session?.address) {
+      const address = session.address;
+      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
+        const pseq = session.nextSeq();
+        const request = qgdw1376.encodeSetParameters({ ...address, group: false }, pseq, [{ fn: 10, value: req.entries.map(fromEntry) }]);
+        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
+        const reply = await this.ask(session, request.value, (f) => f.afn === qgdw1376.AFN.confirm && f.seq.seq === pseq, req.timeoutMs, deadlineMs);
+        const c = qgdw1376.decodeConfirm(reply.frame);
+        return { confirmed: c.ok && c.value.kind === 'all-confirmed', servedBy: this.instanceId };
+      });
+    }
+    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.writeMeterConfig(req, md, o, cb));
+  }
+
+  private async ask(session: NonNullable<ReturnType<TerminalServer['connectionOf']>>, bytes: Uint8Array, match: (f: qgdw1376.QgdwFrame) => boolean, timeout: number, deadlineMs: number) {
+    const timeoutMs = Math.max(1, Math.min(timeout || DEFAULT_TIMEOUT_MS, deadlineMs - Date.now()));
+    try {
+      return await session.request(bytes, match, timeoutMs);
+    } catch (e) {
+      throw new DownlinkError('DEADLINE_EXCEEDED', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Not connected here: forwarded once to the instance that holds the terminal. */
+  private async elsewhere<T>(terminal: string, deadlineMs: number, forwardedBy: string | undefined, invoke: Invoke<T>): Promise<T> {
+    if (forwardedBy) throw new DownlinkError('NOT_FOUND', `terminal ${terminal} is not connected to ${this.instanceId} (forwarded by ${forwardedBy})`);
+    const owner = await this.registry.owner(terminal);
+    if (!owner || owner.instanceId === this.instanceId) throw new DownlinkError('NOT_FOUND', `terminal ${terminal} is not connected`);
+    return this.call(owner.grpcAddress, deadlineMs, invoke);
   }
 
   /** Runs `f` when the terminal's earlier requests are done; gives up if its turn comes after the deadline. */
@@ -142,7 +206,7 @@ export class Downlink {
     return n.ok ? n.value.readings : [];
   }
 
-  private call<T>(address: string, deadlineMs: number, invoke: (c: DownlinkServiceClient, md: Metadata, o: { deadline: Date }, cb: (err: ServiceError | null, res?: T) => void) => void): Promise<T> {
+  private call<T>(address: string, deadlineMs: number, invoke: Invoke<T>): Promise<T> {
     let client = this.clients.get(address);
     if (!client) this.clients.set(address, (client = new DownlinkServiceClient(address, credentials.createInsecure())));
     const md = new Metadata();
@@ -162,3 +226,34 @@ export class Downlink {
     this.clients.clear();
   }
 }
+
+const toEntry = (m: qgdw1376.MeterConfig): MeterConfigEntry => ({
+  device: m.device,
+  measurementPoint: m.pn,
+  rateCode: m.rateCode,
+  port: m.port,
+  protocol: m.protocol,
+  address: m.address,
+  tariffs: m.tariffs,
+  integerDigits: m.integerDigits,
+  decimalDigits: m.decimalDigits,
+  collector: m.collector,
+  userMajor: m.userMajor,
+  userMinor: m.userMinor,
+});
+
+const fromEntry = (e: MeterConfigEntry): qgdw1376.MeterConfig => ({
+  device: e.device,
+  pn: e.measurementPoint,
+  rateCode: e.rateCode,
+  port: e.port,
+  protocol: e.protocol,
+  address: e.address,
+  password: '000000000000',
+  tariffs: e.tariffs,
+  integerDigits: e.integerDigits || 6,
+  decimalDigits: e.decimalDigits || 2,
+  collector: e.collector || '000000000000',
+  userMajor: e.userMajor,
+  userMinor: e.userMinor,
+});

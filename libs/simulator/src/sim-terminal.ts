@@ -94,6 +94,8 @@ export class SimTerminal {
   /** Curve points the terminal holds for reads: data time -> per pn index, total active power and phase A voltage. */
   private readonly curveMemory = new Map<number, { p: number[]; u: number[] }>();
   private readonly lossRand: () => number;
+  /** The terminal's meter configuration (F10), by device number: at first exactly its meters. */
+  private readonly config = new Map<number, qgdw1376.MeterConfig>();
 
   constructor(
     readonly o: SimTerminalOptions,
@@ -102,6 +104,27 @@ export class SimTerminal {
     this.address = { region: o.region, terminal: o.terminal, master: 0, group: false };
     this.models = Array.from({ length: o.meters }, (_, k) => new MeterModel(o.seed * 1000 + k + 1, o.tzOffsetMinutes));
     this.lossRand = mulberry32(o.seed * 7919 + o.terminal);
+    for (let pn = 1; pn <= o.meters; pn++) this.config.set(pn, this.configOf(pn));
+  }
+
+  /** The configuration entry of the meter at `pn` as installed (DL/T 645-2007 at 9600 baud on port 2). */
+  configOf(pn: number): qgdw1376.MeterConfig {
+    return { device: pn, pn, rateCode: 6, port: 2, protocol: 30, address: this.meterId(pn), password: '000000000000', tariffs: 4, integerDigits: 6, decimalDigits: 2, collector: '000000000000', userMajor: 5, userMinor: 1 };
+  }
+
+  /** Its configuration now, by device number. */
+  configTable(): qgdw1376.MeterConfig[] {
+    return [...this.config.values()].sort((a, b) => a.device - b.device);
+  }
+
+  /** Configuration that drifted from the archive: devices lost, addresses wrong, devices that should not be there. */
+  misconfigure(o: { remove?: number[]; wrongAddress?: number[]; extra?: qgdw1376.MeterConfig[] }): void {
+    for (const d of o.remove ?? []) this.config.delete(d);
+    for (const d of o.wrongAddress ?? []) {
+      const c = this.config.get(d);
+      if (c) this.config.set(d, { ...c, address: '999999999999' });
+    }
+    for (const e of o.extra ?? []) this.config.set(e.device, e);
   }
 
   get key(): string {
@@ -397,15 +420,41 @@ export class SimTerminal {
         units.push({ pn: u.pn, fn: u.fn, start: u.start, density: 1, values });
       }
     }
-    // Nothing held: AFN 00H F2 (all denied), as a response (C = 88H).
-    const bytes = held > 0
-      ? must(qgdw1376.encodeClass2Response(this.address, f.seq.seq, units))
-      : must(qgdw1376.encodeQgdwFrame({ control: 0x88, address: this.address, afn: qgdw1376.AFN.confirm, seq: 0x60 | f.seq.seq, body: Uint8Array.of(0x00, 0x00, 0x02, 0x00) }));
+    // Nothing held: all denied.
+    const bytes = held > 0 ? must(qgdw1376.encodeClass2Response(this.address, f.seq.seq, units)) : this.answerConfirm(f.seq.seq, false);
     if (held > 0) this.stats.frozenReadsAnswered++;
     else this.stats.frozenReadsDenied++;
     const delay = this.o.answerDelayMs ?? 0;
     if (delay > 0) setTimeout(() => this.send(bytes), delay).unref();
     else this.send(bytes);
+  }
+
+  /** AFN 0AH F10: the configured devices of those asked for. */
+  private answerParameterQuery(f: qgdw1376.QgdwFrame): void {
+    const q = qgdw1376.decodeQueryParameters(f);
+    const items: qgdw1376.ParameterItem[] = [];
+    if (q.ok) for (const x of q.value) if (x.fn === 10) items.push({ fn: 10, value: x.devices.flatMap((d) => (this.config.has(d) ? [this.config.get(d)!] : [])) });
+    this.send(items.length ? must(qgdw1376.encodeQueryParametersResponse(this.address, f.seq.seq, items)) : this.answerConfirm(f.seq.seq, false));
+  }
+
+  /** AFN 04H F10: entries replace the devices' configuration (measurement point 0 removes one); confirmed. */
+  private applyParameters(f: qgdw1376.QgdwFrame): void {
+    const set = qgdw1376.decodeSetParameters(f);
+    if (set.ok) {
+      for (const it of set.value.items) {
+        if (it.fn !== 10) continue;
+        for (const e of it.value) {
+          if (e.pn === 0) this.config.delete(e.device);
+          else this.config.set(e.device, e);
+        }
+      }
+    }
+    this.send(this.answerConfirm(f.seq.seq, set.ok));
+  }
+
+  /** AFN 00H F1 (all confirmed) or F2 (all denied), as a response (C = 88H). */
+  private answerConfirm(rseq: number, confirmed: boolean): Uint8Array {
+    return must(qgdw1376.encodeQgdwFrame({ control: 0x88, address: this.address, afn: qgdw1376.AFN.confirm, seq: 0x60 | rseq, body: Uint8Array.of(0x00, 0x00, confirmed ? 0x01 : 0x02, 0x00) }));
   }
 
   private sendMalformed(k: number, snaps: Snapshot[], t: DeviceTime): void {
@@ -447,6 +496,8 @@ export class SimTerminal {
     }
     if (f.afn === qgdw1376.AFN.class1 && f.control.prm) this.answerRead(f);
     if (f.afn === qgdw1376.AFN.class2 && f.control.prm) this.answerFrozen(f);
+    if (f.afn === qgdw1376.AFN.queryParameters && f.control.prm) this.answerParameterQuery(f);
+    if (f.afn === qgdw1376.AFN.setParameters && f.control.prm) this.applyParameters(f);
   }
 
   /** Answers an AFN 0C read with the values of the current minute (recorded as ground truth too). */

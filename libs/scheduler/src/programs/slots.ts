@@ -75,6 +75,16 @@ const DEFS: SlotDef[] = [
     sample: { terminal: '4101-00001', units: [{ pn: 1, fn: 81, fromMs: 0, points: 1 }] },
     pool: 'collection',
   },
+  {
+    name: 'collection.sync',
+    description: 'Makes a terminal\'s meter configuration (Q/GDW 1376.1 F10) match the archive: read (AFN 0AH), compare, fix (AFN 04H), read again',
+    input: { type: 'object', required: ['terminal'], properties: { terminal: { type: 'string', description: 'Terminal address "A1-A2"' }, maxDevice: { type: 'integer', minimum: 1, maximum: 2040, description: 'Highest device number checked for devices the archive does not know' } } },
+    output: { type: 'object', required: ['outcome', 'terminal'], properties: { outcome: { type: 'string', enum: ['synced', 'offline'] }, terminal: { type: 'string' }, written: { type: 'integer' }, verified: { type: 'boolean' } } },
+    entry: 'run',
+    services: ['collection'],
+    sample: { terminal: '4101-00001' },
+    pool: 'collection',
+  },
 ];
 
 function fieldsOf(schema: Record<string, unknown>): SlotField[] {
@@ -156,6 +166,15 @@ export const BUILTIN_PROGRAMS: readonly BuiltinProgram[] = [
     type: ProgramType.PROGRAM_TYPE_ALGORITHM,
     kind: ProgramKind.PROGRAM_KIND_HOST,
     description: 'Reads a terminal through the downlink; provided by the collection workers (the communication side)',
+    code: '',
+  },
+  {
+    name: 'collection-sync',
+    version: '1',
+    slot: 'collection.sync',
+    type: ProgramType.PROGRAM_TYPE_ALGORITHM,
+    kind: ProgramKind.PROGRAM_KIND_HOST,
+    description: 'Syncs a terminal\'s meter configuration with the archive; provided by the collection workers',
     code: '',
   },
 ];

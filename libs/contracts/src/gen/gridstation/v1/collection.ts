@@ -58,6 +58,17 @@ export function rateGroupingToJSON(object: RateGrouping): string {
   }
 }
 
+export interface SyncTerminalsRequest {
+  /** These terminals, or (when empty) those of the plan named. */
+  terminals: string[];
+  plan: string;
+}
+
+export interface SyncTerminalsResponse {
+  taskSetId: string;
+  terminals: number;
+}
+
 export interface PlanItem {
   /** AFN 0DH curve Fn: 81 total active power, 89-91 phase voltages, 101 active energy readings. */
   fn: number;
@@ -230,6 +241,160 @@ export interface CheckMeterResponse {
    */
   estimates: EstimatedValue[];
 }
+
+function createBaseSyncTerminalsRequest(): SyncTerminalsRequest {
+  return { terminals: [], plan: "" };
+}
+
+export const SyncTerminalsRequest: MessageFns<SyncTerminalsRequest> = {
+  encode(message: SyncTerminalsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.terminals) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.plan !== "") {
+      writer.uint32(18).string(message.plan);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SyncTerminalsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSyncTerminalsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.terminals.push(reader.string());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.plan = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): SyncTerminalsRequest {
+    return {
+      terminals: globalThis.Array.isArray(object?.terminals)
+        ? object.terminals.map((e: any) => globalThis.String(e))
+        : [],
+      plan: isSet(object.plan) ? globalThis.String(object.plan) : "",
+    };
+  },
+
+  toJSON(message: SyncTerminalsRequest): unknown {
+    const obj: any = {};
+    if (message.terminals?.length) {
+      obj.terminals = message.terminals;
+    }
+    if (message.plan !== "") {
+      obj.plan = message.plan;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SyncTerminalsRequest>, I>>(base?: I): SyncTerminalsRequest {
+    return SyncTerminalsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SyncTerminalsRequest>, I>>(object: I): SyncTerminalsRequest {
+    const message = createBaseSyncTerminalsRequest();
+    message.terminals = object.terminals?.map((e) => e) || [];
+    message.plan = object.plan ?? "";
+    return message;
+  },
+};
+
+function createBaseSyncTerminalsResponse(): SyncTerminalsResponse {
+  return { taskSetId: "", terminals: 0 };
+}
+
+export const SyncTerminalsResponse: MessageFns<SyncTerminalsResponse> = {
+  encode(message: SyncTerminalsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskSetId !== "") {
+      writer.uint32(10).string(message.taskSetId);
+    }
+    if (message.terminals !== 0) {
+      writer.uint32(16).uint32(message.terminals);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SyncTerminalsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSyncTerminalsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskSetId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.terminals = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): SyncTerminalsResponse {
+    return {
+      taskSetId: isSet(object.taskSetId) ? globalThis.String(object.taskSetId) : "",
+      terminals: isSet(object.terminals) ? globalThis.Number(object.terminals) : 0,
+    };
+  },
+
+  toJSON(message: SyncTerminalsResponse): unknown {
+    const obj: any = {};
+    if (message.taskSetId !== "") {
+      obj.taskSetId = message.taskSetId;
+    }
+    if (message.terminals !== 0) {
+      obj.terminals = Math.round(message.terminals);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SyncTerminalsResponse>, I>>(base?: I): SyncTerminalsResponse {
+    return SyncTerminalsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SyncTerminalsResponse>, I>>(object: I): SyncTerminalsResponse {
+    const message = createBaseSyncTerminalsResponse();
+    message.taskSetId = object.taskSetId ?? "";
+    message.terminals = object.terminals ?? 0;
+    return message;
+  },
+};
 
 function createBasePlanItem(): PlanItem {
   return { fn: 0, intervalMs: 0 };
@@ -2446,6 +2611,21 @@ export const CollectionServiceService = {
     responseSerialize: (value: CheckMeterResponse): Buffer => Buffer.from(CheckMeterResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CheckMeterResponse => CheckMeterResponse.decode(value),
   },
+  /**
+   * Makes each terminal's meter configuration (AFN 0AH / 04H F10) match the archive, as a task set on
+   * the scheduler; each terminal's outcome (what was missing, wrong, extra; written; verified) is its
+   * task's output (TaskService.SummarizeTaskSet).
+   */
+  syncTerminals: {
+    path: "/gridstation.v1.CollectionService/SyncTerminals",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: SyncTerminalsRequest): Buffer => Buffer.from(SyncTerminalsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SyncTerminalsRequest => SyncTerminalsRequest.decode(value),
+    responseSerialize: (value: SyncTerminalsResponse): Buffer =>
+      Buffer.from(SyncTerminalsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SyncTerminalsResponse => SyncTerminalsResponse.decode(value),
+  },
 } as const;
 
 export interface CollectionServiceServer extends UntypedServiceImplementation {
@@ -2461,6 +2641,12 @@ export interface CollectionServiceServer extends UntypedServiceImplementation {
   listGaps: handleUnaryCall<ListGapsRequest, ListGapsResponse>;
   /** Validation rules over one meter's values (nothing is changed), and estimates for the gaps. */
   checkMeter: handleUnaryCall<CheckMeterRequest, CheckMeterResponse>;
+  /**
+   * Makes each terminal's meter configuration (AFN 0AH / 04H F10) match the archive, as a task set on
+   * the scheduler; each terminal's outcome (what was missing, wrong, extra; written; verified) is its
+   * task's output (TaskService.SummarizeTaskSet).
+   */
+  syncTerminals: handleUnaryCall<SyncTerminalsRequest, SyncTerminalsResponse>;
 }
 
 export interface CollectionServiceClient extends Client {
@@ -2573,6 +2759,26 @@ export interface CollectionServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CheckMeterResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Makes each terminal's meter configuration (AFN 0AH / 04H F10) match the archive, as a task set on
+   * the scheduler; each terminal's outcome (what was missing, wrong, extra; written; verified) is its
+   * task's output (TaskService.SummarizeTaskSet).
+   */
+  syncTerminals(
+    request: SyncTerminalsRequest,
+    callback: (error: ServiceError | null, response: SyncTerminalsResponse) => void,
+  ): ClientUnaryCall;
+  syncTerminals(
+    request: SyncTerminalsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SyncTerminalsResponse) => void,
+  ): ClientUnaryCall;
+  syncTerminals(
+    request: SyncTerminalsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SyncTerminalsResponse) => void,
   ): ClientUnaryCall;
 }
 

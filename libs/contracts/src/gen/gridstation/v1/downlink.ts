@@ -20,6 +20,55 @@ import {
 } from "@grpc/grpc-js";
 import { Reading } from "./reading";
 
+/** One entry of a terminal's meter configuration (Q/GDW 1376.1 F10). */
+export interface MeterConfigEntry {
+  /** Device number 1..2040. */
+  device: number;
+  /** Measurement point; 0 removes the device. */
+  measurementPoint: number;
+  /** 0 default, 1 600, 2 1200, 3 2400, 4 4800, 5 7200, 6 9600, 7 19200 baud. */
+  rateCode: number;
+  /** Terminal port 1..31. */
+  port: number;
+  /** 0 none, 1 DL/T 645-1997, 2 AC sampling, 30 DL/T 645-2007, 31 PLC module. */
+  protocol: number;
+  /** 12 digits. */
+  address: string;
+  tariffs: number;
+  integerDigits: number;
+  decimalDigits: number;
+  /** 12 digits, all zeros when not behind a collector. */
+  collector: string;
+  userMajor: number;
+  userMinor: number;
+}
+
+export interface ReadMeterConfigRequest {
+  terminalAddress: string;
+  /** Device numbers to read (1..2040), at most 64 per call. */
+  devices: number[];
+  timeoutMs: number;
+}
+
+export interface ReadMeterConfigResponse {
+  /** The devices the terminal has configured, of those asked for. */
+  entries: MeterConfigEntry[];
+  servedBy: string;
+}
+
+export interface WriteMeterConfigRequest {
+  terminalAddress: string;
+  /** At most 16 per call. */
+  entries: MeterConfigEntry[];
+  timeoutMs: number;
+}
+
+export interface WriteMeterConfigResponse {
+  /** The terminal confirmed (AFN 00H F1); false when it denied. */
+  confirmed: boolean;
+  servedBy: string;
+}
+
 export interface FrozenDataUnit {
   /** Measurement point (pn) 1..2040. */
   measurementPoint: number;
@@ -72,6 +121,607 @@ export interface ReadCurrentDataResponse {
   /** Round-trip time to the terminal, milliseconds. */
   roundTripMs: number;
 }
+
+function createBaseMeterConfigEntry(): MeterConfigEntry {
+  return {
+    device: 0,
+    measurementPoint: 0,
+    rateCode: 0,
+    port: 0,
+    protocol: 0,
+    address: "",
+    tariffs: 0,
+    integerDigits: 0,
+    decimalDigits: 0,
+    collector: "",
+    userMajor: 0,
+    userMinor: 0,
+  };
+}
+
+export const MeterConfigEntry: MessageFns<MeterConfigEntry> = {
+  encode(message: MeterConfigEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.device !== 0) {
+      writer.uint32(8).uint32(message.device);
+    }
+    if (message.measurementPoint !== 0) {
+      writer.uint32(16).uint32(message.measurementPoint);
+    }
+    if (message.rateCode !== 0) {
+      writer.uint32(24).uint32(message.rateCode);
+    }
+    if (message.port !== 0) {
+      writer.uint32(32).uint32(message.port);
+    }
+    if (message.protocol !== 0) {
+      writer.uint32(40).uint32(message.protocol);
+    }
+    if (message.address !== "") {
+      writer.uint32(50).string(message.address);
+    }
+    if (message.tariffs !== 0) {
+      writer.uint32(56).uint32(message.tariffs);
+    }
+    if (message.integerDigits !== 0) {
+      writer.uint32(64).uint32(message.integerDigits);
+    }
+    if (message.decimalDigits !== 0) {
+      writer.uint32(72).uint32(message.decimalDigits);
+    }
+    if (message.collector !== "") {
+      writer.uint32(82).string(message.collector);
+    }
+    if (message.userMajor !== 0) {
+      writer.uint32(88).uint32(message.userMajor);
+    }
+    if (message.userMinor !== 0) {
+      writer.uint32(96).uint32(message.userMinor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MeterConfigEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseMeterConfigEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.device = reader.uint32();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.measurementPoint = reader.uint32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.rateCode = reader.uint32();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.port = reader.uint32();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.protocol = reader.uint32();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.address = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.tariffs = reader.uint32();
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.integerDigits = reader.uint32();
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.decimalDigits = reader.uint32();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.collector = reader.string();
+          continue;
+        }
+        case 11: {
+          if (tag !== 88) {
+            break;
+          }
+
+          message.userMajor = reader.uint32();
+          continue;
+        }
+        case 12: {
+          if (tag !== 96) {
+            break;
+          }
+
+          message.userMinor = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): MeterConfigEntry {
+    return {
+      device: isSet(object.device) ? globalThis.Number(object.device) : 0,
+      measurementPoint: isSet(object.measurementPoint) ? globalThis.Number(object.measurementPoint) : 0,
+      rateCode: isSet(object.rateCode) ? globalThis.Number(object.rateCode) : 0,
+      port: isSet(object.port) ? globalThis.Number(object.port) : 0,
+      protocol: isSet(object.protocol) ? globalThis.Number(object.protocol) : 0,
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      tariffs: isSet(object.tariffs) ? globalThis.Number(object.tariffs) : 0,
+      integerDigits: isSet(object.integerDigits) ? globalThis.Number(object.integerDigits) : 0,
+      decimalDigits: isSet(object.decimalDigits) ? globalThis.Number(object.decimalDigits) : 0,
+      collector: isSet(object.collector) ? globalThis.String(object.collector) : "",
+      userMajor: isSet(object.userMajor) ? globalThis.Number(object.userMajor) : 0,
+      userMinor: isSet(object.userMinor) ? globalThis.Number(object.userMinor) : 0,
+    };
+  },
+
+  toJSON(message: MeterConfigEntry): unknown {
+    const obj: any = {};
+    if (message.device !== 0) {
+      obj.device = Math.round(message.device);
+    }
+    if (message.measurementPoint !== 0) {
+      obj.measurementPoint = Math.round(message.measurementPoint);
+    }
+    if (message.rateCode !== 0) {
+      obj.rateCode = Math.round(message.rateCode);
+    }
+    if (message.port !== 0) {
+      obj.port = Math.round(message.port);
+    }
+    if (message.protocol !== 0) {
+      obj.protocol = Math.round(message.protocol);
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.tariffs !== 0) {
+      obj.tariffs = Math.round(message.tariffs);
+    }
+    if (message.integerDigits !== 0) {
+      obj.integerDigits = Math.round(message.integerDigits);
+    }
+    if (message.decimalDigits !== 0) {
+      obj.decimalDigits = Math.round(message.decimalDigits);
+    }
+    if (message.collector !== "") {
+      obj.collector = message.collector;
+    }
+    if (message.userMajor !== 0) {
+      obj.userMajor = Math.round(message.userMajor);
+    }
+    if (message.userMinor !== 0) {
+      obj.userMinor = Math.round(message.userMinor);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MeterConfigEntry>, I>>(base?: I): MeterConfigEntry {
+    return MeterConfigEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MeterConfigEntry>, I>>(object: I): MeterConfigEntry {
+    const message = createBaseMeterConfigEntry();
+    message.device = object.device ?? 0;
+    message.measurementPoint = object.measurementPoint ?? 0;
+    message.rateCode = object.rateCode ?? 0;
+    message.port = object.port ?? 0;
+    message.protocol = object.protocol ?? 0;
+    message.address = object.address ?? "";
+    message.tariffs = object.tariffs ?? 0;
+    message.integerDigits = object.integerDigits ?? 0;
+    message.decimalDigits = object.decimalDigits ?? 0;
+    message.collector = object.collector ?? "";
+    message.userMajor = object.userMajor ?? 0;
+    message.userMinor = object.userMinor ?? 0;
+    return message;
+  },
+};
+
+function createBaseReadMeterConfigRequest(): ReadMeterConfigRequest {
+  return { terminalAddress: "", devices: [], timeoutMs: 0 };
+}
+
+export const ReadMeterConfigRequest: MessageFns<ReadMeterConfigRequest> = {
+  encode(message: ReadMeterConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.terminalAddress !== "") {
+      writer.uint32(10).string(message.terminalAddress);
+    }
+    writer.uint32(18).fork();
+    for (const v of message.devices) {
+      writer.uint32(v);
+    }
+    writer.join();
+    if (message.timeoutMs !== 0) {
+      writer.uint32(24).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadMeterConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReadMeterConfigRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.terminalAddress = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag === 16) {
+            message.devices.push(reader.uint32());
+
+            continue;
+          }
+
+          if (tag === 18) {
+            const end2 = reader.uint32() + reader.pos;
+            while (reader.pos < end2) {
+              message.devices.push(reader.uint32());
+            }
+
+            continue;
+          }
+
+          break;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.timeoutMs = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ReadMeterConfigRequest {
+    return {
+      terminalAddress: isSet(object.terminalAddress) ? globalThis.String(object.terminalAddress) : "",
+      devices: globalThis.Array.isArray(object?.devices) ? object.devices.map((e: any) => globalThis.Number(e)) : [],
+      timeoutMs: isSet(object.timeoutMs) ? globalThis.Number(object.timeoutMs) : 0,
+    };
+  },
+
+  toJSON(message: ReadMeterConfigRequest): unknown {
+    const obj: any = {};
+    if (message.terminalAddress !== "") {
+      obj.terminalAddress = message.terminalAddress;
+    }
+    if (message.devices?.length) {
+      obj.devices = message.devices.map((e) => Math.round(e));
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadMeterConfigRequest>, I>>(base?: I): ReadMeterConfigRequest {
+    return ReadMeterConfigRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadMeterConfigRequest>, I>>(object: I): ReadMeterConfigRequest {
+    const message = createBaseReadMeterConfigRequest();
+    message.terminalAddress = object.terminalAddress ?? "";
+    message.devices = object.devices?.map((e) => e) || [];
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseReadMeterConfigResponse(): ReadMeterConfigResponse {
+  return { entries: [], servedBy: "" };
+}
+
+export const ReadMeterConfigResponse: MessageFns<ReadMeterConfigResponse> = {
+  encode(message: ReadMeterConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      MeterConfigEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.servedBy !== "") {
+      writer.uint32(18).string(message.servedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadMeterConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReadMeterConfigResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.entries.push(MeterConfigEntry.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.servedBy = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ReadMeterConfigResponse {
+    return {
+      entries: globalThis.Array.isArray(object?.entries)
+        ? object.entries.map((e: any) => MeterConfigEntry.fromJSON(e))
+        : [],
+      servedBy: isSet(object.servedBy) ? globalThis.String(object.servedBy) : "",
+    };
+  },
+
+  toJSON(message: ReadMeterConfigResponse): unknown {
+    const obj: any = {};
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => MeterConfigEntry.toJSON(e));
+    }
+    if (message.servedBy !== "") {
+      obj.servedBy = message.servedBy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadMeterConfigResponse>, I>>(base?: I): ReadMeterConfigResponse {
+    return ReadMeterConfigResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadMeterConfigResponse>, I>>(object: I): ReadMeterConfigResponse {
+    const message = createBaseReadMeterConfigResponse();
+    message.entries = object.entries?.map((e) => MeterConfigEntry.fromPartial(e)) || [];
+    message.servedBy = object.servedBy ?? "";
+    return message;
+  },
+};
+
+function createBaseWriteMeterConfigRequest(): WriteMeterConfigRequest {
+  return { terminalAddress: "", entries: [], timeoutMs: 0 };
+}
+
+export const WriteMeterConfigRequest: MessageFns<WriteMeterConfigRequest> = {
+  encode(message: WriteMeterConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.terminalAddress !== "") {
+      writer.uint32(10).string(message.terminalAddress);
+    }
+    for (const v of message.entries) {
+      MeterConfigEntry.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(24).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WriteMeterConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWriteMeterConfigRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.terminalAddress = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.entries.push(MeterConfigEntry.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.timeoutMs = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): WriteMeterConfigRequest {
+    return {
+      terminalAddress: isSet(object.terminalAddress) ? globalThis.String(object.terminalAddress) : "",
+      entries: globalThis.Array.isArray(object?.entries)
+        ? object.entries.map((e: any) => MeterConfigEntry.fromJSON(e))
+        : [],
+      timeoutMs: isSet(object.timeoutMs) ? globalThis.Number(object.timeoutMs) : 0,
+    };
+  },
+
+  toJSON(message: WriteMeterConfigRequest): unknown {
+    const obj: any = {};
+    if (message.terminalAddress !== "") {
+      obj.terminalAddress = message.terminalAddress;
+    }
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => MeterConfigEntry.toJSON(e));
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WriteMeterConfigRequest>, I>>(base?: I): WriteMeterConfigRequest {
+    return WriteMeterConfigRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteMeterConfigRequest>, I>>(object: I): WriteMeterConfigRequest {
+    const message = createBaseWriteMeterConfigRequest();
+    message.terminalAddress = object.terminalAddress ?? "";
+    message.entries = object.entries?.map((e) => MeterConfigEntry.fromPartial(e)) || [];
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseWriteMeterConfigResponse(): WriteMeterConfigResponse {
+  return { confirmed: false, servedBy: "" };
+}
+
+export const WriteMeterConfigResponse: MessageFns<WriteMeterConfigResponse> = {
+  encode(message: WriteMeterConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.confirmed !== false) {
+      writer.uint32(8).bool(message.confirmed);
+    }
+    if (message.servedBy !== "") {
+      writer.uint32(18).string(message.servedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WriteMeterConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWriteMeterConfigResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.confirmed = reader.bool();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.servedBy = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): WriteMeterConfigResponse {
+    return {
+      confirmed: isSet(object.confirmed) ? globalThis.Boolean(object.confirmed) : false,
+      servedBy: isSet(object.servedBy) ? globalThis.String(object.servedBy) : "",
+    };
+  },
+
+  toJSON(message: WriteMeterConfigResponse): unknown {
+    const obj: any = {};
+    if (message.confirmed !== false) {
+      obj.confirmed = message.confirmed;
+    }
+    if (message.servedBy !== "") {
+      obj.servedBy = message.servedBy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WriteMeterConfigResponse>, I>>(base?: I): WriteMeterConfigResponse {
+    return WriteMeterConfigResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteMeterConfigResponse>, I>>(object: I): WriteMeterConfigResponse {
+    const message = createBaseWriteMeterConfigResponse();
+    message.confirmed = object.confirmed ?? false;
+    message.servedBy = object.servedBy ?? "";
+    return message;
+  },
+};
 
 function createBaseFrozenDataUnit(): FrozenDataUnit {
   return { measurementPoint: 0, fn: 0, startMs: 0, points: 0 };
@@ -656,6 +1306,30 @@ export const DownlinkServiceService = {
       Buffer.from(ReadFrozenDataResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReadFrozenDataResponse => ReadFrozenDataResponse.decode(value),
   },
+  /** Reads the terminal's meter configuration (AFN 0AH F10) for the device numbers given. */
+  readMeterConfig: {
+    path: "/gridstation.v1.DownlinkService/ReadMeterConfig",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ReadMeterConfigRequest): Buffer =>
+      Buffer.from(ReadMeterConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadMeterConfigRequest => ReadMeterConfigRequest.decode(value),
+    responseSerialize: (value: ReadMeterConfigResponse): Buffer =>
+      Buffer.from(ReadMeterConfigResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReadMeterConfigResponse => ReadMeterConfigResponse.decode(value),
+  },
+  /** Writes meter configuration entries (AFN 04H F10); the answer says whether the terminal confirmed. */
+  writeMeterConfig: {
+    path: "/gridstation.v1.DownlinkService/WriteMeterConfig",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: WriteMeterConfigRequest): Buffer =>
+      Buffer.from(WriteMeterConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WriteMeterConfigRequest => WriteMeterConfigRequest.decode(value),
+    responseSerialize: (value: WriteMeterConfigResponse): Buffer =>
+      Buffer.from(WriteMeterConfigResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WriteMeterConfigResponse => WriteMeterConfigResponse.decode(value),
+  },
 } as const;
 
 export interface DownlinkServiceServer extends UntypedServiceImplementation {
@@ -668,6 +1342,10 @@ export interface DownlinkServiceServer extends UntypedServiceImplementation {
    * A terminal takes one request at a time: calls for the same terminal wait their turn.
    */
   readFrozenData: handleUnaryCall<ReadFrozenDataRequest, ReadFrozenDataResponse>;
+  /** Reads the terminal's meter configuration (AFN 0AH F10) for the device numbers given. */
+  readMeterConfig: handleUnaryCall<ReadMeterConfigRequest, ReadMeterConfigResponse>;
+  /** Writes meter configuration entries (AFN 04H F10); the answer says whether the terminal confirmed. */
+  writeMeterConfig: handleUnaryCall<WriteMeterConfigRequest, WriteMeterConfigResponse>;
 }
 
 export interface DownlinkServiceClient extends Client {
@@ -707,6 +1385,38 @@ export interface DownlinkServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReadFrozenDataResponse) => void,
+  ): ClientUnaryCall;
+  /** Reads the terminal's meter configuration (AFN 0AH F10) for the device numbers given. */
+  readMeterConfig(
+    request: ReadMeterConfigRequest,
+    callback: (error: ServiceError | null, response: ReadMeterConfigResponse) => void,
+  ): ClientUnaryCall;
+  readMeterConfig(
+    request: ReadMeterConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReadMeterConfigResponse) => void,
+  ): ClientUnaryCall;
+  readMeterConfig(
+    request: ReadMeterConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReadMeterConfigResponse) => void,
+  ): ClientUnaryCall;
+  /** Writes meter configuration entries (AFN 04H F10); the answer says whether the terminal confirmed. */
+  writeMeterConfig(
+    request: WriteMeterConfigRequest,
+    callback: (error: ServiceError | null, response: WriteMeterConfigResponse) => void,
+  ): ClientUnaryCall;
+  writeMeterConfig(
+    request: WriteMeterConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: WriteMeterConfigResponse) => void,
+  ): ClientUnaryCall;
+  writeMeterConfig(
+    request: WriteMeterConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WriteMeterConfigResponse) => void,
   ): ClientUnaryCall;
 }
 
