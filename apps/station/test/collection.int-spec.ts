@@ -1,6 +1,6 @@
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { loadConfig, stationConfigSchema } from '@gridstation/config';
-import { CheckMeterRequest, CollectionServiceClient, GetSuccessRateRequest, ListGapsRequest, ListRoundsRequest, ListTasksRequest, PutPlanRequest, RateGrouping, RunRoundRequest, SummarizeTaskSetRequest, SyncTerminalsRequest, TaskServiceClient, type CheckMeterResponse, type SummarizeTaskSetResponse, type SyncTerminalsResponse, type GetSuccessRateResponse, type ListGapsResponse, type ListRoundsResponse, type ListTasksResponse, type PutPlanResponse, type RunRoundResponse } from '@gridstation/contracts';
+import { CheckMeterRequest, CollectionServiceClient, GetSuccessRateRequest, ListGapsRequest, ListRoundsRequest, ListTasksRequest, PutPlanRequest, RateGrouping, RunRoundRequest, SummarizeTaskSetRequest, SyncTerminalsRequest, TaskServiceClient, type CheckMeterResponse, GetLineLossRequest, type GetLineLossResponse, type SummarizeTaskSetResponse, type SyncTerminalsResponse, type GetSuccessRateResponse, type ListGapsResponse, type ListRoundsResponse, type ListTasksResponse, type PutPlanResponse, type RunRoundResponse } from '@gridstation/contracts';
 import { TerminalServer } from '@gridstation/ingest';
 import { READING_STORE, type ReadingStore } from '@gridstation/persistence';
 import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
@@ -28,7 +28,10 @@ describe('collection operations in the embedded station', () => {
     const svc = await bootstrap(config, telemetry, false);
     // Yesterday, local time: a whole day of data that is over.
     const dayStart = Math.floor((Date.now() + TZ) / DAY) * DAY - TZ - DAY;
-    const sim = new Simulator({ ...DEFAULT_SIMULATOR, host: '127.0.0.1', port: svc.app.get(TerminalServer).port, terminals: 20, metersPerTerminal: 4, startMs: dayStart, roundsPerSecond: 24, lostReportRate: 0.05, badFrameEvery: 0, eventEvery: 0, unknownTerminals: 0, heartbeatMs: 2_000 });
+    // Each terminal's area has a master meter (pn 1) and a known line loss: 2 % to 9 %, one area at 15 %
+    // (loss rate 13 %: HIGH) and one whose master meter runs slow (-3 %: NEGATIVE).
+    const lossOf = (i: number) => (i === 11 ? 0.15 : i === 17 ? -0.03 : 0.02 + (i % 8) * 0.01);
+    const sim = new Simulator({ ...DEFAULT_SIMULATOR, host: '127.0.0.1', port: svc.app.get(TerminalServer).port, terminals: 20, metersPerTerminal: 4, startMs: dayStart, roundsPerSecond: 24, lostReportRate: 0.05, badFrameEvery: 0, eventEvery: 0, unknownTerminals: 0, heartbeatMs: 2_000, areaLoss: lossOf });
     const collection = new CollectionServiceClient(svc.grpcAddress, insecure());
     const tasks = new TaskServiceClient(svc.grpcAddress, insecure());
     const away = sim.terminals[7]!; // offline for seven and a half hours, back before the first round
@@ -36,7 +39,8 @@ describe('collection operations in the embedded station', () => {
     try {
       await svc.app.get<DeviceArchive>(ARCHIVE).put(sim.archive());
       await sim.connect();
-      await sim.run(96, {
+      // The day and the next midnight's read (the day's closing register values).
+      await sim.run(97, {
         before: async (k) => {
           if (k === 30) away.goOffline();
           if (k === 60) expect(await away.comeBack()).toBe(true);
@@ -47,10 +51,12 @@ describe('collection operations in the embedded station', () => {
       expect(lost).toBeGreaterThan(50);
       const store = svc.app.get<ReadingStore>(READING_STORE);
       const meters = sim.meterIds();
-      // What the terminals hold of the day (the truth records every curve point, sent or not).
-      const truth = [...sim.truth.readings.values()].filter((r) => r.quantity === 'power.active.total' && r.dataTimeMs >= dayStart && r.dataTimeMs < dayStart + DAY);
-      expect(truth).toHaveLength(meters.length * 96);
-      const storedPoints = async () => [...(await store.dataTimes(meters, 'power.active.total', dayStart, dayStart + DAY)).values()].reduce((s, x) => s + x.length, 0);
+      // What the terminals hold of the day (the truth records every curve point and register read, sent or not).
+      const QUANTITIES = ['power.active.total', 'energy.active.import'];
+      const truth = [...sim.truth.readings.values()].filter((r) => QUANTITIES.includes(r.quantity) && r.tariff === 0 && r.dataTimeMs >= dayStart && r.dataTimeMs < dayStart + DAY);
+      expect(truth).toHaveLength(meters.length * 96 * 2);
+      const storedTimes = async () => new Map(await Promise.all(QUANTITIES.map(async (q) => [q, await store.dataTimes(meters, q, dayStart, dayStart + DAY)] as const)));
+      const storedPoints = async () => [...(await storedTimes()).values()].reduce((s, byMeter) => s + [...byMeter.values()].reduce((n, x) => n + x.length, 0), 0);
       let last = -1;
       await waitFor(async () => {
         const n = await storedPoints();
@@ -59,12 +65,13 @@ describe('collection operations in the embedded station', () => {
         return stable;
       }, 'the pipeline to settle', 60_000, 1_000);
       const before = await storedPoints();
-      expect(truth.length - before).toBeGreaterThanOrEqual((30 + 16) * 4); // at least the two outages' points
+      expect(truth.length - before).toBeGreaterThanOrEqual((30 + 16) * 4 * 2); // at least the two outages' points
 
-      // The plan: the simulated day exactly (its window ends at the day's end, which is past).
-      const settleMs = Date.now() - (dayStart + DAY);
-      const put = await unary<unknown, PutPlanResponse>(collection, 'putPlan', PutPlanRequest.fromPartial({ plan: { name: 'curves', terminals: sim.terminals.map((t) => t.key), lookbackMs: DAY, settleMs, everyMs: 3_600_000, maxPointsPerRead: 32, readTimeoutMs: 3_000 } }));
-      expect(put.plan!.items).toEqual([{ fn: 81, intervalMs: 900_000 }]);
+      // The plan: power (F81) and energy readings (F101) over the simulated day and the next midnight
+      // (its window ends a quarter after the day's end, which is past).
+      const settleMs = Date.now() - (dayStart + DAY + 900_000);
+      const put = await unary<unknown, PutPlanResponse>(collection, 'putPlan', PutPlanRequest.fromPartial({ plan: { name: 'curves', terminals: sim.terminals.map((t) => t.key), items: [{ fn: 81, intervalMs: 900_000 }, { fn: 101, intervalMs: 900_000 }], lookbackMs: DAY + 900_000, settleMs, everyMs: 3_600_000, maxPointsPerRead: 32, readTimeoutMs: 3_000 } }));
+      expect(put.plan!.items).toEqual([{ fn: 81, intervalMs: 900_000 }, { fn: 101, intervalMs: 900_000 }]);
       const kpiBefore = await unary<unknown, GetSuccessRateResponse>(collection, 'getSuccessRate', GetSuccessRateRequest.fromPartial({ plan: 'curves', dayStartMs: dayStart, by: RateGrouping.RATE_GROUPING_TERMINAL }));
       expect(kpiBefore.overallRate).toBeCloseTo(before / truth.length, 6);
       expect(kpiBefore.rates).toHaveLength(20);
@@ -73,7 +80,7 @@ describe('collection operations in the embedded station', () => {
         waitFor(async () => (await unary<unknown, ListRoundsResponse>(collection, 'listRounds', ListRoundsRequest.fromPartial({ plan: 'curves' }))).rounds.find((r) => r.round === round && r.settled), `round ${round} to settle`, 60_000, 250);
       const first = (await unary<unknown, RunRoundResponse>(collection, 'runRound', RunRoundRequest.fromPartial({ plan: 'curves' }))).round!;
       expect(Number(first.fromMs)).toBe(dayStart);
-      expect(Number(first.toMs)).toBe(dayStart + DAY);
+      expect(Number(first.toMs)).toBe(dayStart + DAY + 900_000);
       expect(first.gapsFound).toBeGreaterThan(0);
       expect(first.waiting).toBeGreaterThanOrEqual(4); // at least one per meter of the terminal still offline
       expect(first.taskSetId).not.toBe('');
@@ -95,8 +102,8 @@ describe('collection operations in the embedded station', () => {
 
       // The answers are stored by the pipeline: completeness against the ground truth.
       await waitFor(async () => (await storedPoints()) >= truth.length * 0.999, 'the day at 99.9 % complete', 60_000, 500);
-      const times = await store.dataTimes(meters, 'power.active.total', dayStart, dayStart + DAY);
-      const have = truth.filter((r) => times.get(r.meterId)?.includes(r.dataTimeMs)).length;
+      const times = await storedTimes();
+      const have = truth.filter((r) => times.get(r.quantity)!.get(r.meterId)?.includes(r.dataTimeMs)).length;
       expect(have / truth.length).toBeGreaterThanOrEqual(0.999);
       const kpi = await unary<unknown, GetSuccessRateResponse>(collection, 'getSuccessRate', GetSuccessRateRequest.fromPartial({ plan: 'curves', dayStartMs: dayStart, by: RateGrouping.RATE_GROUPING_TERMINAL }));
       expect(kpi.overallRate).toBeCloseTo(have / truth.length, 6);
@@ -104,6 +111,17 @@ describe('collection operations in the embedded station', () => {
       const gaps = await unary<unknown, ListGapsResponse>(collection, 'listGaps', ListGapsRequest.fromPartial({ plan: 'curves', fromMs: dayStart, toMs: dayStart + DAY }));
       expect(gaps.gaps.reduce((n, g) => n + g.points, 0)).toBe(truth.length - have);
       for (const g of gaps.gaps) expect(g.state === 'given_up' ? g.reason : g.detail).not.toBe('');
+
+      // Line loss per area: the known rate, 1 - 1 / (1 + loss), within the register resolution.
+      const loss = await unary<unknown, GetLineLossResponse>(collection, 'getLineLoss', GetLineLossRequest.fromPartial({ plan: 'curves', dayStartMs: dayStart }));
+      expect(loss.withoutMaster).toEqual([]);
+      expect(loss.areas).toHaveLength(20);
+      for (const [i, t] of sim.terminals.entries()) {
+        const a = loss.areas.find((x) => x.area === t.key)!;
+        expect(a.masterMeter).toBe(t.meterId(1));
+        expect(Math.abs(a.lossRate - (1 - 1 / (1 + lossOf(i))))).toBeLessThan(1e-3);
+        expect(a.flags).toEqual(i === 11 ? ['HIGH'] : i === 17 ? ['NEGATIVE'] : []);
+      }
 
       // VEE on a meter's stored day: the simulated load is clean, nothing is flagged, nothing to estimate.
       const check = await unary<unknown, CheckMeterResponse>(collection, 'checkMeter', CheckMeterRequest.fromPartial({ meterId: away.meterId(2), quantity: 'power.active.total', fromMs: dayStart, toMs: dayStart + DAY }));
@@ -128,7 +146,7 @@ describe('collection operations in the embedded station', () => {
 
       await expect(unary(collection, 'runRound', RunRoundRequest.fromPartial({ plan: 'nope' }))).rejects.toMatchObject({ code: 5 });
       await expect(unary(collection, 'putPlan', PutPlanRequest.fromPartial({ plan: { name: 'Bad', terminals: [] } }))).rejects.toMatchObject({ code: 3 });
-      console.log(`collection: ${meters.length} meters, ${lost} reports lost, stored before re-collection ${before} of ${truth.length} curve points (${((before / truth.length) * 100).toFixed(2)} %), after ${have} (${((have / truth.length) * 100).toFixed(3)} %); rounds: ${first.requestsSent} + ${second.requestsSent} requests, ${gaps.total} gaps left`);
+      console.log(`collection: ${meters.length} meters, ${lost} reports lost, stored before re-collection ${before} of ${truth.length} points (power and energy) (${((before / truth.length) * 100).toFixed(2)} %), after ${have} (${((have / truth.length) * 100).toFixed(3)} %); rounds: ${first.requestsSent} + ${second.requestsSent} requests, ${gaps.total} gaps left`);
     } finally {
       collection.close();
       tasks.close();

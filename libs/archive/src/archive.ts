@@ -8,6 +8,8 @@ export interface MeterRecord {
   meterId: string;
   /** Measurement point (pn) under its terminal. */
   pn: number;
+  /** 'master': the transformer area's supply meter (line loss compares it with the others). */
+  role?: 'master';
 }
 
 export interface TerminalRecord {

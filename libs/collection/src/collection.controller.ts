@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import {
   CheckMeterRequest,
+  GetLineLossRequest,
   GetSuccessRateRequest,
   ListGapsRequest,
   ListRoundsRequest,
@@ -10,6 +11,7 @@ import {
   RunRoundRequest,
   SyncTerminalsRequest,
   type CheckMeterResponse,
+  type GetLineLossResponse,
   type CollectionPlan as PlanMessage,
   type GetSuccessRateResponse,
   type ListGapsResponse,
@@ -162,5 +164,15 @@ export class CollectionController {
     const r = SyncTerminalsRequest.fromPartial(req);
     const terminals = r.terminals.length ? r.terminals : r.plan ? this.engine.plan(r.plan).terminals : [];
     return { taskSetId: await this.engine.syncTerminals(terminals), terminals: new Set(terminals).size };
+  }
+
+  @GrpcMethod('CollectionService', 'GetLineLoss')
+  async getLineLoss(req: GetLineLossRequest): Promise<GetLineLossResponse> {
+    const r = GetLineLossRequest.fromPartial(req);
+    const { areas, withoutMaster } = await this.engine.lineLoss(r.plan, Number(r.dayStartMs));
+    return {
+      areas: areas.map((a) => ({ area: a.area, masterMeter: a.master, suppliedKwh: a.suppliedKwh, consumedKwh: a.consumedKwh, lossKwh: a.lossKwh, lossRate: a.lossRate, flags: a.flags, unreadableMeters: a.unreadable, explanation: a.explanation })),
+      withoutMaster,
+    };
   }
 }

@@ -1,6 +1,6 @@
 import { PriorityClass, SubmitTaskSetRequest, TaskSpec } from '@gridstation/contracts';
 import { invalidArgument, notFound } from '@gridstation/errors';
-import { checkSlots, requestWindows, RecollectionLedger, successRates, type Gap, type MeterDay, type RecollectionPolicy, type RecollectionRequest, type SuccessRate } from '@gridstation/metering';
+import { areaLoss, checkSlots, requestWindows, RecollectionLedger, successRates, type AreaLoss, type Gap, type MeterDay, type RecollectionPolicy, type RecollectionRequest, type SuccessRate } from '@gridstation/metering';
 import { qgdw1376 } from '@gridstation/protocols';
 import type { Logger } from '@gridstation/telemetry';
 import type { CollectedData, MeterPlaces, TaskSets, TerminalMeters, TerminalPresence } from './ports';
@@ -306,6 +306,33 @@ export class CollectionEngine {
   /** Stops reporting this engine's gauges. */
   close(): void {
     this.m.sources.delete(this.gauges);
+  }
+
+  /**
+   * The day's line loss per area (in the archive an area is a terminal's meters; its master meter is
+   * the one with role 'master'), from the forward active energy reads at the day's start and end.
+   */
+  async lineLoss(planId: string, dayStartMs: number): Promise<{ areas: AreaLoss[]; withoutMaster: string[] }> {
+    const plan = this.plan(planId);
+    const areas: AreaLoss[] = [];
+    const withoutMaster: string[] = [];
+    const readAt = async (meterId: string, t: number) => (await this.data.series(meterId, 'energy.active.import', t, t + 1))[0]?.v;
+    for (const t of plan.terminals) {
+      const rec = await this.archive.terminal(t);
+      const master = rec?.meters.find((m) => m.role === 'master');
+      if (!rec || !master) {
+        withoutMaster.push(t);
+        continue;
+      }
+      const freezes = new Map<string, { open?: number; close?: number }>();
+      for (const m of rec.meters) {
+        const open = await readAt(m.meterId, dayStartMs);
+        const close = await readAt(m.meterId, dayStartMs + 86_400_000);
+        freezes.set(m.meterId, { ...(open === undefined ? {} : { open }), ...(close === undefined ? {} : { close }) });
+      }
+      areas.push(areaLoss({ area: t, master: master.meterId, users: rec.meters.filter((m) => m !== master).map((m) => m.meterId) }, freezes));
+    }
+    return { areas, withoutMaster };
   }
 
   /** Rounds whose reads are still out. */

@@ -43,5 +43,5 @@ export interface MeterPlaces {
 
 /** A terminal's meters: pn -> meter id (the archive). */
 export interface TerminalMeters {
-  terminal(address: string): Promise<{ address: string; meters: Array<{ meterId: string; pn: number }> } | undefined>;
+  terminal(address: string): Promise<{ address: string; meters: Array<{ meterId: string; pn: number; role?: 'master' }> } | undefined>;
 }

@@ -20,6 +20,7 @@ export type LossFlag = 'NEGATIVE' | 'HIGH' | 'INCOMPLETE' | 'NO_SUPPLY';
 
 export interface AreaLoss {
   area: string;
+  master: string;
   suppliedKwh: number;
   consumedKwh: number;
   lossKwh: number;
@@ -83,5 +84,5 @@ export function areaLoss(a: AreaMeters, freezes: DayFreezes, o: LossOptions = DE
       notes.push(`loss above ${o.highRate * 100} %: unmetered load, theft, or a user meter missing from the area`);
     }
   }
-  return { area: a.area, suppliedKwh: supplied, consumedKwh: consumed, lossKwh: loss, lossRate: unreadable.length ? Number.NaN : rate, flags, unreadable, explanation: notes.join('; ') || 'normal' };
+  return { area: a.area, master: a.master, suppliedKwh: supplied, consumedKwh: consumed, lossKwh: loss, lossRate: unreadable.length ? Number.NaN : rate, flags, unreadable, explanation: notes.join('; ') || 'normal' };
 }

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { createQgdwDeframer, deviceTimeToEpochMs, dlt645, qgdw1376, type DeviceTime } from '@gridstation/protocols';
-import { MeterModel, mulberry32, type Snapshot } from './load-model';
+import { MeterModel, mulberry32, round, type Snapshot } from './load-model';
 import type { GroundTruth } from './truth';
 
 // One simulated concentrator (Q/GDW 1376.1 terminal) with its meters, over a real TCP connection.
@@ -29,6 +29,11 @@ export interface SimTerminalOptions {
   answerDelayMs?: number;
   /** How many days of curves the terminal keeps for reads (AFN 0DH). */
   curveMemoryDays?: number;
+  /**
+   * The terminal's area has a master meter at pn 1 whose energy register runs at the users' (pn 2..)
+   * consumption times (1 + this rate): the area's line loss rate is then exactly 1 - 1 / (1 + rate).
+   */
+  areaLossRate?: number;
 }
 
 export const QUARTER_MS = 15 * 60_000;
@@ -92,7 +97,9 @@ export class SimTerminal {
   /** The channel is down (the terminal runs and keeps measuring; nothing reaches the station). */
   private commsDown = false;
   /** Curve points the terminal holds for reads: data time -> per pn index, total active power and phase A voltage. */
-  private readonly curveMemory = new Map<number, { p: number[]; u: number[] }>();
+  private readonly curveMemory = new Map<number, { p: number[]; u: number[]; e: number[] }>();
+  /** The users' active energy registers at the first read (the master meter counts from there). */
+  private userBase: number[][] | undefined;
   private readonly lossRand: () => number;
   /** The terminal's meter configuration (F10), by device number: at first exactly its meters. */
   private readonly config = new Map<number, qgdw1376.MeterConfig>();
@@ -179,6 +186,8 @@ export class SimTerminal {
       const at = this.o.startMs + k * QUARTER_MS;
       this.lastRoundAt = at;
       this.remember(at, this.models.map((m, i) => (this.down.has(i + 1) ? ZERO_SNAPSHOT : m.snapshot(at))));
+      // The registers it holds meanwhile (a read of its energy curve answers them).
+      for (let pn = 1; pn <= this.o.meters; pn++) this.truth.add({ meterId: this.meterId(pn), quantity: 'energy.active.import', tariff: 0, dataTimeMs: at, value: this.curveMemory.get(at)!.e[pn - 1]! });
       if (k % 4 === 3) this.sendCurves(at - 3 * QUARTER_MS, false);
       return false;
     }
@@ -312,7 +321,7 @@ export class SimTerminal {
   private class1Frame(rseq: number, snaps: Snapshot[], t: DeviceTime, at: number, fn: 25 | 33, record = true): Uint8Array {
     const units: qgdw1376.UnitToEncode[] = snaps.map((s, k) => {
       const pn = k + 1;
-      const values = fn === 25 ? this.f25Values(s) : this.f33Values(this.models[k]!, at);
+      const values = fn === 25 ? this.f25Values(s) : this.f33Values(pn, at);
       if (record) this.recordUnit(pn, fn, values, at);
       return { pn, fn, values: [t, ...values] };
     });
@@ -323,9 +332,20 @@ export class SimTerminal {
     return [s.pTotal, ...s.p, s.qTotal, ...s.q, s.pfTotal, ...s.pf, ...s.u, ...s.i, s.iN, s.sTotal, ...s.s];
   }
 
-  private f33Values(m: MeterModel, at: number): number[] {
-    const r = m.registers(at);
-    return [4, ...r.activeImport, ...r.reactive1, ...r.reactiveQ1, ...r.reactiveQ4];
+  private f33Values(pn: number, at: number): number[] {
+    const r = this.models[pn - 1]!.registers(at);
+    return [4, ...this.activeImport(pn, at), ...r.reactive1, ...r.reactiveQ1, ...r.reactiveQ4];
+  }
+
+  /** Forward active energy, total then tariffs 1..4; the area's master meter when areaLossRate is set. */
+  private activeImport(pn: number, at: number): number[] {
+    if (this.o.areaLossRate === undefined || pn !== 1) return this.models[pn - 1]!.registers(at).activeImport;
+    const users = this.models.slice(1).map((m) => m.registers(at).activeImport);
+    this.userBase ??= users.map((u) => [...u]);
+    const k = 1 + this.o.areaLossRate;
+    const base = [0, 1000, 3000, 3500, 2500];
+    const tariffs = [1, 2, 3, 4].map((t) => round(base[t]! + k * users.reduce((s, u, i) => s + u[t]! - this.userBase![i]![t]!, 0), 4));
+    return [round(tariffs.reduce((a, b) => a + b, 0), 4), ...tariffs];
   }
 
   /** Ground truth for one unit, named by the standard's element table (quantity and tariff per value). */
@@ -368,7 +388,7 @@ export class SimTerminal {
   private remember(at: number, snaps: Snapshot[]): void {
     this.history.set(at, snaps);
     this.history.delete(at - 8 * QUARTER_MS);
-    this.curveMemory.set(at, { p: snaps.map((s) => s.pTotal), u: snaps.map((s) => s.u[0]) });
+    this.curveMemory.set(at, { p: snaps.map((s) => s.pTotal), u: snaps.map((s) => s.u[0]), e: snaps.map((_, i) => this.activeImport(i + 1, at)[0]!) });
     this.curveMemory.delete(at - (this.o.curveMemoryDays ?? 7) * 96 * QUARTER_MS);
   }
 
@@ -409,13 +429,13 @@ export class SimTerminal {
     let held = 0;
     if (req.ok) {
       for (const u of req.value) {
-        if ((u.fn !== 81 && u.fn !== 89) || (u.density ?? 1) !== 1 || !this.models[u.pn - 1]) continue;
+        if ((u.fn !== 81 && u.fn !== 89 && u.fn !== 101) || (u.density ?? 1) !== 1 || !this.models[u.pn - 1]) continue;
         const first = deviceTimeToEpochMs(u.start, tz);
         const values = Array.from({ length: u.points ?? 1 }, (_, i) => {
           const m = this.curveMemory.get(first + i * QUARTER_MS);
           if (!m) return null;
           held++;
-          return u.fn === 81 ? m.p[u.pn - 1]! : m.u[u.pn - 1]!;
+          return u.fn === 81 ? m.p[u.pn - 1]! : u.fn === 89 ? m.u[u.pn - 1]! : m.e[u.pn - 1]!;
         });
         units.push({ pn: u.pn, fn: u.fn, start: u.start, density: 1, values });
       }
@@ -518,7 +538,7 @@ export class SimTerminal {
       const key = `${w.pn}|${w.fn}|${now}`;
       let values = this.answered.get(key);
       if (!values) {
-        values = w.fn === 25 ? this.f25Values(model.snapshot(now)) : this.f33Values(model, now);
+        values = w.fn === 25 ? this.f25Values(model.snapshot(now)) : this.f33Values(w.pn, now);
         this.answered.set(key, values);
         this.recordUnit(w.pn, w.fn, values, now);
       }

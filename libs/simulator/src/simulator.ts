@@ -35,6 +35,8 @@ export interface SimulatorOptions {
   lostReportRate?: number;
   /** Terminals answer reads after this long. */
   answerDelayMs?: number;
+  /** Per terminal (by index), the line loss of its area: pn 1 becomes the area's master meter. */
+  areaLoss?: (terminalIndex: number) => number | undefined;
 }
 
 export const DEFAULT_SIMULATOR: Omit<SimulatorOptions, 'host' | 'port'> = {
@@ -91,7 +93,10 @@ export class Simulator {
       ...(o.lostReportRate ? { lostReportRate: o.lostReportRate } : {}),
       ...(o.answerDelayMs ? { answerDelayMs: o.answerDelayMs } : {}),
     });
-    for (let i = 0; i < o.terminals; i++) this.terminals.push(new SimTerminal(base(o.firstTerminal + i, o.seed * 100_000 + i), this.truth));
+    for (let i = 0; i < o.terminals; i++) {
+      const loss = o.areaLoss?.(i);
+      this.terminals.push(new SimTerminal({ ...base(o.firstTerminal + i, o.seed * 100_000 + i), ...(loss === undefined ? {} : { areaLossRate: loss }) }, this.truth));
+    }
     for (let i = 0; i < o.unknownTerminals; i++) this.unknown.push(new SimTerminal(base(60_000 + i, 9_999 + i), this.truth));
   }
 
@@ -99,7 +104,7 @@ export class Simulator {
   archive(): TerminalRecord[] {
     return this.terminals.map((t) => ({
       address: t.key,
-      meters: Array.from({ length: this.o.metersPerTerminal }, (_, k) => ({ pn: k + 1, meterId: meterIdOf(t.o.terminal, k + 1, this.o.region) })),
+      meters: Array.from({ length: this.o.metersPerTerminal }, (_, k) => ({ pn: k + 1, meterId: meterIdOf(t.o.terminal, k + 1, this.o.region), ...(k === 0 && t.o.areaLossRate !== undefined ? { role: 'master' as const } : {}) })),
     }));
   }
 

@@ -58,6 +58,33 @@ export function rateGroupingToJSON(object: RateGrouping): string {
   }
 }
 
+export interface GetLineLossRequest {
+  plan: string;
+  /** Local midnight of the day (UTC milliseconds). */
+  dayStartMs: number;
+}
+
+export interface AreaLineLoss {
+  /** The area (its terminal). */
+  area: string;
+  masterMeter: string;
+  suppliedKwh: number;
+  consumedKwh: number;
+  lossKwh: number;
+  /** loss / supplied; NaN when a meter was not read (see flags). */
+  lossRate: number;
+  /** NEGATIVE, HIGH (above 10 %), INCOMPLETE (meters without both reads), NO_SUPPLY. */
+  flags: string[];
+  unreadableMeters: string[];
+  explanation: string;
+}
+
+export interface GetLineLossResponse {
+  areas: AreaLineLoss[];
+  /** Terminals of the plan whose archive entry names no master meter (no loss can be computed). */
+  withoutMaster: string[];
+}
+
 export interface SyncTerminalsRequest {
   /** These terminals, or (when empty) those of the plan named. */
   terminals: string[];
@@ -241,6 +268,360 @@ export interface CheckMeterResponse {
    */
   estimates: EstimatedValue[];
 }
+
+function createBaseGetLineLossRequest(): GetLineLossRequest {
+  return { plan: "", dayStartMs: 0 };
+}
+
+export const GetLineLossRequest: MessageFns<GetLineLossRequest> = {
+  encode(message: GetLineLossRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.plan !== "") {
+      writer.uint32(10).string(message.plan);
+    }
+    if (message.dayStartMs !== 0) {
+      writer.uint32(16).int64(message.dayStartMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetLineLossRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetLineLossRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.plan = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.dayStartMs = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetLineLossRequest {
+    return {
+      plan: isSet(object.plan) ? globalThis.String(object.plan) : "",
+      dayStartMs: isSet(object.dayStartMs) ? globalThis.Number(object.dayStartMs) : 0,
+    };
+  },
+
+  toJSON(message: GetLineLossRequest): unknown {
+    const obj: any = {};
+    if (message.plan !== "") {
+      obj.plan = message.plan;
+    }
+    if (message.dayStartMs !== 0) {
+      obj.dayStartMs = Math.round(message.dayStartMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetLineLossRequest>, I>>(base?: I): GetLineLossRequest {
+    return GetLineLossRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetLineLossRequest>, I>>(object: I): GetLineLossRequest {
+    const message = createBaseGetLineLossRequest();
+    message.plan = object.plan ?? "";
+    message.dayStartMs = object.dayStartMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseAreaLineLoss(): AreaLineLoss {
+  return {
+    area: "",
+    masterMeter: "",
+    suppliedKwh: 0,
+    consumedKwh: 0,
+    lossKwh: 0,
+    lossRate: 0,
+    flags: [],
+    unreadableMeters: [],
+    explanation: "",
+  };
+}
+
+export const AreaLineLoss: MessageFns<AreaLineLoss> = {
+  encode(message: AreaLineLoss, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.area !== "") {
+      writer.uint32(10).string(message.area);
+    }
+    if (message.masterMeter !== "") {
+      writer.uint32(18).string(message.masterMeter);
+    }
+    if (message.suppliedKwh !== 0) {
+      writer.uint32(25).double(message.suppliedKwh);
+    }
+    if (message.consumedKwh !== 0) {
+      writer.uint32(33).double(message.consumedKwh);
+    }
+    if (message.lossKwh !== 0) {
+      writer.uint32(41).double(message.lossKwh);
+    }
+    if (message.lossRate !== 0) {
+      writer.uint32(49).double(message.lossRate);
+    }
+    for (const v of message.flags) {
+      writer.uint32(58).string(v!);
+    }
+    for (const v of message.unreadableMeters) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.explanation !== "") {
+      writer.uint32(74).string(message.explanation);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AreaLineLoss {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAreaLineLoss();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.area = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.masterMeter = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 25) {
+            break;
+          }
+
+          message.suppliedKwh = reader.double();
+          continue;
+        }
+        case 4: {
+          if (tag !== 33) {
+            break;
+          }
+
+          message.consumedKwh = reader.double();
+          continue;
+        }
+        case 5: {
+          if (tag !== 41) {
+            break;
+          }
+
+          message.lossKwh = reader.double();
+          continue;
+        }
+        case 6: {
+          if (tag !== 49) {
+            break;
+          }
+
+          message.lossRate = reader.double();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.flags.push(reader.string());
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.unreadableMeters.push(reader.string());
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.explanation = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): AreaLineLoss {
+    return {
+      area: isSet(object.area) ? globalThis.String(object.area) : "",
+      masterMeter: isSet(object.masterMeter) ? globalThis.String(object.masterMeter) : "",
+      suppliedKwh: isSet(object.suppliedKwh) ? globalThis.Number(object.suppliedKwh) : 0,
+      consumedKwh: isSet(object.consumedKwh) ? globalThis.Number(object.consumedKwh) : 0,
+      lossKwh: isSet(object.lossKwh) ? globalThis.Number(object.lossKwh) : 0,
+      lossRate: isSet(object.lossRate) ? globalThis.Number(object.lossRate) : 0,
+      flags: globalThis.Array.isArray(object?.flags) ? object.flags.map((e: any) => globalThis.String(e)) : [],
+      unreadableMeters: globalThis.Array.isArray(object?.unreadableMeters)
+        ? object.unreadableMeters.map((e: any) => globalThis.String(e))
+        : [],
+      explanation: isSet(object.explanation) ? globalThis.String(object.explanation) : "",
+    };
+  },
+
+  toJSON(message: AreaLineLoss): unknown {
+    const obj: any = {};
+    if (message.area !== "") {
+      obj.area = message.area;
+    }
+    if (message.masterMeter !== "") {
+      obj.masterMeter = message.masterMeter;
+    }
+    if (message.suppliedKwh !== 0) {
+      obj.suppliedKwh = message.suppliedKwh;
+    }
+    if (message.consumedKwh !== 0) {
+      obj.consumedKwh = message.consumedKwh;
+    }
+    if (message.lossKwh !== 0) {
+      obj.lossKwh = message.lossKwh;
+    }
+    if (message.lossRate !== 0) {
+      obj.lossRate = message.lossRate;
+    }
+    if (message.flags?.length) {
+      obj.flags = message.flags;
+    }
+    if (message.unreadableMeters?.length) {
+      obj.unreadableMeters = message.unreadableMeters;
+    }
+    if (message.explanation !== "") {
+      obj.explanation = message.explanation;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AreaLineLoss>, I>>(base?: I): AreaLineLoss {
+    return AreaLineLoss.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AreaLineLoss>, I>>(object: I): AreaLineLoss {
+    const message = createBaseAreaLineLoss();
+    message.area = object.area ?? "";
+    message.masterMeter = object.masterMeter ?? "";
+    message.suppliedKwh = object.suppliedKwh ?? 0;
+    message.consumedKwh = object.consumedKwh ?? 0;
+    message.lossKwh = object.lossKwh ?? 0;
+    message.lossRate = object.lossRate ?? 0;
+    message.flags = object.flags?.map((e) => e) || [];
+    message.unreadableMeters = object.unreadableMeters?.map((e) => e) || [];
+    message.explanation = object.explanation ?? "";
+    return message;
+  },
+};
+
+function createBaseGetLineLossResponse(): GetLineLossResponse {
+  return { areas: [], withoutMaster: [] };
+}
+
+export const GetLineLossResponse: MessageFns<GetLineLossResponse> = {
+  encode(message: GetLineLossResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.areas) {
+      AreaLineLoss.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.withoutMaster) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetLineLossResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetLineLossResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.areas.push(AreaLineLoss.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.withoutMaster.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetLineLossResponse {
+    return {
+      areas: globalThis.Array.isArray(object?.areas) ? object.areas.map((e: any) => AreaLineLoss.fromJSON(e)) : [],
+      withoutMaster: globalThis.Array.isArray(object?.withoutMaster)
+        ? object.withoutMaster.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetLineLossResponse): unknown {
+    const obj: any = {};
+    if (message.areas?.length) {
+      obj.areas = message.areas.map((e) => AreaLineLoss.toJSON(e));
+    }
+    if (message.withoutMaster?.length) {
+      obj.withoutMaster = message.withoutMaster;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetLineLossResponse>, I>>(base?: I): GetLineLossResponse {
+    return GetLineLossResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetLineLossResponse>, I>>(object: I): GetLineLossResponse {
+    const message = createBaseGetLineLossResponse();
+    message.areas = object.areas?.map((e) => AreaLineLoss.fromPartial(e)) || [];
+    message.withoutMaster = object.withoutMaster?.map((e) => e) || [];
+    return message;
+  },
+};
 
 function createBaseSyncTerminalsRequest(): SyncTerminalsRequest {
   return { terminals: [], plan: "" };
@@ -2626,6 +3007,20 @@ export const CollectionServiceService = {
       Buffer.from(SyncTerminalsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SyncTerminalsResponse => SyncTerminalsResponse.decode(value),
   },
+  /**
+   * The day's line loss of each transformer area of the plan (a terminal's meters, its master meter
+   * named by the archive): supplied (master meter) minus consumed (the others), from the registers'
+   * reads at the day's start and end.
+   */
+  getLineLoss: {
+    path: "/gridstation.v1.CollectionService/GetLineLoss",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetLineLossRequest): Buffer => Buffer.from(GetLineLossRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetLineLossRequest => GetLineLossRequest.decode(value),
+    responseSerialize: (value: GetLineLossResponse): Buffer => Buffer.from(GetLineLossResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetLineLossResponse => GetLineLossResponse.decode(value),
+  },
 } as const;
 
 export interface CollectionServiceServer extends UntypedServiceImplementation {
@@ -2647,6 +3042,12 @@ export interface CollectionServiceServer extends UntypedServiceImplementation {
    * task's output (TaskService.SummarizeTaskSet).
    */
   syncTerminals: handleUnaryCall<SyncTerminalsRequest, SyncTerminalsResponse>;
+  /**
+   * The day's line loss of each transformer area of the plan (a terminal's meters, its master meter
+   * named by the archive): supplied (master meter) minus consumed (the others), from the registers'
+   * reads at the day's start and end.
+   */
+  getLineLoss: handleUnaryCall<GetLineLossRequest, GetLineLossResponse>;
 }
 
 export interface CollectionServiceClient extends Client {
@@ -2779,6 +3180,26 @@ export interface CollectionServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SyncTerminalsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The day's line loss of each transformer area of the plan (a terminal's meters, its master meter
+   * named by the archive): supplied (master meter) minus consumed (the others), from the registers'
+   * reads at the day's start and end.
+   */
+  getLineLoss(
+    request: GetLineLossRequest,
+    callback: (error: ServiceError | null, response: GetLineLossResponse) => void,
+  ): ClientUnaryCall;
+  getLineLoss(
+    request: GetLineLossRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetLineLossResponse) => void,
+  ): ClientUnaryCall;
+  getLineLoss(
+    request: GetLineLossRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetLineLossResponse) => void,
   ): ClientUnaryCall;
 }
 
