@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
-import { archiveSyncProgram, COLLECTED_DATA, collectionReadProgram, SYNC_PROGRAM, FilePlanStore, METER_PLACES, PLAN_STORE, READ_PROGRAM, TASK_SETS, TERMINAL_METERS, TERMINAL_PRESENCE, type CollectedData, type TaskSets } from '@gridstation/collection';
+import { archiveSyncProgram, CLOCK_PROGRAM, clockProgram, COLLECTED_DATA, collectionReadProgram, SYNC_PROGRAM, FilePlanStore, METER_PLACES, PLAN_STORE, READ_PROGRAM, TASK_SETS, TERMINAL_METERS, TERMINAL_PRESENCE, type CollectedData, type TaskSets } from '@gridstation/collection';
 import type { StationConfig } from '@gridstation/config';
 import { Downlink, TerminalServer } from '@gridstation/ingest';
 import { READING_STORE, type ReadingStore } from '@gridstation/persistence';
@@ -77,7 +77,7 @@ function collectionPorts(config: StationConfig) {
       useFactory: (svc: SchedulerService, downlink: Downlink, archive: DeviceArchive, log: Logger) =>
         new WorkerRuntime(
           new InProcessLink(svc.scheduler, svc.programs),
-          { workerId: `${config.instanceId}-collector`, trial: false, pool: 'collection', executor: new HostExecutor(new Map<string, HostProgram>([[READ_PROGRAM, collectionReadProgram(downlink)], [SYNC_PROGRAM, archiveSyncProgram(downlink, archive)]])), cpu: 1, memoryBytes: 0, heartbeatMs: 2_000, limits: PRODUCTION_LIMITS, reconnectMs: 200 },
+          { workerId: `${config.instanceId}-collector`, trial: false, pool: 'collection', executor: new HostExecutor(new Map<string, HostProgram>([[READ_PROGRAM, collectionReadProgram(downlink)], [SYNC_PROGRAM, archiveSyncProgram(downlink, archive)], [CLOCK_PROGRAM, clockProgram(downlink)]])), cpu: 1, memoryBytes: 0, heartbeatMs: 2_000, limits: PRODUCTION_LIMITS, reconnectMs: 200 },
           log,
         ),
     },

@@ -1,6 +1,6 @@
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { loadConfig, stationConfigSchema } from '@gridstation/config';
-import { CheckMeterRequest, CollectionServiceClient, GetSuccessRateRequest, ListGapsRequest, ListRoundsRequest, ListTasksRequest, PutPlanRequest, RateGrouping, RunRoundRequest, SummarizeTaskSetRequest, SyncTerminalsRequest, TaskServiceClient, type CheckMeterResponse, GetLineLossRequest, type GetLineLossResponse, type SummarizeTaskSetResponse, type SyncTerminalsResponse, type GetSuccessRateResponse, type ListGapsResponse, type ListRoundsResponse, type ListTasksResponse, type PutPlanResponse, type RunRoundResponse } from '@gridstation/contracts';
+import { CheckMeterRequest, CollectionServiceClient, GetSuccessRateRequest, ListGapsRequest, ListRoundsRequest, ListTasksRequest, PutPlanRequest, RateGrouping, RunRoundRequest, SummarizeTaskSetRequest, SyncTerminalsRequest, TaskServiceClient, type CheckMeterResponse, CheckClocksRequest, type CheckClocksResponse, GetLineLossRequest, type GetLineLossResponse, type SummarizeTaskSetResponse, type SyncTerminalsResponse, type GetSuccessRateResponse, type ListGapsResponse, type ListRoundsResponse, type ListTasksResponse, type PutPlanResponse, type RunRoundResponse } from '@gridstation/contracts';
 import { TerminalServer } from '@gridstation/ingest';
 import { READING_STORE, type ReadingStore } from '@gridstation/persistence';
 import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
@@ -143,6 +143,27 @@ describe('collection operations in the embedded station', () => {
       expect(outcomes.get(`sync:${drifted.key}`)).toMatchObject({ outcome: 'synced', checked: 4, missing: [2], wrong: [3], extra: [9], written: 3, verified: true });
       expect(outcomes.get(`sync:${sim.terminals[4]!.key}`)).toMatchObject({ outcome: 'synced', checked: 4, written: 0, verified: true });
       expect(drifted.configTable().map((c) => [c.device, c.pn, c.address])).toEqual([1, 2, 3, 4].map((pn) => [pn, pn, drifted.meterId(pn)]));
+
+      // Clocks: one terminal seven minutes fast gets set; one a minute slow is left alone.
+      const fast = sim.terminals[5]!;
+      const slow = sim.terminals[6]!;
+      fast.clockOffsetMs = 7 * 60_000;
+      slow.clockOffsetMs = -60_000;
+      const clocks = await unary<unknown, CheckClocksResponse>(collection, 'checkClocks', CheckClocksRequest.fromPartial({ terminals: [fast.key, slow.key], thresholdMs: 300_000 }));
+      const clockSummary = await waitFor(async () => {
+        const s = await unary<unknown, SummarizeTaskSetResponse>(tasks, 'summarizeTaskSet', SummarizeTaskSetRequest.fromPartial({ id: clocks.taskSetId }));
+        return (s.taskSet?.finishedAtMs ?? 0) > 0 ? s : undefined;
+      }, 'the clock check to finish', 30_000, 250);
+      const clockOut = new Map(clockSummary.outputs.map((o) => [o.taskId.split('/').pop(), JSON.parse(o.inlineJson) as { driftMs: number; set: boolean; driftAfterMs: number }]));
+      const f = clockOut.get(`clock:${fast.key}`)!;
+      expect(f.set).toBe(true);
+      expect(Math.abs(f.driftMs - 7 * 60_000)).toBeLessThan(2_000); // A.1 has whole seconds
+      expect(Math.abs(f.driftAfterMs)).toBeLessThan(2_000);
+      expect(Math.abs(fast.clockOffsetMs)).toBeLessThan(2_000);
+      const sl = clockOut.get(`clock:${slow.key}`)!;
+      expect(sl.set).toBe(false);
+      expect(Math.abs(sl.driftMs + 60_000)).toBeLessThan(2_000);
+      expect(slow.clockOffsetMs).toBe(-60_000);
 
       await expect(unary(collection, 'runRound', RunRoundRequest.fromPartial({ plan: 'nope' }))).rejects.toMatchObject({ code: 5 });
       await expect(unary(collection, 'putPlan', PutPlanRequest.fromPartial({ plan: { name: 'Bad', terminals: [] } }))).rejects.toMatchObject({ code: 3 });

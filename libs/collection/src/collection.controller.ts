@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import {
+  CheckClocksRequest,
   CheckMeterRequest,
   GetLineLossRequest,
   GetSuccessRateRequest,
@@ -10,6 +11,7 @@ import {
   RateGrouping,
   RunRoundRequest,
   SyncTerminalsRequest,
+  type CheckClocksResponse,
   type CheckMeterResponse,
   type GetLineLossResponse,
   type CollectionPlan as PlanMessage,
@@ -174,5 +176,12 @@ export class CollectionController {
       areas: areas.map((a) => ({ area: a.area, masterMeter: a.master, suppliedKwh: a.suppliedKwh, consumedKwh: a.consumedKwh, lossKwh: a.lossKwh, lossRate: a.lossRate, flags: a.flags, unreadableMeters: a.unreadable, explanation: a.explanation })),
       withoutMaster,
     };
+  }
+
+  @GrpcMethod('CollectionService', 'CheckClocks')
+  async checkClocks(req: CheckClocksRequest): Promise<CheckClocksResponse> {
+    const r = CheckClocksRequest.fromPartial(req);
+    const terminals = r.terminals.length ? r.terminals : r.plan ? this.engine.plan(r.plan).terminals : [];
+    return { taskSetId: await this.engine.checkClocks(terminals, Number(r.thresholdMs) || 300_000), terminals: new Set(terminals).size };
   }
 }

@@ -7,6 +7,7 @@ import type { CollectedData, MeterPlaces, TaskSets, TerminalMeters, TerminalPres
 import { collectionMetrics } from './metrics';
 import { READ_PROGRAM, type ReadInput, type ReadOutput } from './read-program';
 import { SYNC_PROGRAM } from './sync-program';
+import { CLOCK_PROGRAM } from './clock-program';
 
 // Collection plans, run on the scheduler. Each round of a plan checks what the plan's meters should
 // have delivered over its look-back window against what is stored, opens a re-collection request for
@@ -239,6 +240,16 @@ export class CollectionEngine {
     const tasks = list.map((terminal) => TaskSpec.fromPartial({ name: `sync:${terminal}`, program: SYNC_PROGRAM, priority: PriorityClass.PRIORITY_CLASS_NORMAL, retry: { maxAttempts: 3, backoffMs: 5_000 }, input: { scenarioId: '', dataVersion: '', paramsJson: JSON.stringify({ terminal }), scale: 1 } }));
     const set = await this.taskSets.submit(SubmitTaskSetRequest.fromPartial({ name: `archive sync of ${list.length} terminal(s)`, service: 'collection', context: { user: 'collection', scene: 'archive sync' }, tasks }));
     this.log.info({ terminals: list.length, set: set.id }, 'archive sync submitted');
+    return set.id;
+  }
+
+  /** Submits one clock check (and time set past `thresholdMs`) per terminal; returns the task set id. */
+  async checkClocks(terminals: readonly string[], thresholdMs: number): Promise<string> {
+    const list = [...new Set(terminals)];
+    if (list.length === 0) throw invalidArgument('NO_TERMINALS', 'name at least one terminal, or a plan that has some');
+    for (const t of list) if (!/^\d{4}-\d{5}$/.test(t)) throw invalidArgument('BAD_TERMINAL', `terminal ${JSON.stringify(t)} is not "A1-A2"`);
+    const tasks = list.map((terminal) => TaskSpec.fromPartial({ name: `clock:${terminal}`, program: CLOCK_PROGRAM, priority: PriorityClass.PRIORITY_CLASS_NORMAL, retry: { maxAttempts: 3, backoffMs: 5_000 }, input: { scenarioId: '', dataVersion: '', paramsJson: JSON.stringify({ terminal, thresholdMs }), scale: 1 } }));
+    const set = await this.taskSets.submit(SubmitTaskSetRequest.fromPartial({ name: `clock check of ${list.length} terminal(s)`, service: 'collection', context: { user: 'collection', scene: 'clock check' }, tasks }));
     return set.id;
   }
 

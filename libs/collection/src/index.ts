@@ -6,3 +6,4 @@ export { CollectionFeatureModule, CollectionClock, type CollectionFeatureOptions
 export { COLLECTED_DATA, METER_PLACES, PLAN_STORE, TASK_SETS, TERMINAL_METERS, TERMINAL_PRESENCE, type PlanStore } from './tokens';
 export { FilePlanStore } from './file-plan-store';
 export { archiveSyncProgram, SYNC_PROGRAM, type ConfigChannel, type SyncInput, type SyncOutput } from './sync-program';
+export { clockProgram, CLOCK_PROGRAM, type ClockChannel, type ClockOutput } from './clock-program';

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
-import type { ReadCurrentDataRequest, ReadCurrentDataResponse, ReadFrozenDataRequest, ReadFrozenDataResponse, ReadMeterConfigRequest, ReadMeterConfigResponse, WriteMeterConfigRequest, WriteMeterConfigResponse } from '@gridstation/contracts';
+import type { ReadClockRequest, ReadClockResponse, SetClockRequest, SetClockResponse, ReadCurrentDataRequest, ReadCurrentDataResponse, ReadFrozenDataRequest, ReadFrozenDataResponse, ReadMeterConfigRequest, ReadMeterConfigResponse, WriteMeterConfigRequest, WriteMeterConfigResponse } from '@gridstation/contracts';
 import { deadlineOf } from '@gridstation/service';
 import { Downlink, FORWARDED_HEADER } from './downlink';
 
@@ -30,5 +30,15 @@ export class DownlinkController {
   @GrpcMethod('DownlinkService', 'WriteMeterConfig')
   writeMeterConfig(req: WriteMeterConfigRequest, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<WriteMeterConfigResponse> {
     return this.downlink.writeMeterConfig(req, deadlineOf(call, SERVER_MAX_MS), metadata.get(FORWARDED_HEADER)[0]?.toString());
+  }
+
+  @GrpcMethod('DownlinkService', 'ReadClock')
+  readClock(req: ReadClockRequest, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<ReadClockResponse> {
+    return this.downlink.readClock(req, deadlineOf(call, SERVER_MAX_MS), metadata.get(FORWARDED_HEADER)[0]?.toString());
+  }
+
+  @GrpcMethod('DownlinkService', 'SetClock')
+  setClock(req: SetClockRequest, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<SetClockResponse> {
+    return this.downlink.setClock(req, deadlineOf(call, SERVER_MAX_MS), metadata.get(FORWARDED_HEADER)[0]?.toString());
   }
 }

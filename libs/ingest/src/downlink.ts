@@ -7,13 +7,17 @@ import {
   type ReadCurrentDataResponse,
   type ReadFrozenDataRequest,
   type ReadFrozenDataResponse,
+  type ReadClockRequest,
+  type ReadClockResponse,
   type ReadMeterConfigRequest,
   type ReadMeterConfigResponse,
+  type SetClockRequest,
+  type SetClockResponse,
   type WriteMeterConfigRequest,
   type WriteMeterConfigResponse,
 } from '@gridstation/contracts';
 import type { DeviceArchive } from '@gridstation/archive';
-import { epochMsToDeviceTime, normalizeFrame, qgdw1376 } from '@gridstation/protocols';
+import { deviceTimeToEpochMs, epochMsToDeviceTime, normalizeFrame, qgdw1376, type DeviceTime } from '@gridstation/protocols';
 import type { ConnectionRegistry } from './registry';
 import type { TerminalServer } from './terminal-server';
 
@@ -160,6 +164,48 @@ export class Downlink {
       });
     }
     return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.writeMeterConfig(req, md, o, cb));
+  }
+
+  /** AFN 0CH F2: the terminal's clock against the station's (taken halfway through the round trip). */
+  async readClock(req: ReadClockRequest, deadlineMs: number, forwardedBy?: string): Promise<ReadClockResponse> {
+    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
+    const session = this.server.connectionOf(req.terminalAddress);
+    if (session?.address) {
+      const address = session.address;
+      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
+        const pseq = session.nextSeq();
+        const request = qgdw1376.encodeClass1Request({ ...address, group: false }, pseq, [{ pn: 0, fn: 2 }]);
+        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
+        const sent = Date.now();
+        const reply = await this.ask(session, request.value, (f) => f.afn === qgdw1376.AFN.class1 && f.seq.seq === pseq, req.timeoutMs, deadlineMs);
+        const p = qgdw1376.decodeClass1(reply.frame);
+        const clock = p.ok ? p.value.units.find((u) => u.fn === 2)?.values[0]?.value : undefined;
+        if (!clock || typeof clock !== 'object') throw new DownlinkError('UNAVAILABLE', `terminal ${req.terminalAddress} answered AFN 0CH F2 without a clock${p.ok ? '' : `: ${p.error.message}`}`);
+        const terminalMs = deviceTimeToEpochMs(clock as DeviceTime, this.tzOffsetMinutes);
+        const stationMs = Math.round((sent + reply.atMs) / 2);
+        return { terminalMs, stationMs, driftMs: terminalMs - stationMs, roundTripMs: reply.atMs - sent, servedBy: this.instanceId };
+      });
+    }
+    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readClock(req, md, o, cb));
+  }
+
+  /** AFN 05H F31: sets the terminal's clock to the station's; resolves with whether it confirmed. */
+  async setClock(req: SetClockRequest, deadlineMs: number, forwardedBy?: string): Promise<SetClockResponse> {
+    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
+    const session = this.server.connectionOf(req.terminalAddress);
+    if (session?.address) {
+      const address = session.address;
+      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
+        const pseq = session.nextSeq();
+        const now = Date.now();
+        const request = qgdw1376.encodeTimeSet({ ...address, group: false }, pseq, epochMsToDeviceTime(now, this.tzOffsetMinutes));
+        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
+        const reply = await this.ask(session, request.value, (f) => f.afn === qgdw1376.AFN.confirm && f.seq.seq === pseq, req.timeoutMs, deadlineMs);
+        const c = qgdw1376.decodeConfirm(reply.frame);
+        return { confirmed: c.ok && c.value.kind === 'all-confirmed', setToMs: Math.floor(now / 1000) * 1000, servedBy: this.instanceId };
+      });
+    }
+    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.setClock(req, md, o, cb));
   }
 
   private async ask(session: NonNullable<ReturnType<TerminalServer['connectionOf']>>, bytes: Uint8Array, match: (f: qgdw1376.QgdwFrame) => boolean, timeout: number, deadlineMs: number) {

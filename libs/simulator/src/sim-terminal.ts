@@ -34,6 +34,8 @@ export interface SimTerminalOptions {
    * consumption times (1 + this rate): the area's line loss rate is then exactly 1 - 1 / (1 + rate).
    */
   areaLossRate?: number;
+  /** Its clock is off by this much (ms, positive = ahead) until the station sets it (AFN 05H F31). */
+  clockOffsetMs?: number;
 }
 
 export const QUARTER_MS = 15 * 60_000;
@@ -98,6 +100,8 @@ export class SimTerminal {
   private commsDown = false;
   /** Curve points the terminal holds for reads: data time -> per pn index, total active power and phase A voltage. */
   private readonly curveMemory = new Map<number, { p: number[]; u: number[]; e: number[] }>();
+  /** Its clock minus the real time. */
+  clockOffsetMs: number;
   /** The users' active energy registers at the first read (the master meter counts from there). */
   private userBase: number[][] | undefined;
   private readonly lossRand: () => number;
@@ -112,6 +116,7 @@ export class SimTerminal {
     this.models = Array.from({ length: o.meters }, (_, k) => new MeterModel(o.seed * 1000 + k + 1, o.tzOffsetMinutes));
     this.lossRand = mulberry32(o.seed * 7919 + o.terminal);
     for (let pn = 1; pn <= o.meters; pn++) this.config.set(pn, this.configOf(pn));
+    this.clockOffsetMs = o.clockOffsetMs ?? 0;
   }
 
   /** The configuration entry of the meter at `pn` as installed (DL/T 645-2007 at 9600 baud on port 2). */
@@ -472,6 +477,13 @@ export class SimTerminal {
     this.send(this.answerConfirm(f.seq.seq, set.ok));
   }
 
+  /** AFN 05H F31: its clock is set to the time sent; confirmed. Other control commands are denied. */
+  private applyTimeSet(f: qgdw1376.QgdwFrame): void {
+    const t = qgdw1376.decodeTimeSet(f);
+    if (t.ok) this.clockOffsetMs = deviceTimeToEpochMs(t.value.time, this.o.tzOffsetMinutes) - Date.now();
+    this.send(this.answerConfirm(f.seq.seq, t.ok));
+  }
+
   /** AFN 00H F1 (all confirmed) or F2 (all denied), as a response (C = 88H). */
   private answerConfirm(rseq: number, confirmed: boolean): Uint8Array {
     return must(qgdw1376.encodeQgdwFrame({ control: 0x88, address: this.address, afn: qgdw1376.AFN.confirm, seq: 0x60 | rseq, body: Uint8Array.of(0x00, 0x00, confirmed ? 0x01 : 0x02, 0x00) }));
@@ -518,6 +530,7 @@ export class SimTerminal {
     if (f.afn === qgdw1376.AFN.class2 && f.control.prm) this.answerFrozen(f);
     if (f.afn === qgdw1376.AFN.queryParameters && f.control.prm) this.answerParameterQuery(f);
     if (f.afn === qgdw1376.AFN.setParameters && f.control.prm) this.applyParameters(f);
+    if (f.afn === qgdw1376.AFN.control && f.control.prm) this.applyTimeSet(f);
   }
 
   /** Answers an AFN 0C read with the values of the current minute (recorded as ground truth too). */
@@ -533,6 +546,11 @@ export class SimTerminal {
     const t = deviceTime(now, this.o.tzOffsetMinutes);
     const units: qgdw1376.UnitToEncode[] = [];
     for (const w of wanted) {
+      if (w.pn === 0 && w.fn === 2) {
+        const c = new Date(Date.now() + this.clockOffsetMs + this.o.tzOffsetMinutes * 60_000);
+        units.push({ pn: 0, fn: 2, values: [{ year: c.getUTCFullYear(), month: c.getUTCMonth() + 1, day: c.getUTCDate(), hour: c.getUTCHours(), minute: c.getUTCMinutes(), second: c.getUTCSeconds() }] });
+        continue;
+      }
       const model = this.models[w.pn - 1];
       if (!model || (w.fn !== 25 && w.fn !== 33)) continue;
       const key = `${w.pn}|${w.fn}|${now}`;

@@ -85,6 +85,16 @@ const DEFS: SlotDef[] = [
     sample: { terminal: '4101-00001' },
     pool: 'collection',
   },
+  {
+    name: 'collection.clock',
+    description: 'Reads a terminal\'s clock (AFN 0CH F2) and sets it (AFN 05H F31) when it drifted past the threshold',
+    input: { type: 'object', required: ['terminal'], properties: { terminal: { type: 'string', description: 'Terminal address "A1-A2"' }, thresholdMs: { type: 'integer', minimum: 1, description: 'Set the clock when it is off by more than this' } } },
+    output: { type: 'object', required: ['outcome', 'terminal'], properties: { outcome: { type: 'string', enum: ['checked', 'offline'] }, terminal: { type: 'string' }, driftMs: { type: 'number' }, set: { type: 'boolean' } } },
+    entry: 'run',
+    services: ['collection'],
+    sample: { terminal: '4101-00001' },
+    pool: 'collection',
+  },
 ];
 
 function fieldsOf(schema: Record<string, unknown>): SlotField[] {
@@ -175,6 +185,15 @@ export const BUILTIN_PROGRAMS: readonly BuiltinProgram[] = [
     type: ProgramType.PROGRAM_TYPE_ALGORITHM,
     kind: ProgramKind.PROGRAM_KIND_HOST,
     description: 'Syncs a terminal\'s meter configuration with the archive; provided by the collection workers',
+    code: '',
+  },
+  {
+    name: 'collection-clock',
+    version: '1',
+    slot: 'collection.clock',
+    type: ProgramType.PROGRAM_TYPE_ALGORITHM,
+    kind: ProgramKind.PROGRAM_KIND_HOST,
+    description: 'Checks a terminal\'s clock and sets it when it drifted; provided by the collection workers',
     code: '',
   },
 ];

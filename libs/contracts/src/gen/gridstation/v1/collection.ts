@@ -58,6 +58,19 @@ export function rateGroupingToJSON(object: RateGrouping): string {
   }
 }
 
+export interface CheckClocksRequest {
+  /** These terminals, or (when empty) those of the plan named. */
+  terminals: string[];
+  plan: string;
+  /** Set a clock that is off by more than this (default 300000: five minutes). */
+  thresholdMs: number;
+}
+
+export interface CheckClocksResponse {
+  taskSetId: string;
+  terminals: number;
+}
+
 export interface GetLineLossRequest {
   plan: string;
   /** Local midnight of the day (UTC milliseconds). */
@@ -268,6 +281,176 @@ export interface CheckMeterResponse {
    */
   estimates: EstimatedValue[];
 }
+
+function createBaseCheckClocksRequest(): CheckClocksRequest {
+  return { terminals: [], plan: "", thresholdMs: 0 };
+}
+
+export const CheckClocksRequest: MessageFns<CheckClocksRequest> = {
+  encode(message: CheckClocksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.terminals) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.plan !== "") {
+      writer.uint32(18).string(message.plan);
+    }
+    if (message.thresholdMs !== 0) {
+      writer.uint32(24).int64(message.thresholdMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckClocksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCheckClocksRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.terminals.push(reader.string());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.plan = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.thresholdMs = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CheckClocksRequest {
+    return {
+      terminals: globalThis.Array.isArray(object?.terminals)
+        ? object.terminals.map((e: any) => globalThis.String(e))
+        : [],
+      plan: isSet(object.plan) ? globalThis.String(object.plan) : "",
+      thresholdMs: isSet(object.thresholdMs) ? globalThis.Number(object.thresholdMs) : 0,
+    };
+  },
+
+  toJSON(message: CheckClocksRequest): unknown {
+    const obj: any = {};
+    if (message.terminals?.length) {
+      obj.terminals = message.terminals;
+    }
+    if (message.plan !== "") {
+      obj.plan = message.plan;
+    }
+    if (message.thresholdMs !== 0) {
+      obj.thresholdMs = Math.round(message.thresholdMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckClocksRequest>, I>>(base?: I): CheckClocksRequest {
+    return CheckClocksRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckClocksRequest>, I>>(object: I): CheckClocksRequest {
+    const message = createBaseCheckClocksRequest();
+    message.terminals = object.terminals?.map((e) => e) || [];
+    message.plan = object.plan ?? "";
+    message.thresholdMs = object.thresholdMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseCheckClocksResponse(): CheckClocksResponse {
+  return { taskSetId: "", terminals: 0 };
+}
+
+export const CheckClocksResponse: MessageFns<CheckClocksResponse> = {
+  encode(message: CheckClocksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskSetId !== "") {
+      writer.uint32(10).string(message.taskSetId);
+    }
+    if (message.terminals !== 0) {
+      writer.uint32(16).uint32(message.terminals);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckClocksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCheckClocksResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskSetId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.terminals = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CheckClocksResponse {
+    return {
+      taskSetId: isSet(object.taskSetId) ? globalThis.String(object.taskSetId) : "",
+      terminals: isSet(object.terminals) ? globalThis.Number(object.terminals) : 0,
+    };
+  },
+
+  toJSON(message: CheckClocksResponse): unknown {
+    const obj: any = {};
+    if (message.taskSetId !== "") {
+      obj.taskSetId = message.taskSetId;
+    }
+    if (message.terminals !== 0) {
+      obj.terminals = Math.round(message.terminals);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckClocksResponse>, I>>(base?: I): CheckClocksResponse {
+    return CheckClocksResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckClocksResponse>, I>>(object: I): CheckClocksResponse {
+    const message = createBaseCheckClocksResponse();
+    message.taskSetId = object.taskSetId ?? "";
+    message.terminals = object.terminals ?? 0;
+    return message;
+  },
+};
 
 function createBaseGetLineLossRequest(): GetLineLossRequest {
   return { plan: "", dayStartMs: 0 };
@@ -3021,6 +3204,19 @@ export const CollectionServiceService = {
     responseSerialize: (value: GetLineLossResponse): Buffer => Buffer.from(GetLineLossResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetLineLossResponse => GetLineLossResponse.decode(value),
   },
+  /**
+   * Reads each terminal's clock and sets it (AFN 05H F31) when it drifted past the threshold, as a task
+   * set on the scheduler; each terminal's drift before and after is its task's output.
+   */
+  checkClocks: {
+    path: "/gridstation.v1.CollectionService/CheckClocks",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CheckClocksRequest): Buffer => Buffer.from(CheckClocksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckClocksRequest => CheckClocksRequest.decode(value),
+    responseSerialize: (value: CheckClocksResponse): Buffer => Buffer.from(CheckClocksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckClocksResponse => CheckClocksResponse.decode(value),
+  },
 } as const;
 
 export interface CollectionServiceServer extends UntypedServiceImplementation {
@@ -3048,6 +3244,11 @@ export interface CollectionServiceServer extends UntypedServiceImplementation {
    * reads at the day's start and end.
    */
   getLineLoss: handleUnaryCall<GetLineLossRequest, GetLineLossResponse>;
+  /**
+   * Reads each terminal's clock and sets it (AFN 05H F31) when it drifted past the threshold, as a task
+   * set on the scheduler; each terminal's drift before and after is its task's output.
+   */
+  checkClocks: handleUnaryCall<CheckClocksRequest, CheckClocksResponse>;
 }
 
 export interface CollectionServiceClient extends Client {
@@ -3200,6 +3401,25 @@ export interface CollectionServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetLineLossResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Reads each terminal's clock and sets it (AFN 05H F31) when it drifted past the threshold, as a task
+   * set on the scheduler; each terminal's drift before and after is its task's output.
+   */
+  checkClocks(
+    request: CheckClocksRequest,
+    callback: (error: ServiceError | null, response: CheckClocksResponse) => void,
+  ): ClientUnaryCall;
+  checkClocks(
+    request: CheckClocksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckClocksResponse) => void,
+  ): ClientUnaryCall;
+  checkClocks(
+    request: CheckClocksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckClocksResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -20,6 +20,34 @@ import {
 } from "@grpc/grpc-js";
 import { Reading } from "./reading";
 
+export interface ReadClockRequest {
+  terminalAddress: string;
+  timeoutMs: number;
+}
+
+export interface ReadClockResponse {
+  /** The terminal's clock as it answered (UTC milliseconds, from its local time). */
+  terminalMs: number;
+  /** The station's clock halfway through the round trip. */
+  stationMs: number;
+  /** terminal_ms - station_ms: positive when the terminal is ahead. */
+  driftMs: number;
+  roundTripMs: number;
+  servedBy: string;
+}
+
+export interface SetClockRequest {
+  terminalAddress: string;
+  timeoutMs: number;
+}
+
+export interface SetClockResponse {
+  confirmed: boolean;
+  /** The time sent (the station's clock when the command left). */
+  setToMs: number;
+  servedBy: string;
+}
+
 /** One entry of a terminal's meter configuration (Q/GDW 1376.1 F10). */
 export interface MeterConfigEntry {
   /** Device number 1..2040. */
@@ -121,6 +149,374 @@ export interface ReadCurrentDataResponse {
   /** Round-trip time to the terminal, milliseconds. */
   roundTripMs: number;
 }
+
+function createBaseReadClockRequest(): ReadClockRequest {
+  return { terminalAddress: "", timeoutMs: 0 };
+}
+
+export const ReadClockRequest: MessageFns<ReadClockRequest> = {
+  encode(message: ReadClockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.terminalAddress !== "") {
+      writer.uint32(10).string(message.terminalAddress);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(16).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadClockRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReadClockRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.terminalAddress = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.timeoutMs = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ReadClockRequest {
+    return {
+      terminalAddress: isSet(object.terminalAddress) ? globalThis.String(object.terminalAddress) : "",
+      timeoutMs: isSet(object.timeoutMs) ? globalThis.Number(object.timeoutMs) : 0,
+    };
+  },
+
+  toJSON(message: ReadClockRequest): unknown {
+    const obj: any = {};
+    if (message.terminalAddress !== "") {
+      obj.terminalAddress = message.terminalAddress;
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadClockRequest>, I>>(base?: I): ReadClockRequest {
+    return ReadClockRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadClockRequest>, I>>(object: I): ReadClockRequest {
+    const message = createBaseReadClockRequest();
+    message.terminalAddress = object.terminalAddress ?? "";
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseReadClockResponse(): ReadClockResponse {
+  return { terminalMs: 0, stationMs: 0, driftMs: 0, roundTripMs: 0, servedBy: "" };
+}
+
+export const ReadClockResponse: MessageFns<ReadClockResponse> = {
+  encode(message: ReadClockResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.terminalMs !== 0) {
+      writer.uint32(8).int64(message.terminalMs);
+    }
+    if (message.stationMs !== 0) {
+      writer.uint32(16).int64(message.stationMs);
+    }
+    if (message.driftMs !== 0) {
+      writer.uint32(24).int64(message.driftMs);
+    }
+    if (message.roundTripMs !== 0) {
+      writer.uint32(32).uint32(message.roundTripMs);
+    }
+    if (message.servedBy !== "") {
+      writer.uint32(42).string(message.servedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadClockResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReadClockResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.terminalMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.stationMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.driftMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.roundTripMs = reader.uint32();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.servedBy = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ReadClockResponse {
+    return {
+      terminalMs: isSet(object.terminalMs) ? globalThis.Number(object.terminalMs) : 0,
+      stationMs: isSet(object.stationMs) ? globalThis.Number(object.stationMs) : 0,
+      driftMs: isSet(object.driftMs) ? globalThis.Number(object.driftMs) : 0,
+      roundTripMs: isSet(object.roundTripMs) ? globalThis.Number(object.roundTripMs) : 0,
+      servedBy: isSet(object.servedBy) ? globalThis.String(object.servedBy) : "",
+    };
+  },
+
+  toJSON(message: ReadClockResponse): unknown {
+    const obj: any = {};
+    if (message.terminalMs !== 0) {
+      obj.terminalMs = Math.round(message.terminalMs);
+    }
+    if (message.stationMs !== 0) {
+      obj.stationMs = Math.round(message.stationMs);
+    }
+    if (message.driftMs !== 0) {
+      obj.driftMs = Math.round(message.driftMs);
+    }
+    if (message.roundTripMs !== 0) {
+      obj.roundTripMs = Math.round(message.roundTripMs);
+    }
+    if (message.servedBy !== "") {
+      obj.servedBy = message.servedBy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadClockResponse>, I>>(base?: I): ReadClockResponse {
+    return ReadClockResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadClockResponse>, I>>(object: I): ReadClockResponse {
+    const message = createBaseReadClockResponse();
+    message.terminalMs = object.terminalMs ?? 0;
+    message.stationMs = object.stationMs ?? 0;
+    message.driftMs = object.driftMs ?? 0;
+    message.roundTripMs = object.roundTripMs ?? 0;
+    message.servedBy = object.servedBy ?? "";
+    return message;
+  },
+};
+
+function createBaseSetClockRequest(): SetClockRequest {
+  return { terminalAddress: "", timeoutMs: 0 };
+}
+
+export const SetClockRequest: MessageFns<SetClockRequest> = {
+  encode(message: SetClockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.terminalAddress !== "") {
+      writer.uint32(10).string(message.terminalAddress);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(16).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetClockRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSetClockRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.terminalAddress = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.timeoutMs = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): SetClockRequest {
+    return {
+      terminalAddress: isSet(object.terminalAddress) ? globalThis.String(object.terminalAddress) : "",
+      timeoutMs: isSet(object.timeoutMs) ? globalThis.Number(object.timeoutMs) : 0,
+    };
+  },
+
+  toJSON(message: SetClockRequest): unknown {
+    const obj: any = {};
+    if (message.terminalAddress !== "") {
+      obj.terminalAddress = message.terminalAddress;
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetClockRequest>, I>>(base?: I): SetClockRequest {
+    return SetClockRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetClockRequest>, I>>(object: I): SetClockRequest {
+    const message = createBaseSetClockRequest();
+    message.terminalAddress = object.terminalAddress ?? "";
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetClockResponse(): SetClockResponse {
+  return { confirmed: false, setToMs: 0, servedBy: "" };
+}
+
+export const SetClockResponse: MessageFns<SetClockResponse> = {
+  encode(message: SetClockResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.confirmed !== false) {
+      writer.uint32(8).bool(message.confirmed);
+    }
+    if (message.setToMs !== 0) {
+      writer.uint32(16).int64(message.setToMs);
+    }
+    if (message.servedBy !== "") {
+      writer.uint32(26).string(message.servedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetClockResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSetClockResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.confirmed = reader.bool();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.setToMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.servedBy = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): SetClockResponse {
+    return {
+      confirmed: isSet(object.confirmed) ? globalThis.Boolean(object.confirmed) : false,
+      setToMs: isSet(object.setToMs) ? globalThis.Number(object.setToMs) : 0,
+      servedBy: isSet(object.servedBy) ? globalThis.String(object.servedBy) : "",
+    };
+  },
+
+  toJSON(message: SetClockResponse): unknown {
+    const obj: any = {};
+    if (message.confirmed !== false) {
+      obj.confirmed = message.confirmed;
+    }
+    if (message.setToMs !== 0) {
+      obj.setToMs = Math.round(message.setToMs);
+    }
+    if (message.servedBy !== "") {
+      obj.servedBy = message.servedBy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetClockResponse>, I>>(base?: I): SetClockResponse {
+    return SetClockResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetClockResponse>, I>>(object: I): SetClockResponse {
+    const message = createBaseSetClockResponse();
+    message.confirmed = object.confirmed ?? false;
+    message.setToMs = object.setToMs ?? 0;
+    message.servedBy = object.servedBy ?? "";
+    return message;
+  },
+};
 
 function createBaseMeterConfigEntry(): MeterConfigEntry {
   return {
@@ -1330,6 +1726,26 @@ export const DownlinkServiceService = {
       Buffer.from(WriteMeterConfigResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WriteMeterConfigResponse => WriteMeterConfigResponse.decode(value),
   },
+  /** Reads the terminal's clock (AFN 0CH F2) and its difference from the station's. */
+  readClock: {
+    path: "/gridstation.v1.DownlinkService/ReadClock",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ReadClockRequest): Buffer => Buffer.from(ReadClockRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadClockRequest => ReadClockRequest.decode(value),
+    responseSerialize: (value: ReadClockResponse): Buffer => Buffer.from(ReadClockResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReadClockResponse => ReadClockResponse.decode(value),
+  },
+  /** Sets the terminal's clock to the station's (AFN 05H F31). */
+  setClock: {
+    path: "/gridstation.v1.DownlinkService/SetClock",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: SetClockRequest): Buffer => Buffer.from(SetClockRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetClockRequest => SetClockRequest.decode(value),
+    responseSerialize: (value: SetClockResponse): Buffer => Buffer.from(SetClockResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetClockResponse => SetClockResponse.decode(value),
+  },
 } as const;
 
 export interface DownlinkServiceServer extends UntypedServiceImplementation {
@@ -1346,6 +1762,10 @@ export interface DownlinkServiceServer extends UntypedServiceImplementation {
   readMeterConfig: handleUnaryCall<ReadMeterConfigRequest, ReadMeterConfigResponse>;
   /** Writes meter configuration entries (AFN 04H F10); the answer says whether the terminal confirmed. */
   writeMeterConfig: handleUnaryCall<WriteMeterConfigRequest, WriteMeterConfigResponse>;
+  /** Reads the terminal's clock (AFN 0CH F2) and its difference from the station's. */
+  readClock: handleUnaryCall<ReadClockRequest, ReadClockResponse>;
+  /** Sets the terminal's clock to the station's (AFN 05H F31). */
+  setClock: handleUnaryCall<SetClockRequest, SetClockResponse>;
 }
 
 export interface DownlinkServiceClient extends Client {
@@ -1417,6 +1837,38 @@ export interface DownlinkServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: WriteMeterConfigResponse) => void,
+  ): ClientUnaryCall;
+  /** Reads the terminal's clock (AFN 0CH F2) and its difference from the station's. */
+  readClock(
+    request: ReadClockRequest,
+    callback: (error: ServiceError | null, response: ReadClockResponse) => void,
+  ): ClientUnaryCall;
+  readClock(
+    request: ReadClockRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReadClockResponse) => void,
+  ): ClientUnaryCall;
+  readClock(
+    request: ReadClockRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReadClockResponse) => void,
+  ): ClientUnaryCall;
+  /** Sets the terminal's clock to the station's (AFN 05H F31). */
+  setClock(
+    request: SetClockRequest,
+    callback: (error: ServiceError | null, response: SetClockResponse) => void,
+  ): ClientUnaryCall;
+  setClock(
+    request: SetClockRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetClockResponse) => void,
+  ): ClientUnaryCall;
+  setClock(
+    request: SetClockRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetClockResponse) => void,
   ): ClientUnaryCall;
 }
 
