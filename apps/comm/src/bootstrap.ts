@@ -3,8 +3,10 @@ import { CommFeatureModule } from '@gridstation/ingest';
 import { startService, type RunningService } from '@gridstation/service';
 import type { Telemetry } from '@gridstation/telemetry';
 import { CommAdaptersModule } from './adapters/adapters.module';
+import { CommCollectionWorkerModule } from './collection-worker';
 
 // Communication service: terminal connections in, raw frames out to gs.raw.frames.v1; the terminal -> instance registry lives in Redis.
+// With GS_COLLECTION_SCHEDULER_GRPC set it also runs a collection-pool worker of that scheduler.
 export function bootstrap(config: CommConfig, telemetry: Telemetry, handleSignals = true): Promise<RunningService> {
   const t = config.terminal;
   return startService({
@@ -13,7 +15,9 @@ export function bootstrap(config: CommConfig, telemetry: Telemetry, handleSignal
     handleSignals,
     imports: [
       CommAdaptersModule.register(config),
-      CommFeatureModule.register({ ...t, instanceId: config.instanceId, grpcAddress: t.advertiseGrpc }),
+      // Global: the collection worker uses its downlink.
+      { ...CommFeatureModule.register({ ...t, instanceId: config.instanceId, grpcAddress: t.advertiseGrpc }), global: true },
+      ...(config.collectionScheduler ? [CommCollectionWorkerModule.register(config)] : []),
     ],
     grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/downlink.proto'] },
   });

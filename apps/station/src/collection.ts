@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
-import { archiveSyncProgram, CLOCK_PROGRAM, clockProgram, COLLECTED_DATA, collectionReadProgram, SYNC_PROGRAM, FilePlanStore, METER_PLACES, PLAN_STORE, READ_PROGRAM, TASK_SETS, TERMINAL_METERS, TERMINAL_PRESENCE, type CollectedData, type TaskSets } from '@gridstation/collection';
+import { COLLECTED_DATA, collectedData, collectionHostPrograms, FilePlanStore, METER_PLACES, PLAN_STORE, TASK_SETS, taskSetsOf, TERMINAL_METERS, TERMINAL_PRESENCE } from '@gridstation/collection';
 import type { StationConfig } from '@gridstation/config';
 import { Downlink, TerminalServer } from '@gridstation/ingest';
 import { READING_STORE, type ReadingStore } from '@gridstation/persistence';
-import { HostExecutor, InProcessLink, type HostProgram, PRODUCTION_LIMITS, Scheduler, SchedulerService, TaskQueries, WorkerRuntime } from '@gridstation/scheduler';
+import { HostExecutor, InProcessLink, PRODUCTION_LIMITS, Scheduler, SchedulerService, TaskQueries, WorkerRuntime } from '@gridstation/scheduler';
 import { LOGGER, provideWorkerLifecycle, STOP_ORDER } from '@gridstation/service';
 import type { Logger } from '@gridstation/telemetry';
 
@@ -14,40 +14,6 @@ import type { Logger } from '@gridstation/telemetry';
 // program through this process's downlink.
 
 const COLLECTION_WORKER = Symbol('gridstation.station.collectionWorker');
-
-/** The analytical store as collection reads it. */
-export function collectedData(store: ReadingStore): CollectedData {
-  return {
-    dataTimes: (ids, q, from, to) => store.dataTimes(ids, q, from, to),
-    series: async (meterId, quantity, fromMs, toMs) => {
-      const out: Array<{ t: number; v: number }> = [];
-      let after: { dataTimeMs: number; quantity: string; tariff: number } | undefined;
-      for (;;) {
-        const page = await store.curve({ meterId, quantities: [quantity], fromMs, toMs, limit: 5000, ...(after ? { after } : {}) });
-        for (const r of page) if (r.tariff === 0 && Number.isFinite(r.value)) out.push({ t: r.dataTimeMs, v: r.value });
-        if (page.length < 5000) return out;
-        const last = page[page.length - 1]!;
-        after = { dataTimeMs: last.dataTimeMs, quantity: last.quantity, tariff: last.tariff };
-      }
-    },
-  };
-}
-
-/** The scheduler as collection uses it (in-process). */
-export function taskSetsOf(scheduler: Scheduler, queries: TaskQueries): TaskSets {
-  return {
-    submit: (req) => scheduler.submit(req),
-    get: (id) => scheduler.getSet(id),
-    outcomes: async (id) => {
-      const s = await queries.summary(id, 10_000);
-      const name = (taskId: string) => taskId.slice(id.length + 1);
-      return [
-        ...s.outputs.map((o) => ({ name: name(o.taskId), ok: true, output: JSON.parse(o.inlineJson || 'null') as unknown })),
-        ...s.failed.map((t) => ({ name: t.spec?.name ?? name(t.id), ok: false, failureCode: t.failureCode, failureReason: t.failureReason })),
-      ];
-    },
-  };
-}
 
 /**
  * The ports of the collection feature and its worker (a global module: the feature module reads the
@@ -77,7 +43,7 @@ function collectionPorts(config: StationConfig) {
       useFactory: (svc: SchedulerService, downlink: Downlink, archive: DeviceArchive, log: Logger) =>
         new WorkerRuntime(
           new InProcessLink(svc.scheduler, svc.programs),
-          { workerId: `${config.instanceId}-collector`, trial: false, pool: 'collection', executor: new HostExecutor(new Map<string, HostProgram>([[READ_PROGRAM, collectionReadProgram(downlink)], [SYNC_PROGRAM, archiveSyncProgram(downlink, archive)], [CLOCK_PROGRAM, clockProgram(downlink)]])), cpu: 1, memoryBytes: 0, heartbeatMs: 2_000, limits: PRODUCTION_LIMITS, reconnectMs: 200 },
+          { workerId: `${config.instanceId}-collector`, trial: false, pool: 'collection', executor: new HostExecutor(collectionHostPrograms(downlink, archive)), cpu: 1, memoryBytes: 0, heartbeatMs: 2_000, limits: PRODUCTION_LIMITS, reconnectMs: 200 },
           log,
         ),
     },

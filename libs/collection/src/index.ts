@@ -7,3 +7,5 @@ export { COLLECTED_DATA, METER_PLACES, PLAN_STORE, TASK_SETS, TERMINAL_METERS, T
 export { FilePlanStore } from './file-plan-store';
 export { archiveSyncProgram, SYNC_PROGRAM, type ConfigChannel, type SyncInput, type SyncOutput } from './sync-program';
 export { clockProgram, CLOCK_PROGRAM, type ClockChannel, type ClockOutput } from './clock-program';
+export { RedisPlanStore } from './redis-plan-store';
+export { collectedData, collectionHostPrograms, taskSetsOf, type CurveStore } from './adapters';

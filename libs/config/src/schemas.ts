@@ -152,13 +152,24 @@ const limits = (e: z.infer<z.ZodObject<typeof outageEnv>>) => {
 const ports = (http: number, grpc: number) => ({ GS_HTTP_PORT: port(http), GS_GRPC_PORT: port(grpc) });
 
 export const commConfigSchema = z
-  .object({ ...commonEnv, ...ports(8081, 50051), ...busEnv, ...redisEnv, ...terminalEnv, ...deviceTzEnv, GS_TERMINAL_PORT: port(9100) })
+  .object({
+    ...commonEnv,
+    ...ports(8081, 50051),
+    ...busEnv,
+    ...redisEnv,
+    ...terminalEnv,
+    ...deviceTzEnv,
+    GS_TERMINAL_PORT: port(9100),
+    /** The scheduler a collection worker of this instance attaches to (host:port); empty: none. */
+    GS_COLLECTION_SCHEDULER_GRPC: z.string().default(''),
+  })
   .transform((e) => ({
     ...common('comm', e),
     bus: bus('comm', e),
     redis: redis(e),
     terminal: terminal(e),
     tzOffsetMinutes: e.GS_DEVICE_TZ_OFFSET_MINUTES,
+    collectionScheduler: e.GS_COLLECTION_SCHEDULER_GRPC,
   }));
 
 export const parserConfigSchema = z
@@ -223,6 +234,8 @@ export const schedulerConfigSchema = z
     GS_K8S_NAMESPACE: z.string().default('gridstation'),
     GS_K8S_WORKER_DEPLOYMENT: z.string().default('gridstation-worker'),
     GS_K8S_TRIAL_DEPLOYMENT: z.string().default('gridstation-worker-trial'),
+    /** Collection plans (CollectionService) run by this scheduler: on (default) or off. */
+    GS_COLLECTION: z.enum(['on', 'off']).default('on'),
   })
   .transform((e) => ({
     ...common('scheduler', e),
@@ -237,6 +250,7 @@ export const schedulerConfigSchema = z
     trial: trialLimits(e),
     workerCommand: e.GS_WORKER_COMMAND,
     kubernetes: { namespace: e.GS_K8S_NAMESPACE, deployment: e.GS_K8S_WORKER_DEPLOYMENT, trialDeployment: e.GS_K8S_TRIAL_DEPLOYMENT },
+    collection: e.GS_COLLECTION === 'on',
   }));
 
 export const workerConfigSchema = z
