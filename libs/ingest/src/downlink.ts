@@ -37,6 +37,18 @@ export class DownlinkError extends GsError {
 export const FORWARDED_HEADER = 'gs-forwarded-by';
 
 type Invoke<T> = (c: DownlinkServiceClient, md: Metadata, o: { deadline: Date }, cb: (err: ServiceError | null, res?: T) => void) => void;
+
+/** A request's turn at a terminal this instance holds: its address, its SEQ, and the send-and-wait. */
+interface LocalTurn {
+  address: qgdw1376.QgdwAddress;
+  pseq: number;
+  ask(request: { ok: true; value: Uint8Array } | { ok: false; error: { message: string } }, match: (f: qgdw1376.QgdwFrame) => boolean, timeoutMs: number): Promise<{ frame: qgdw1376.QgdwFrame; bytes: Uint8Array; atMs: number; roundTripMs: number }>;
+}
+
+const confirmed = (f: qgdw1376.QgdwFrame): boolean => {
+  const c = qgdw1376.decodeConfirm(f);
+  return c.ok && c.value.kind === 'all-confirmed';
+};
 const DEFAULT_TIMEOUT_MS = 10_000;
 const QUARTER_MS = 15 * 60_000;
 const ADDRESS = /^\d{4}-\d{5}$/;
@@ -55,7 +67,6 @@ export class Downlink {
   ) {}
 
   async readCurrentData(req: ReadCurrentDataRequest, deadlineMs: number, forwardedBy?: string): Promise<ReadCurrentDataResponse> {
-    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
     if (req.fns.length === 0) throw new DownlinkError('INVALID_ARGUMENT', 'fns must name at least one AFN 0CH Fn');
     // Checked here rather than by a terminal timing out on a request it cannot parse: Q/GDW 1376.1 has
     // measurement points 0..2040, and a read asks for class 1 items this station can decode.
@@ -64,29 +75,14 @@ export class Downlink {
     }
     const unknown = req.fns.filter((fn) => !qgdw1376.CLASS1[fn]);
     if (unknown.length > 0) throw new DownlinkError('INVALID_ARGUMENT', `AFN 0CH F${unknown.slice(0, 5).join(', F')} ${unknown.length === 1 ? 'is' : 'are'} not a class 1 item this station reads (known: F${Object.keys(qgdw1376.CLASS1).join(', F')})`);
-    const session = this.server.connectionOf(req.terminalAddress);
-    if (session?.address) {
-      const address = session.address;
-      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
-        const timeoutMs = Math.max(1, Math.min(req.timeoutMs || DEFAULT_TIMEOUT_MS, deadlineMs - Date.now()));
-        const pseq = session.nextSeq();
-        const request = qgdw1376.encodeClass1Request({ ...address, group: false }, pseq, req.fns.map((fn) => ({ pn: req.measurementPoint, fn })));
-        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
-        const sent = Date.now();
-        let reply;
-        try {
-          reply = await session.request(request.value, (f) => f.afn === qgdw1376.AFN.class1 && f.seq.seq === pseq, timeoutMs);
-        } catch (e) {
-          throw new DownlinkError('DEADLINE_EXCEEDED', e instanceof Error ? e.message : String(e));
-        }
-        return { readings: await this.decode(req.terminalAddress, reply), replyFrame: Buffer.from(reply.bytes), servedBy: this.instanceId, roundTripMs: reply.atMs - sent };
-      });
-    }
-    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readCurrentData(req, md, o, cb));
+    return this.route(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readCurrentData(req, md, o, cb), async (t) => {
+      const request = qgdw1376.encodeClass1Request(t.address, t.pseq, req.fns.map((fn) => ({ pn: req.measurementPoint, fn })));
+      const reply = await t.ask(request, (f) => f.afn === qgdw1376.AFN.class1, req.timeoutMs);
+      return { readings: await this.decode(req.terminalAddress, reply), replyFrame: Buffer.from(reply.bytes), servedBy: this.instanceId, roundTripMs: reply.roundTripMs };
+    });
   }
 
   async readFrozenData(req: ReadFrozenDataRequest, deadlineMs: number, forwardedBy?: string): Promise<ReadFrozenDataResponse> {
-    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
     if (req.units.length === 0 || req.units.length > 16) throw new DownlinkError('INVALID_ARGUMENT', `units: 1 to 16 per request (got ${req.units.length})`);
     const problems: string[] = [];
     for (const [i, u] of req.units.entries()) {
@@ -99,122 +95,86 @@ export class Downlink {
       }
     }
     if (problems.length) throw new DownlinkError('INVALID_ARGUMENT', problems.join('; '));
-    const session = this.server.connectionOf(req.terminalAddress);
-    if (session?.address) {
-      const address = session.address;
-      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
-        const timeoutMs = Math.max(1, Math.min(req.timeoutMs || DEFAULT_TIMEOUT_MS, deadlineMs - Date.now()));
-        const pseq = session.nextSeq();
-        const units = req.units.map((u) => ({ pn: u.measurementPoint, fn: u.fn, start: epochMsToDeviceTime(Number(u.startMs), this.tzOffsetMinutes), density: 1, points: u.points || 1 }));
-        const request = qgdw1376.encodeClass2Request({ ...address, group: false }, pseq, units);
-        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
-        const sent = Date.now();
-        let reply;
-        try {
-          reply = await session.request(request.value, (f) => (f.afn === qgdw1376.AFN.class2 || f.afn === qgdw1376.AFN.confirm) && f.seq.seq === pseq, timeoutMs);
-        } catch (e) {
-          throw new DownlinkError('DEADLINE_EXCEEDED', e instanceof Error ? e.message : String(e));
-        }
-        const common = { replyFrame: Buffer.from(reply.bytes), servedBy: this.instanceId, roundTripMs: reply.atMs - sent };
-        if (reply.frame.afn === qgdw1376.AFN.confirm) {
-          const c = qgdw1376.decodeConfirm(reply.frame);
-          return { readings: [], ...common, denied: c.ok && c.value.kind !== 'all-confirmed' };
-        }
-        return { readings: await this.decode(req.terminalAddress, reply), ...common, denied: false };
-      });
-    }
-    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readFrozenData(req, md, o, cb));
+    return this.route(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readFrozenData(req, md, o, cb), async (t) => {
+      const units = req.units.map((u) => ({ pn: u.measurementPoint, fn: u.fn, start: epochMsToDeviceTime(Number(u.startMs), this.tzOffsetMinutes), density: 1, points: u.points || 1 }));
+      const reply = await t.ask(qgdw1376.encodeClass2Request(t.address, t.pseq, units), (f) => f.afn === qgdw1376.AFN.class2 || f.afn === qgdw1376.AFN.confirm, req.timeoutMs);
+      const common = { replyFrame: Buffer.from(reply.bytes), servedBy: this.instanceId, roundTripMs: reply.roundTripMs };
+      if (reply.frame.afn === qgdw1376.AFN.confirm) return { readings: [], ...common, denied: !confirmed(reply.frame) };
+      return { readings: await this.decode(req.terminalAddress, reply), ...common, denied: false };
+    });
   }
 
   /** AFN 0AH F10: the terminal's meter configuration for the devices asked for. */
   async readMeterConfig(req: ReadMeterConfigRequest, deadlineMs: number, forwardedBy?: string): Promise<ReadMeterConfigResponse> {
-    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
     if (req.devices.length === 0 || req.devices.length > 64 || req.devices.some((d) => !(d >= 1 && d <= 2040))) throw new DownlinkError('INVALID_ARGUMENT', 'devices: 1 to 64 device numbers, each 1..2040');
-    const session = this.server.connectionOf(req.terminalAddress);
-    if (session?.address) {
-      const address = session.address;
-      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
-        const pseq = session.nextSeq();
-        const request = qgdw1376.encodeQueryParameters({ ...address, group: false }, pseq, [{ fn: 10, devices: req.devices }]);
-        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
-        const reply = await this.ask(session, request.value, (f) => (f.afn === qgdw1376.AFN.queryParameters || f.afn === qgdw1376.AFN.confirm) && f.seq.seq === pseq, req.timeoutMs, deadlineMs);
-        if (reply.frame.afn === qgdw1376.AFN.confirm) return { entries: [], servedBy: this.instanceId };
-        const items = qgdw1376.decodeQueryParametersResponse(reply.frame);
-        if (!items.ok) throw new DownlinkError('UNAVAILABLE', `terminal ${req.terminalAddress} answered with an F10 the station cannot read: ${items.error.message}`);
-        return { entries: items.value.flatMap((i) => (i.fn === 10 ? i.value.map(toEntry) : [])), servedBy: this.instanceId };
-      });
-    }
-    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readMeterConfig(req, md, o, cb));
+    return this.route(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readMeterConfig(req, md, o, cb), async (t) => {
+      const reply = await t.ask(qgdw1376.encodeQueryParameters(t.address, t.pseq, [{ fn: 10, devices: req.devices }]), (f) => f.afn === qgdw1376.AFN.queryParameters || f.afn === qgdw1376.AFN.confirm, req.timeoutMs);
+      if (reply.frame.afn === qgdw1376.AFN.confirm) return { entries: [], servedBy: this.instanceId };
+      const items = qgdw1376.decodeQueryParametersResponse(reply.frame);
+      if (!items.ok) throw new DownlinkError('UNAVAILABLE', `terminal ${req.terminalAddress} answered with an F10 the station cannot read: ${items.error.message}`);
+      return { entries: items.value.flatMap((i) => (i.fn === 10 ? i.value.map(toEntry) : [])), servedBy: this.instanceId };
+    });
   }
 
   /** AFN 04H F10: writes meter configuration entries; resolves with whether the terminal confirmed. */
   async writeMeterConfig(req: WriteMeterConfigRequest, deadlineMs: number, forwardedBy?: string): Promise<WriteMeterConfigResponse> {
-    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
     if (req.entries.length === 0 || req.entries.length > 16) throw new DownlinkError('INVALID_ARGUMENT', 'entries: 1 to 16 per call');
-    const session = this.server.connectionOf(req.terminalAddress);
-    if (session?.address) {
-      const address = session.address;
-      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
-        const pseq = session.nextSeq();
-        const request = qgdw1376.encodeSetParameters({ ...address, group: false }, pseq, [{ fn: 10, value: req.entries.map(fromEntry) }]);
-        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
-        const reply = await this.ask(session, request.value, (f) => f.afn === qgdw1376.AFN.confirm && f.seq.seq === pseq, req.timeoutMs, deadlineMs);
-        const c = qgdw1376.decodeConfirm(reply.frame);
-        return { confirmed: c.ok && c.value.kind === 'all-confirmed', servedBy: this.instanceId };
-      });
-    }
-    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.writeMeterConfig(req, md, o, cb));
+    return this.route(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.writeMeterConfig(req, md, o, cb), async (t) => {
+      const reply = await t.ask(qgdw1376.encodeSetParameters(t.address, t.pseq, [{ fn: 10, value: req.entries.map(fromEntry) }]), (f) => f.afn === qgdw1376.AFN.confirm, req.timeoutMs);
+      return { confirmed: confirmed(reply.frame), servedBy: this.instanceId };
+    });
   }
 
   /** AFN 0CH F2: the terminal's clock against the station's (taken halfway through the round trip). */
   async readClock(req: ReadClockRequest, deadlineMs: number, forwardedBy?: string): Promise<ReadClockResponse> {
-    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
-    const session = this.server.connectionOf(req.terminalAddress);
-    if (session?.address) {
-      const address = session.address;
-      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
-        const pseq = session.nextSeq();
-        const request = qgdw1376.encodeClass1Request({ ...address, group: false }, pseq, [{ pn: 0, fn: 2 }]);
-        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
-        const sent = Date.now();
-        const reply = await this.ask(session, request.value, (f) => f.afn === qgdw1376.AFN.class1 && f.seq.seq === pseq, req.timeoutMs, deadlineMs);
-        const p = qgdw1376.decodeClass1(reply.frame);
-        const clock = p.ok ? p.value.units.find((u) => u.fn === 2)?.values[0]?.value : undefined;
-        if (!clock || typeof clock !== 'object') throw new DownlinkError('UNAVAILABLE', `terminal ${req.terminalAddress} answered AFN 0CH F2 without a clock${p.ok ? '' : `: ${p.error.message}`}`);
-        const terminalMs = deviceTimeToEpochMs(clock as DeviceTime, this.tzOffsetMinutes);
-        const stationMs = Math.round((sent + reply.atMs) / 2);
-        return { terminalMs, stationMs, driftMs: terminalMs - stationMs, roundTripMs: reply.atMs - sent, servedBy: this.instanceId };
-      });
-    }
-    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readClock(req, md, o, cb));
+    return this.route(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readClock(req, md, o, cb), async (t) => {
+      const reply = await t.ask(qgdw1376.encodeClass1Request(t.address, t.pseq, [{ pn: 0, fn: 2 }]), (f) => f.afn === qgdw1376.AFN.class1, req.timeoutMs);
+      const p = qgdw1376.decodeClass1(reply.frame);
+      const clock = p.ok ? p.value.units.find((u) => u.fn === 2)?.values[0]?.value : undefined;
+      if (!clock || typeof clock !== 'object') throw new DownlinkError('UNAVAILABLE', `terminal ${req.terminalAddress} answered AFN 0CH F2 without a clock${p.ok ? '' : `: ${p.error.message}`}`);
+      const terminalMs = deviceTimeToEpochMs(clock as DeviceTime, this.tzOffsetMinutes);
+      const stationMs = Math.round(reply.atMs - reply.roundTripMs / 2);
+      return { terminalMs, stationMs, driftMs: terminalMs - stationMs, roundTripMs: reply.roundTripMs, servedBy: this.instanceId };
+    });
   }
 
   /** AFN 05H F31: sets the terminal's clock to the station's; resolves with whether it confirmed. */
   async setClock(req: SetClockRequest, deadlineMs: number, forwardedBy?: string): Promise<SetClockResponse> {
-    if (!ADDRESS.test(req.terminalAddress)) throw new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"');
-    const session = this.server.connectionOf(req.terminalAddress);
-    if (session?.address) {
-      const address = session.address;
-      return this.inTurn(req.terminalAddress, deadlineMs, async () => {
-        const pseq = session.nextSeq();
-        const now = Date.now();
-        const request = qgdw1376.encodeTimeSet({ ...address, group: false }, pseq, epochMsToDeviceTime(now, this.tzOffsetMinutes));
-        if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
-        const reply = await this.ask(session, request.value, (f) => f.afn === qgdw1376.AFN.confirm && f.seq.seq === pseq, req.timeoutMs, deadlineMs);
-        const c = qgdw1376.decodeConfirm(reply.frame);
-        return { confirmed: c.ok && c.value.kind === 'all-confirmed', setToMs: Math.floor(now / 1000) * 1000, servedBy: this.instanceId };
-      });
-    }
-    return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.setClock(req, md, o, cb));
+    return this.route(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.setClock(req, md, o, cb), async (t) => {
+      const now = Date.now();
+      const reply = await t.ask(qgdw1376.encodeTimeSet(t.address, t.pseq, epochMsToDeviceTime(now, this.tzOffsetMinutes)), (f) => f.afn === qgdw1376.AFN.confirm, req.timeoutMs);
+      return { confirmed: confirmed(reply.frame), setToMs: Math.floor(now / 1000) * 1000, servedBy: this.instanceId };
+    });
   }
 
-  private async ask(session: NonNullable<ReturnType<TerminalServer['connectionOf']>>, bytes: Uint8Array, match: (f: qgdw1376.QgdwFrame) => boolean, timeout: number, deadlineMs: number) {
-    const timeoutMs = Math.max(1, Math.min(timeout || DEFAULT_TIMEOUT_MS, deadlineMs - Date.now()));
-    try {
-      return await session.request(bytes, match, timeoutMs);
-    } catch (e) {
-      throw new DownlinkError('DEADLINE_EXCEEDED', e instanceof Error ? e.message : String(e));
-    }
+  /**
+   * Where every request goes: to the terminal when this instance holds its connection (in the
+   * terminal's turn: one request at a time, the reply matched by its SEQ), otherwise forwarded once to
+   * the instance the registry names.
+   */
+  private route<T>(terminal: string, deadlineMs: number, forwardedBy: string | undefined, invoke: Invoke<T>, here: (t: LocalTurn) => Promise<T>): Promise<T> {
+    if (!ADDRESS.test(terminal)) return Promise.reject(new DownlinkError('INVALID_ARGUMENT', 'terminal_address must look like "4101-00018"'));
+    const session = this.server.connectionOf(terminal);
+    if (!session?.address) return this.elsewhere(terminal, deadlineMs, forwardedBy, invoke);
+    const address = { ...session.address, group: false };
+    return this.inTurn(terminal, deadlineMs, () => {
+      const pseq = session.nextSeq();
+      return here({
+        address,
+        pseq,
+        ask: async (request, match, timeout) => {
+          if (!request.ok) throw new DownlinkError('INVALID_ARGUMENT', request.error.message);
+          const timeoutMs = Math.max(1, Math.min(timeout || DEFAULT_TIMEOUT_MS, deadlineMs - Date.now()));
+          const sent = Date.now();
+          try {
+            const reply = await session.request(request.value, (f) => match(f) && f.seq.seq === pseq, timeoutMs);
+            return { ...reply, roundTripMs: reply.atMs - sent };
+          } catch (e) {
+            throw new DownlinkError('DEADLINE_EXCEEDED', e instanceof Error ? e.message : String(e));
+          }
+        },
+      });
+    });
   }
 
   /** Not connected here: forwarded once to the instance that holds the terminal. */
