@@ -4,6 +4,7 @@ import { ARCHIVE } from './token';
 
 // Redis layout (prefix configurable, default "gs:archive"):
 //   <prefix>:t:<terminal>   hash  pn -> meter id         one per terminal; exists (maybe empty) = known
+//                                 ("<meter id>|master" for the area's master meter)
 //   <prefix>:m              hash  meter id -> "<terminal>|<pn>"
 const EXISTS_FIELD = '_';
 
@@ -17,7 +18,11 @@ export class RedisArchive implements DeviceArchive {
     const h = await this.redis.hgetall(`${this.prefix}:t:${address}`);
     if (Object.keys(h).length === 0) return undefined;
     const meters: MeterRecord[] = [];
-    for (const [pn, meterId] of Object.entries(h)) if (pn !== EXISTS_FIELD) meters.push({ pn: Number(pn), meterId });
+    for (const [pn, v] of Object.entries(h)) {
+      if (pn === EXISTS_FIELD) continue;
+      const [meterId, role] = v.split('|') as [string, string | undefined];
+      meters.push({ pn: Number(pn), meterId, ...(role === 'master' ? { role: 'master' as const } : {}) });
+    }
     meters.sort((a, b) => a.pn - b.pn);
     return { address, meters };
   }
@@ -35,7 +40,7 @@ export class RedisArchive implements DeviceArchive {
       const key = `${this.prefix}:t:${t.address}`;
       m.del(key);
       const fields: string[] = [EXISTS_FIELD, '1'];
-      for (const meter of t.meters) fields.push(String(meter.pn), meter.meterId);
+      for (const meter of t.meters) fields.push(String(meter.pn), meter.role === 'master' ? `${meter.meterId}|master` : meter.meterId);
       m.hset(key, ...fields);
       if (t.meters.length > 0) m.hset(`${this.prefix}:m`, ...t.meters.flatMap((x) => [x.meterId, `${t.address}|${x.pn}`]));
     }

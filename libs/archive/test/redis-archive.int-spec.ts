@@ -25,4 +25,11 @@ describe('RedisArchive (real Redis)', () => {
     expect(await a.meter('000000001002')).toEqual({ terminal: '4101-00010', pn: 2 });
     await a.healthCheck();
   });
+
+  it('keeps the area master meter\'s role', async () => {
+    const a = new RedisArchive(redis, prefix);
+    await a.put([{ address: '4101-00020', meters: [{ pn: 1, meterId: '000000002001', role: 'master' }, { pn: 2, meterId: '000000002002' }] }]);
+    expect((await a.terminal('4101-00020'))!.meters).toEqual([{ pn: 1, meterId: '000000002001', role: 'master' }, { pn: 2, meterId: '000000002002' }]);
+    expect(await a.meter('000000002001')).toEqual({ terminal: '4101-00020', pn: 1 });
+  });
 });

@@ -11,15 +11,22 @@ import { infra } from './environment';
 // Real clients for probing a running service from tests: plain HTTP and grpc-js, as kubelet or another
 // grid system would call it.
 
+/**
+ * A port free now, for a service under test to listen on. Taken below the kernel's ephemeral range
+ * (32768 and up on Linux): a port from that range can be handed to some process's outgoing connection
+ * (a Kafka or ClickHouse client started meanwhile) before the service binds it.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (ok) return port;
+  }
+  throw new Error('no free port found in 20000-31999 after 50 tries');
 }
 
 export function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {

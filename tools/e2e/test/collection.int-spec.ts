@@ -1,6 +1,6 @@
 import { RedisArchive } from '@gridstation/archive';
 import { closeRedis, createRedis } from '@gridstation/cache';
-import { CollectionServiceClient, ListRoundsRequest, PutPlanRequest, RunRoundRequest, TaskServiceClient, ListTasksRequest, type ListRoundsResponse, type ListTasksResponse, type RunRoundResponse } from '@gridstation/contracts';
+import { CollectionServiceClient, GetLineLossRequest, ListRoundsRequest, type GetLineLossResponse, PutPlanRequest, RunRoundRequest, TaskServiceClient, ListTasksRequest, type ListRoundsResponse, type ListTasksResponse, type RunRoundResponse } from '@gridstation/contracts';
 import { ClickHouseHaPool, ClickHouseReadingStore } from '@gridstation/persistence';
 import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
 import { distributedServiceEnv, freePort, infra, insecure, requireService, testLogger, unary, uniqueName, waitFor } from '@gridstation/testing';
@@ -47,11 +47,11 @@ describe('collection plans, distributed (real Kafka, ClickHouse, Redis)', () => 
 
     const dayStart = Math.floor((Date.now() + TZ) / DAY) * DAY - TZ - DAY;
     // All terminals on comm A: a read taken by comm B's worker is forwarded to A.
-    const sim = new Simulator({ ...DEFAULT_SIMULATOR, host: '127.0.0.1', port: Number(commA.env['GS_TERMINAL_PORT']), region, terminals: 10, metersPerTerminal: 3, startMs: dayStart, roundsPerSecond: 12, lostReportRate: 0.05, badFrameEvery: 0, eventEvery: 0, unknownTerminals: 0, heartbeatMs: 5_000 });
+    const sim = new Simulator({ ...DEFAULT_SIMULATOR, host: '127.0.0.1', port: Number(commA.env['GS_TERMINAL_PORT']), region, terminals: 10, metersPerTerminal: 3, startMs: dayStart, roundsPerSecond: 12, lostReportRate: 0.05, badFrameEvery: 0, eventEvery: 0, unknownTerminals: 0, heartbeatMs: 5_000, areaLoss: (i) => 0.03 + i * 0.005 });
     await new RedisArchive(redis).put(sim.archive());
     await sim.connect();
     const away = sim.terminals[4]!;
-    await sim.run(96, {
+    await sim.run(97, {
       before: async (k) => {
         if (k === 20) away.goOffline();
         if (k === 50) expect(await away.comeBack()).toBe(true);
@@ -78,7 +78,8 @@ describe('collection plans, distributed (real Kafka, ClickHouse, Redis)', () => 
     const collection = new CollectionServiceClient(schedulerGrpc, insecure());
     const tasks = new TaskServiceClient(schedulerGrpc, insecure());
     try {
-      await unary(collection, 'putPlan', PutPlanRequest.fromPartial({ plan: { name: 'curves', terminals: sim.terminals.map((t) => t.key), lookbackMs: DAY, settleMs: Date.now() - (dayStart + DAY), everyMs: 3_600_000, readTimeoutMs: 5_000 } }));
+      // Power and energy readings over the day and the next midnight (the day's closing register reads).
+      await unary(collection, 'putPlan', PutPlanRequest.fromPartial({ plan: { name: 'curves', terminals: sim.terminals.map((t) => t.key), items: [{ fn: 81, intervalMs: 900_000 }, { fn: 101, intervalMs: 900_000 }], lookbackMs: DAY + 900_000, settleMs: Date.now() - (dayStart + DAY + 900_000), everyMs: 3_600_000, readTimeoutMs: 5_000 } }));
       const round = (await unary<unknown, RunRoundResponse>(collection, 'runRound', RunRoundRequest.fromPartial({ plan: 'curves' }))).round!;
       expect(round.gapsFound).toBeGreaterThan(0);
       await waitFor(async () => (await unary<unknown, ListRoundsResponse>(collection, 'listRounds', ListRoundsRequest.fromPartial({ plan: 'curves' }))).rounds.find((r) => r.round === 1 && r.settled), 'the round to settle', 90_000, 500);
@@ -89,6 +90,14 @@ describe('collection plans, distributed (real Kafka, ClickHouse, Redis)', () => 
       const times = await ch.dataTimes(meters, 'power.active.total', dayStart, dayStart + DAY);
       const have = truth.filter((r) => times.get(r.meterId)?.includes(r.dataTimeMs)).length;
       expect(have / truth.length).toBeGreaterThanOrEqual(0.999);
+      // Line loss from ClickHouse, the master meters named by the Redis archive.
+      await waitFor(async () => {
+        const t = await ch.dataTimes(meters, 'energy.active.import', dayStart, dayStart + DAY + 900_000);
+        return meters.every((m) => t.get(m)?.includes(dayStart) && t.get(m)?.includes(dayStart + DAY));
+      }, 'every register read at both midnights', 60_000, 1_000);
+      const loss = await unary<unknown, GetLineLossResponse>(collection, 'getLineLoss', GetLineLossRequest.fromPartial({ plan: 'curves', dayStartMs: dayStart }));
+      expect(loss.withoutMaster).toEqual([]);
+      for (const [i, t] of sim.terminals.entries()) expect(Math.abs(loss.areas.find((a) => a.area === t.key)!.lossRate - (1 - 1 / (1.03 + i * 0.005)))).toBeLessThan(1e-3);
       console.log(`distributed collection: ${before} of ${truth.length} curve points in ClickHouse before, ${have} after one round of ${round.requestsSent} requests on workers ${[...workers].join(', ')}`);
     } finally {
       collection.close();
