@@ -193,7 +193,8 @@ hbase_java() { # hbase_java <heap> <log file name> <args...>; call it in a subsh
 }
 
 # Runs the admin helper (split, move, regions, probe); used by tests too.
-hbase_admin() { ( hbase_java 256m admin.log "$HERE/hbase/HBaseAdmin.java" "$@" ); }
+# The admin client needs the HBase jars even when the server was started by another checkout.
+hbase_admin() { java_libs hbase >&2; ( hbase_java 256m admin.log "$HERE/hbase/HBaseAdmin.java" "$@" ); }
 hbase_health() { node "$HERE/probe.js" hbase "127.0.0.1:$HBASE_THRIFT_PORT"; }
 hbase_master_health() { hbase_admin probe; }
 
