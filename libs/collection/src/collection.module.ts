@@ -24,7 +24,7 @@ export class CollectionClock {
   ) {}
 
   async start(): Promise<void> {
-    for (const p of await this.plans.load()) this.engine.upsertPlan({ ...p, name: p.name, terminals: p.terminals });
+    for (const p of await this.plans.load()) this.engine.upsertPlan(p);
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = this.engine

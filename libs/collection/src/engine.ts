@@ -264,7 +264,7 @@ export class CollectionEngine {
         const ids = p.tasks.get(o.name) ?? [];
         const out = o.ok ? (o.output as ReadOutput | undefined) : undefined;
         for (const id of ids) {
-          const req = this.ledger.all().find((r) => r.id === id);
+          const req = this.ledger.get(id);
           if (!req) continue;
           if (!out) this.ledger.attempted(id, { kind: 'timeout' }, now);
           else if (out.outcome === 'answered') this.ledger.attempted(id, { kind: 'answered', present: out.present.filter((x) => x.meterId === req.meterId && x.quantity === req.quantity).flatMap((x) => x.times) }, now);

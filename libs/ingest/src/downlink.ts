@@ -188,10 +188,7 @@ export class Downlink {
   /** Runs `f` when the terminal's earlier requests are done; gives up if its turn comes after the deadline. */
   private inTurn<T>(terminal: string, deadlineMs: number, f: () => Promise<T>): Promise<T> {
     const before = this.turns.get(terminal) ?? Promise.resolve();
-    const mine = before.then(
-      () => (Date.now() >= deadlineMs ? Promise.reject(new DownlinkError('DEADLINE_EXCEEDED', `terminal ${terminal} was busy with earlier requests until the deadline`)) : f()),
-      () => (Date.now() >= deadlineMs ? Promise.reject(new DownlinkError('DEADLINE_EXCEEDED', `terminal ${terminal} was busy with earlier requests until the deadline`)) : f()),
-    );
+    const mine = before.then(() => (Date.now() >= deadlineMs ? Promise.reject(new DownlinkError('DEADLINE_EXCEEDED', `terminal ${terminal} was busy with earlier requests until the deadline`)) : f()));
     const settled = mine.catch(() => undefined);
     this.turns.set(terminal, settled);
     void settled.then(() => {

@@ -144,6 +144,10 @@ export class RecollectionLedger {
     return n;
   }
 
+  get(id: string): RecollectionRequest | undefined {
+    return this.requests.get(id);
+  }
+
   all(): RecollectionRequest[] {
     return [...this.requests.values()];
   }

@@ -55,9 +55,10 @@ export class HostExecutor implements Executor {
     const ac = new AbortController();
     this.current = ac;
     const timer = setTimeout(() => ac.abort(new Error(`ran longer than ${timeoutMs} ms`)), timeoutMs);
+    // The run ends at the time limit or a cancel even when the program does not watch its signal.
+    const stopped = new Promise<never>((_, reject) => ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true }));
     try {
-      const output = await f(input, ac.signal);
-      if (ac.signal.aborted) return { ok: false, code: 'TIMEOUT', reason: String((ac.signal.reason as Error | undefined)?.message ?? 'aborted'), permanent: false, log: [], durationMs: performance.now() - started };
+      const output = await Promise.race([f(input, ac.signal), stopped]);
       return { ok: true, output: output ?? null, log: [], durationMs: performance.now() - started };
     } catch (e) {
       // Bad input is final; anything else (a dependency down, a bug) is worth another attempt.
