@@ -18,7 +18,7 @@ export function bootstrap(config: SchedulerConfig, telemetry: Telemetry, handleS
       SchedulerAdaptersModule.register(config),
       // Global: collection's ports use the scheduler and its task queries.
       { ...SchedulerFeatureModule.register({ scheduler: { ...config.scheduling, owner: config.instanceId }, capacity: config.capacity, inProcessWorkers: false, historyGroup: 'gs-scheduler-history' }), global: true },
-      ...(config.collection ? [SchedulerCollectionModule.register(config), CollectionFeatureModule.register({ tickMs: 5_000 })] : []),
+      ...(config.collection ? [SchedulerCollectionModule.register(config), CollectionFeatureModule.register({ tickMs: 5_000, indicators: true })] : []),
     ],
     grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/task.proto', 'gridstation/v1/program.proto', ...(config.collection ? ['gridstation/v1/collection.proto'] : [])], direct: [WORKER_GRPC_SERVICE] },
   });

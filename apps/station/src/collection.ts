@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
-import { COLLECTED_DATA, collectedData, collectionHostPrograms, FilePlanStore, METER_PLACES, PLAN_STORE, TASK_SETS, taskSetsOf, TERMINAL_METERS, TERMINAL_PRESENCE } from '@gridstation/collection';
+import { COLLECTED_DATA, collectedData, collectionHostPrograms, FilePlanStore, FileRevisionStore, METER_PLACES, PLAN_STORE, REVISION_STORE, TASK_SETS, taskSetsOf, TERMINAL_METERS, TERMINAL_PRESENCE } from '@gridstation/collection';
 import type { StationConfig } from '@gridstation/config';
 import { Downlink, TerminalServer } from '@gridstation/ingest';
 import { READING_STORE, type ReadingStore } from '@gridstation/persistence';
@@ -23,7 +23,7 @@ const COLLECTION_WORKER = Symbol('gridstation.station.collectionWorker');
 export class StationCollectionModule {
   static register(config: StationConfig): DynamicModule {
     const providers = collectionPorts(config);
-    return { module: StationCollectionModule, global: true, providers, exports: [COLLECTED_DATA, TASK_SETS, TERMINAL_METERS, TERMINAL_PRESENCE, METER_PLACES, PLAN_STORE] };
+    return { module: StationCollectionModule, global: true, providers, exports: [COLLECTED_DATA, TASK_SETS, TERMINAL_METERS, TERMINAL_PRESENCE, METER_PLACES, PLAN_STORE, REVISION_STORE] };
   }
 }
 
@@ -37,6 +37,7 @@ function collectionPorts(config: StationConfig) {
     // The embedded station has no supply topology: the KPI per area names none.
     { provide: METER_PLACES, useValue: { areaOf: () => undefined } },
     { provide: PLAN_STORE, useValue: new FilePlanStore(join(config.dataDir, 'collection-plans.json')) },
+    { provide: REVISION_STORE, useValue: new FileRevisionStore(join(config.dataDir, 'collection-revisions.jsonl')) },
     {
       provide: COLLECTION_WORKER,
       inject: [SchedulerService, Downlink, ARCHIVE, LOGGER],

@@ -1,6 +1,6 @@
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { loadConfig, stationConfigSchema } from '@gridstation/config';
-import { CheckMeterRequest, CollectionServiceClient, GetSuccessRateRequest, ListGapsRequest, ListRoundsRequest, ListTasksRequest, PutPlanRequest, RateGrouping, RunRoundRequest, SummarizeTaskSetRequest, SyncTerminalsRequest, TaskServiceClient, type CheckMeterResponse, CheckClocksRequest, type CheckClocksResponse, GetLineLossRequest, type GetLineLossResponse, type SummarizeTaskSetResponse, type SyncTerminalsResponse, type GetSuccessRateResponse, type ListGapsResponse, type ListRoundsResponse, type ListTasksResponse, type PutPlanResponse, type RunRoundResponse } from '@gridstation/contracts';
+import { CheckMeterRequest, CollectionServiceClient, EditValueRequest, EstimateMeterRequest, GetValuesRequest, ListRevisionsRequest, ValueView, type EditValueResponse, type EstimateMeterResponse, type GetValuesResponse, type ListRevisionsResponse, GetSuccessRateRequest, ListGapsRequest, ListRoundsRequest, ListTasksRequest, PutPlanRequest, RateGrouping, RunRoundRequest, SummarizeTaskSetRequest, SyncTerminalsRequest, TaskServiceClient, type CheckMeterResponse, CheckClocksRequest, type CheckClocksResponse, GetLineLossRequest, type GetLineLossResponse, type SummarizeTaskSetResponse, type SyncTerminalsResponse, type GetSuccessRateResponse, type ListGapsResponse, type ListRoundsResponse, type ListTasksResponse, type PutPlanResponse, type RunRoundResponse } from '@gridstation/contracts';
 import { TerminalServer } from '@gridstation/ingest';
 import { READING_STORE, type ReadingStore } from '@gridstation/persistence';
 import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
@@ -76,6 +76,20 @@ describe('collection operations in the embedded station', () => {
       expect(kpiBefore.overallRate).toBeCloseTo(before / truth.length, 6);
       expect(kpiBefore.rates).toHaveLength(20);
 
+      // Before re-collection, the long outage of one meter estimated and stored beside the raw data:
+      // the seven and a half hours by the load profile, short gaps of lost reports linearly.
+      const awayMeter = away.meterId(2);
+      const dayWindow = { meterId: awayMeter, quantity: 'power.active.total', fromMs: dayStart, toMs: dayStart + DAY };
+      const estimated = await unary<unknown, EstimateMeterResponse>(collection, 'estimateMeter', EstimateMeterRequest.fromPartial({ ...dayWindow, user: 'zhang.min', reason: 'outage of terminal' }));
+      expect(estimated.written.filter((w) => w.method === 'PROFILE').length).toBeGreaterThanOrEqual(29);
+      for (const w of estimated.written) expect(w).toMatchObject({ kind: 'ESTIMATED', user: 'zhang.min', previousQuality: 'NONE' });
+      const estimatedView = await unary<unknown, GetValuesResponse>(collection, 'getValues', GetValuesRequest.fromPartial({ ...dayWindow, view: ValueView.VALUE_VIEW_ESTIMATED }));
+      const rawBefore = await unary<unknown, GetValuesResponse>(collection, 'getValues', GetValuesRequest.fromPartial({ ...dayWindow, view: ValueView.VALUE_VIEW_RAW }));
+      expect(estimatedView.values.length).toBe(rawBefore.values.length + estimated.written.length);
+      expect(estimatedView.values.filter((v) => v.quality === 'ESTIMATED')).toHaveLength(estimated.written.length);
+      // Asked again, nothing new is written (the same estimates are there).
+      expect((await unary<unknown, EstimateMeterResponse>(collection, 'estimateMeter', EstimateMeterRequest.fromPartial({ ...dayWindow, user: 'zhang.min' }))).written).toEqual([]);
+
       const settled = async (round: number) =>
         waitFor(async () => (await unary<unknown, ListRoundsResponse>(collection, 'listRounds', ListRoundsRequest.fromPartial({ plan: 'curves' }))).rounds.find((r) => r.round === round && r.settled), `round ${round} to settle`, 60_000, 250);
       const first = (await unary<unknown, RunRoundResponse>(collection, 'runRound', RunRoundRequest.fromPartial({ plan: 'curves' }))).round!;
@@ -128,6 +142,25 @@ describe('collection operations in the embedded station', () => {
       expect(check.values).toBe(96);
       expect(check.flags).toEqual([]);
       expect(check.estimates).toEqual([]);
+      // Re-collected raw values take the place of the estimates in the estimated view; the estimates stay
+      // in the audit trail.
+      const afterFill = await unary<unknown, GetValuesResponse>(collection, 'getValues', GetValuesRequest.fromPartial({ ...dayWindow, view: ValueView.VALUE_VIEW_ESTIMATED }));
+      expect(afterFill.values).toHaveLength(96);
+      expect(afterFill.values.every((v) => v.quality === 'RAW')).toBe(true);
+
+      // An operator's edit: who, why and the value replaced are recorded; the raw view is unchanged.
+      const slot = dayStart + 40 * 900_000;
+      const rawValue = afterFill.values.find((v) => Number(v.dataTimeMs) === slot)!.value;
+      await expect(unary(collection, 'editValue', EditValueRequest.fromPartial({ meterId: awayMeter, quantity: dayWindow.quantity, dataTimeMs: slot, value: 9.5, user: 'li.wei' }))).rejects.toMatchObject({ code: 3, details: expect.stringContaining('reason is required') });
+      const edit = await unary<unknown, EditValueResponse>(collection, 'editValue', EditValueRequest.fromPartial({ meterId: awayMeter, quantity: dayWindow.quantity, dataTimeMs: slot, value: 9.5, user: 'li.wei', reason: 'meter replaced, reading taken on site' }));
+      expect(edit.revision).toMatchObject({ kind: 'EDITED', method: 'MANUAL', value: 9.5, previous: rawValue, previousQuality: 'RAW', user: 'li.wei' });
+      const at = async (view: ValueView) => (await unary<unknown, GetValuesResponse>(collection, 'getValues', GetValuesRequest.fromPartial({ ...dayWindow, view }))).values.find((v) => Number(v.dataTimeMs) === slot)!;
+      expect(await at(ValueView.VALUE_VIEW_RAW)).toMatchObject({ value: rawValue, quality: 'RAW' });
+      expect(await at(ValueView.VALUE_VIEW_VALIDATED)).toMatchObject({ value: 9.5, quality: 'EDITED', raw: rawValue });
+      expect(await at(ValueView.VALUE_VIEW_ESTIMATED)).toMatchObject({ value: 9.5, quality: 'EDITED' });
+      const trail = await unary<unknown, ListRevisionsResponse>(collection, 'listRevisions', ListRevisionsRequest.fromPartial(dayWindow));
+      expect(trail.revisions).toHaveLength(estimated.written.length + 1);
+      expect(trail.revisions.at(-1)).toMatchObject({ kind: 'EDITED', reason: 'meter replaced, reading taken on site' });
 
       // Archive-to-terminal sync: one terminal's F10 table drifted (a device lost, an address wrong, a
       // device the archive does not know); another is in order.

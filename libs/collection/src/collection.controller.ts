@@ -3,6 +3,20 @@ import { GrpcMethod } from '@nestjs/microservices';
 import {
   CheckClocksRequest,
   CheckMeterRequest,
+  ComputeIndicatorsRequest,
+  GetIndicatorsRequest,
+  type ComputeIndicatorsResponse,
+  type GetIndicatorsResponse,
+  EditValueRequest,
+  EstimateMeterRequest,
+  GetValuesRequest,
+  ListRevisionsRequest,
+  ValueView,
+  type EditValueResponse,
+  type EstimateMeterResponse,
+  type GetValuesResponse,
+  type ListRevisionsResponse,
+  type Revision as RevisionMessage,
   GetLineLossRequest,
   GetSuccessRateRequest,
   ListGapsRequest,
@@ -25,10 +39,11 @@ import {
   type SyncTerminalsResponse,
 } from '@gridstation/contracts';
 import { invalidArgument } from '@gridstation/errors';
-import { checkInterval, checkRegister, estimateGaps, type EstimationOptions } from '@gridstation/metering';
+import type { Revision, ValueView as View } from '@gridstation/metering';
 import { CollectionEngine, type CollectionPlan, type RoundReport } from './engine';
-import { COLLECTED_DATA, PLAN_STORE, type PlanStore } from './tokens';
-import type { CollectedData } from './ports';
+import { IndicatorRuns } from './indicator-runs';
+import { MeterValues } from './meter-values';
+import { PLAN_STORE, type PlanStore } from './tokens';
 
 const toPlan = (p: CollectionPlan): PlanMessage => ({
   name: p.id,
@@ -57,13 +72,39 @@ const toRound = (r: RoundReport): RoundMessage => ({
   settled: r.settled,
 });
 
+const toRevision = (r: Revision): RevisionMessage => ({
+  meterId: r.meterId,
+  quantity: r.quantity,
+  dataTimeMs: r.dataTimeMs,
+  value: r.value,
+  kind: r.kind,
+  method: r.method,
+  user: r.user,
+  reason: r.reason,
+  atMs: r.atMs,
+  ...(r.previous === undefined ? {} : { previous: r.previous }),
+  previousQuality: r.previousQuality,
+});
+
+const VIEWS: Record<number, View> = { [ValueView.VALUE_VIEW_RAW]: 'RAW', [ValueView.VALUE_VIEW_VALIDATED]: 'VALIDATED', [ValueView.VALUE_VIEW_ESTIMATED]: 'ESTIMATED' };
+
 const MAX_WINDOW_MS = 31 * 86_400_000;
+
+/** A meter, a quantity and a window of at most 31 days, or INVALID_ARGUMENT. */
+function meterWindow(r: { meterId: string; quantity: string; fromMs: number | string; toMs: number | string }): { from: number; to: number } {
+  const from = Number(r.fromMs);
+  const to = Number(r.toMs);
+  if (!r.meterId || !r.quantity) throw invalidArgument('BAD_METER', 'meter_id and quantity are required');
+  if (!(to > from) || to - from > MAX_WINDOW_MS) throw invalidArgument('BAD_WINDOW', 'to_ms must be after from_ms, at most 31 days later');
+  return { from, to };
+}
 
 @Controller()
 export class CollectionController {
   constructor(
     @Inject(CollectionEngine) private readonly engine: CollectionEngine,
-    @Inject(COLLECTED_DATA) private readonly data: CollectedData,
+    @Inject(MeterValues) private readonly values: MeterValues,
+    @Inject(IndicatorRuns) private readonly indicators: IndicatorRuns,
     @Inject(PLAN_STORE) private readonly plans: PlanStore,
   ) {}
 
@@ -144,21 +185,57 @@ export class CollectionController {
   @GrpcMethod('CollectionService', 'CheckMeter')
   async checkMeter(req: CheckMeterRequest): Promise<CheckMeterResponse> {
     const r = CheckMeterRequest.fromPartial(req);
-    const from = Number(r.fromMs);
-    const to = Number(r.toMs);
-    if (!r.meterId || !r.quantity) throw invalidArgument('BAD_CHECK', 'meter_id and quantity are required');
-    if (!(to > from) || to - from > MAX_WINDOW_MS) throw invalidArgument('BAD_WINDOW', 'to_ms must be after from_ms, at most 31 days later');
-    const points = await this.data.series(r.meterId, r.quantity, from, to);
-    const register = r.quantity.startsWith('energy.') && !r.quantity.endsWith('.interval');
-    const flags = register ? checkRegister(points) : checkInterval(points);
-    const bad = new Set(flags.filter((f) => f.rule !== 'ROLLOVER').map((f) => f.t));
-    const o: EstimationOptions = { intervalMs: 900_000, maxLinearSlots: 4, kind: register ? 'register' : 'interval', utcOffsetMs: 8 * 3_600_000 };
-    const estimates = estimateGaps(points.filter((p) => !bad.has(p.t)), from, to, o);
+    const { from, to } = meterWindow(r);
+    const c = await this.values.check(r.meterId, r.quantity, from, to);
     return {
-      values: points.length,
-      flags: flags.map((f) => ({ dataTimeMs: f.t, rule: f.rule, value: f.value, detail: f.detail })),
-      estimates: estimates.map((e) => ({ dataTimeMs: e.t, value: e.v, method: e.method })),
+      values: c.points.length,
+      flags: c.flags.map((f) => ({ dataTimeMs: f.t, rule: f.rule, value: f.value, detail: f.detail })),
+      estimates: c.estimates.map((e) => ({ dataTimeMs: e.t, value: e.v, method: e.method })),
     };
+  }
+
+  @GrpcMethod('CollectionService', 'EstimateMeter')
+  async estimateMeter(req: EstimateMeterRequest): Promise<EstimateMeterResponse> {
+    const r = EstimateMeterRequest.fromPartial(req);
+    const { from, to } = meterWindow(r);
+    if (!r.user.trim()) throw invalidArgument('BAD_ESTIMATE', 'user is required (who asked for the estimates)');
+    return { written: (await this.values.estimate(r.meterId, r.quantity, from, to, r.user.trim(), r.reason.trim() || 'estimation requested')).map(toRevision) };
+  }
+
+  @GrpcMethod('CollectionService', 'EditValue')
+  async editValue(req: EditValueRequest): Promise<EditValueResponse> {
+    const r = EditValueRequest.fromPartial(req);
+    return { revision: toRevision(await this.values.edit({ meterId: r.meterId, quantity: r.quantity, dataTimeMs: Number(r.dataTimeMs), value: r.value, user: r.user, reason: r.reason })) };
+  }
+
+  @GrpcMethod('CollectionService', 'GetValues')
+  async getValues(req: GetValuesRequest): Promise<GetValuesResponse> {
+    const r = GetValuesRequest.fromPartial(req);
+    const { from, to } = meterWindow(r);
+    const view = r.view === ValueView.VALUE_VIEW_UNSPECIFIED ? 'VALIDATED' : VIEWS[r.view];
+    if (!view) throw invalidArgument('BAD_VIEW', `unknown view ${r.view}`);
+    const values = await this.values.view(r.meterId, r.quantity, from, to, view);
+    return { values: values.map((v) => ({ dataTimeMs: v.t, value: v.v, quality: v.quality, rules: v.rules, method: v.method ?? '', ...(v.raw === undefined ? {} : { raw: v.raw }) })) };
+  }
+
+  @GrpcMethod('CollectionService', 'ListRevisions')
+  async listRevisions(req: ListRevisionsRequest): Promise<ListRevisionsResponse> {
+    const r = ListRevisionsRequest.fromPartial(req);
+    const { from, to } = meterWindow(r);
+    return { revisions: (await this.values.revisions(r.meterId, r.quantity, from, to)).map(toRevision) };
+  }
+
+  @GrpcMethod('CollectionService', 'ComputeIndicators')
+  async computeIndicators(req: ComputeIndicatorsRequest): Promise<ComputeIndicatorsResponse> {
+    const r = ComputeIndicatorsRequest.fromPartial(req);
+    const thresholds = { ...(r.heavyRate === undefined ? {} : { heavyRate: r.heavyRate }), ...(r.overloadRate === undefined ? {} : { overloadRate: r.overloadRate }) };
+    return { taskSetId: await this.indicators.submit({ fromArea: r.fromArea, toArea: r.toArea, areasPerTask: r.areasPerTask, thresholds, user: r.user }) };
+  }
+
+  @GrpcMethod('CollectionService', 'GetIndicators')
+  async getIndicators(req: GetIndicatorsRequest): Promise<GetIndicatorsResponse> {
+    const r = await this.indicators.result(GetIndicatorsRequest.fromPartial(req).taskSetId);
+    return { finished: r.finished, areas: r.areas, failedTasks: r.failedTasks, rowsRead: r.rowsRead, alerts: r.alerts };
   }
 
   @GrpcMethod('CollectionService', 'SyncTerminals')

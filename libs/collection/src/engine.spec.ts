@@ -1,5 +1,6 @@
 import type { SubmitTaskSetRequest, TaskSet } from '@gridstation/contracts';
 import { GsError } from '@gridstation/errors';
+import type { RecollectionRequest } from '@gridstation/metering';
 import { testLogger } from '@gridstation/testing';
 import { CollectionEngine } from './engine';
 import type { CollectedData, TaskOutcome, TaskSets } from './ports';
@@ -12,7 +13,7 @@ const Q = 900_000;
 const DAY = Date.UTC(2026, 11, 1) - 8 * 3_600_000;
 const log = testLogger();
 
-function rig(o: { offline?: Set<string>; holds?: (meter: string, t: number) => boolean } = {}) {
+function rig(o: { offline?: Set<string>; holds?: (meter: string, t: number) => boolean; estimated?: RecollectionRequest[] } = {}) {
   let now = DAY + 86_400_000; // midnight after the day: the look-back window is exactly that day
   const stored = new Map<string, Set<number>>();
   const put = (m: string, t: number) => (stored.get(m) ?? stored.set(m, new Set()).get(m)!).add(t);
@@ -56,7 +57,7 @@ function rig(o: { offline?: Set<string>; holds?: (meter: string, t: number) => b
     outcomes: async (id) => sets.get(id)!.outcomes,
   };
   const online = (t: string) => !o.offline?.has(t);
-  const engine = new CollectionEngine(data, taskSets, { terminal: async (a) => (meters[a] ? { address: a, meters: meters[a]! } : undefined) }, { online: async (t) => online(t) }, { areaOf: (m) => (m === 'm3' ? 'area-B' : 'area-A') }, log, { now: () => now, policy: { maxAttempts: 3, backoffMs: 1000, maxBackoffMs: 10_000, retentionMs: 30 * 86_400_000, deadlineMs: 6 * 3_600_000 } });
+  const engine = new CollectionEngine(data, taskSets, { terminal: async (a) => (meters[a] ? { address: a, meters: meters[a]! } : undefined) }, { online: async (t) => online(t) }, { areaOf: (m) => (m === 'm3' ? 'area-B' : 'area-A') }, log, { now: () => now, policy: { maxAttempts: 3, backoffMs: 1000, maxBackoffMs: 10_000, retentionMs: 30 * 86_400_000, deadlineMs: 6 * 3_600_000 }, ...(o.estimated ? { estimate: async (req: RecollectionRequest) => (o.estimated!.push(req), req.gap.points) } : {}) });
   engine.upsertPlan({ name: 'curves', terminals: ['4101-00001', '4101-00002'], lookbackMs: 86_400_000, settleMs: 0 });
   return { engine, stored, reads, advance: (ms: number) => (now += ms), drop: (m: string, ks: number[]) => ks.forEach((k) => stored.get(m)!.delete(DAY + k * Q)) };
 }
@@ -101,6 +102,18 @@ describe('collection engine', () => {
     const gaps = await r.engine.gaps('curves', DAY, DAY + 86_400_000);
     expect(gaps).toHaveLength(1);
     expect(gaps[0]).toMatchObject({ meterId: 'm1', request: { state: 'given_up', reason: 'NO_DATA_IN_TERMINAL' } });
+  });
+
+  it('estimates the slots of a request given up, once', async () => {
+    const estimated: RecollectionRequest[] = [];
+    const r = rig({ estimated, holds: (m, t) => !(m === 'm1' && t >= DAY + 5 * Q && t < DAY + 7 * Q) });
+    r.drop('m1', [5, 6]);
+    await r.engine.runRound('curves');
+    await r.engine.tick(); // settles the round (the terminal denies the read: given up), then estimates
+    expect(estimated.map((x) => [x.meterId, (x.gap.fromMs - DAY) / Q, x.gap.points, x.reason])).toEqual([['m1', 5, 2, 'NO_DATA_IN_TERMINAL']]);
+    expect(r.engine.stats.estimated).toBe(2);
+    await r.engine.tick();
+    expect(estimated).toHaveLength(1);
   });
 
   it('refuses a plan it cannot run, saying why', () => {

@@ -78,6 +78,8 @@ interface Pending {
 export interface EngineOptions {
   policy: RecollectionPolicy;
   now: () => number;
+  /** Estimates (and stores) the slots of a request re-collection gave up on; returns how many. */
+  estimate?: (r: RecollectionRequest) => Promise<number>;
 }
 
 export class CollectionEngine {
@@ -88,7 +90,10 @@ export class CollectionEngine {
   readonly reports: RoundReport[] = [];
   readonly ledger: RecollectionLedger;
   private readonly now: () => number;
-  readonly stats = { rounds: 0, reads: 0, settled: 0 };
+  private readonly estimate?: (r: RecollectionRequest) => Promise<number>;
+  /** Given-up requests whose slots were estimated. */
+  private readonly estimated = new Set<string>();
+  readonly stats = { rounds: 0, reads: 0, settled: 0, estimated: 0 };
   /** Per plan: stored / expected slots over its window at its last round. */
   readonly windowRatio = new Map<string, number>();
   private readonly m = collectionMetrics();
@@ -105,6 +110,7 @@ export class CollectionEngine {
   ) {
     this.ledger = new RecollectionLedger(o.policy);
     this.now = o.now ?? Date.now;
+    if (o.estimate) this.estimate = o.estimate;
     this.m.sources.add(this.gauges);
   }
 
@@ -144,6 +150,7 @@ export class CollectionEngine {
     await this.settleFinished();
     const now = this.now();
     this.ledger.expire(now);
+    await this.estimateGivenUp();
     for (const p of this.plans.values()) {
       const busy = [...this.pending.values()].some((x) => x.plan.id === p.id);
       if (busy || now - (this.lastRoundAt.get(p.id) ?? 0) < p.everyMs) continue;
@@ -251,6 +258,19 @@ export class CollectionEngine {
     const tasks = list.map((terminal) => TaskSpec.fromPartial({ name: `clock:${terminal}`, program: CLOCK_PROGRAM, priority: PriorityClass.PRIORITY_CLASS_NORMAL, retry: { maxAttempts: 3, backoffMs: 5_000 }, input: { scenarioId: '', dataVersion: '', paramsJson: JSON.stringify({ terminal, thresholdMs }), scale: 1 } }));
     const set = await this.taskSets.submit(SubmitTaskSetRequest.fromPartial({ name: `clock check of ${list.length} terminal(s)`, service: 'collection', context: { user: 'collection', scene: 'clock check' }, tasks }));
     return set.id;
+  }
+
+  /** Estimates the slots of requests given up since the last call (once per request). */
+  async estimateGivenUp(): Promise<number> {
+    if (!this.estimate) return 0;
+    let n = 0;
+    for (const r of this.ledger.all()) {
+      if (r.state !== 'given_up' || this.estimated.has(r.id)) continue;
+      n += await this.estimate(r);
+      this.estimated.add(r.id);
+    }
+    this.stats.estimated += n;
+    return n;
   }
 
   /** Updates the ledger from every finished round's reads. */

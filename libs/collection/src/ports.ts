@@ -1,4 +1,4 @@
-import type { SubmitTaskSetRequest, TaskSet } from '@gridstation/contracts';
+import type { Alert, SubmitTaskSetRequest, TaskSet } from '@gridstation/contracts';
 import type { Point } from '@gridstation/metering';
 
 // What collection operations need from the rest of the station. Each is provided by the app that runs
@@ -44,4 +44,9 @@ export interface MeterPlaces {
 /** A terminal's meters: pn -> meter id (the archive). */
 export interface TerminalMeters {
   terminal(address: string): Promise<{ address: string; meters: Array<{ meterId: string; pn: number; role?: 'master' }> } | undefined>;
+}
+
+/** Where area alerts go (the alerts topic). */
+export interface AlertSink {
+  publish(alerts: readonly Alert[]): Promise<void>;
 }

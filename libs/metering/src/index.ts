@@ -3,3 +3,4 @@ export * from './recollection';
 export * from './vee';
 export * from './line-loss';
 export * from './indicators';
+export * from './views';

@@ -1,8 +1,9 @@
-import { RedisArchive } from '@gridstation/archive';
+import { publishTopology, RedisArchive } from '@gridstation/archive';
+import { openClickHouse } from '@gridstation/clickhouse';
 import { closeRedis, createRedis } from '@gridstation/cache';
-import { CollectionServiceClient, GetLineLossRequest, ListRoundsRequest, type GetLineLossResponse, PutPlanRequest, RunRoundRequest, TaskServiceClient, ListTasksRequest, type ListRoundsResponse, type ListTasksResponse, type RunRoundResponse } from '@gridstation/contracts';
+import { CollectionServiceClient, EditValueRequest, GetSuccessRateRequest, ListRevisionsRequest, RateGrouping, type GetSuccessRateResponse, type ListRevisionsResponse, GetLineLossRequest, ListRoundsRequest, type GetLineLossResponse, PutPlanRequest, RunRoundRequest, TaskServiceClient, ListTasksRequest, type ListRoundsResponse, type ListTasksResponse, type RunRoundResponse } from '@gridstation/contracts';
 import { ClickHouseHaPool, ClickHouseReadingStore } from '@gridstation/persistence';
-import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
+import { areaOf, DEFAULT_SIMULATOR, Simulator, simulatorTopology } from '@gridstation/simulator';
 import { distributedServiceEnv, freePort, infra, insecure, requireService, testLogger, unary, uniqueName, waitFor } from '@gridstation/testing';
 import { startProcess, stopProcess, waitReady, type ServiceProcess } from './processes';
 
@@ -48,6 +49,10 @@ describe('collection plans, distributed (real Kafka, ClickHouse, Redis)', () => 
     const dayStart = Math.floor((Date.now() + TZ) / DAY) * DAY - TZ - DAY;
     // All terminals on comm A: a read taken by comm B's worker is forwarded to A.
     const sim = new Simulator({ ...DEFAULT_SIMULATOR, host: '127.0.0.1', port: Number(commA.env['GS_TERMINAL_PORT']), region, terminals: 10, metersPerTerminal: 3, startMs: dayStart, roundsPerSecond: 12, lostReportRate: 0.05, badFrameEvery: 0, eventEvery: 0, unknownTerminals: 0, heartbeatMs: 5_000, areaLoss: (i) => 0.03 + i * 0.005 });
+    // The supply topology (the KPI per transformer area reads it), then the archive with the areas' master meters.
+    const topoCh = await openClickHouse({ urls: [infra.clickhouseUrl], database, username: 'default', password: '', requestTimeoutMs: 60_000, asyncInsert: 'off' });
+    await publishTopology(simulatorTopology(sim), { clickhouse: { handle: topoCh }, redis }, 'collection-e2e');
+    await topoCh.close();
     await new RedisArchive(redis).put(sim.archive());
     await sim.connect();
     const away = sim.terminals[4]!;
@@ -98,6 +103,17 @@ describe('collection plans, distributed (real Kafka, ClickHouse, Redis)', () => 
       const loss = await unary<unknown, GetLineLossResponse>(collection, 'getLineLoss', GetLineLossRequest.fromPartial({ plan: 'curves', dayStartMs: dayStart }));
       expect(loss.withoutMaster).toEqual([]);
       for (const [i, t] of sim.terminals.entries()) expect(Math.abs(loss.areas.find((a) => a.area === t.key)!.lossRate - (1 - 1 / (1.03 + i * 0.005)))).toBeLessThan(1e-3);
+      // The KPI per transformer area, the areas from the topology the scheduler read from Redis.
+      const kpi = await waitFor(async () => {
+        const r = await unary<unknown, GetSuccessRateResponse>(collection, 'getSuccessRate', GetSuccessRateRequest.fromPartial({ plan: 'curves', dayStartMs: dayStart, by: RateGrouping.RATE_GROUPING_AREA }));
+        return r.rates.every((x) => x.key.startsWith('TA')) ? r : undefined;
+      }, 'the KPI per area', 30_000, 1_000);
+      expect(kpi.rates.map((x) => x.key).sort()).toEqual(sim.terminals.map(areaOf).sort());
+      // An edit goes to the Redis revision store with its audit record.
+      const slot = dayStart + 12 * 900_000;
+      await unary(collection, 'editValue', EditValueRequest.fromPartial({ meterId: meters[0]!, quantity: 'power.active.total', dataTimeMs: slot, value: 1.25, user: 'wang.fang', reason: 'test edit' }));
+      const trail = await unary<unknown, ListRevisionsResponse>(collection, 'listRevisions', ListRevisionsRequest.fromPartial({ meterId: meters[0]!, quantity: 'power.active.total', fromMs: dayStart, toMs: dayStart + DAY }));
+      expect(trail.revisions).toEqual([expect.objectContaining({ kind: 'EDITED', user: 'wang.fang', dataTimeMs: slot, previousQuality: 'RAW' })]);
       console.log(`distributed collection: ${before} of ${truth.length} curve points in ClickHouse before, ${have} after one round of ${round.requestsSent} requests on workers ${[...workers].join(', ')}`);
     } finally {
       collection.close();

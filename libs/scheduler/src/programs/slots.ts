@@ -95,6 +95,24 @@ const DEFS: SlotDef[] = [
     sample: { terminal: '4101-00001' },
     pool: 'collection',
   },
+  {
+    name: 'collection.indicators',
+    description: 'The 15 business-expansion indicators of a range of transformer areas over their year of daily load, aggregated in ClickHouse',
+    input: {
+      type: 'object',
+      required: ['fromArea', 'toArea'],
+      properties: {
+        fromArea: { type: 'integer', minimum: 0, description: 'First area id of the range' },
+        toArea: { type: 'integer', minimum: 1, description: 'Area id after the range' },
+        thresholds: { type: 'object', description: 'Load rates of heavy and overloaded days, imbalance and planning limits (libs/metering defaults)' },
+      },
+    },
+    output: { type: 'object', required: ['areas'], properties: { areas: { type: 'array', items: { type: 'object' } }, rowsRead: { type: 'integer' }, elapsedMs: { type: 'integer' } } },
+    entry: 'run',
+    services: ['collection'],
+    sample: { fromArea: 0, toArea: 1 },
+    pool: 'indicators',
+  },
 ];
 
 function fieldsOf(schema: Record<string, unknown>): SlotField[] {
@@ -194,6 +212,15 @@ export const BUILTIN_PROGRAMS: readonly BuiltinProgram[] = [
     type: ProgramType.PROGRAM_TYPE_ALGORITHM,
     kind: ProgramKind.PROGRAM_KIND_HOST,
     description: 'Checks a terminal\'s clock and sets it when it drifted; provided by the collection workers',
+    code: '',
+  },
+  {
+    name: 'collection-indicators',
+    version: '1',
+    slot: 'collection.indicators',
+    type: ProgramType.PROGRAM_TYPE_ALGORITHM,
+    kind: ProgramKind.PROGRAM_KIND_HOST,
+    description: 'Computes the business-expansion indicators of a range of areas in ClickHouse; provided by the indicators workers (next to the analytical store)',
     code: '',
   },
 ];

@@ -18,6 +18,55 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Alert } from "./alert";
+
+export enum ValueView {
+  VALUE_VIEW_UNSPECIFIED = 0,
+  /** VALUE_VIEW_RAW - What the meter reported, as stored. */
+  VALUE_VIEW_RAW = 1,
+  /** VALUE_VIEW_VALIDATED - Raw values with the VEE flags; values a rule rejected are SUSPECT; operators' edits replace values. */
+  VALUE_VIEW_VALIDATED = 2,
+  /** VALUE_VIEW_ESTIMATED - Validated, plus estimates in missing slots and in place of rejected values. */
+  VALUE_VIEW_ESTIMATED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function valueViewFromJSON(object: any): ValueView {
+  switch (object) {
+    case 0:
+    case "VALUE_VIEW_UNSPECIFIED":
+      return ValueView.VALUE_VIEW_UNSPECIFIED;
+    case 1:
+    case "VALUE_VIEW_RAW":
+      return ValueView.VALUE_VIEW_RAW;
+    case 2:
+    case "VALUE_VIEW_VALIDATED":
+      return ValueView.VALUE_VIEW_VALIDATED;
+    case 3:
+    case "VALUE_VIEW_ESTIMATED":
+      return ValueView.VALUE_VIEW_ESTIMATED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ValueView.UNRECOGNIZED;
+  }
+}
+
+export function valueViewToJSON(object: ValueView): string {
+  switch (object) {
+    case ValueView.VALUE_VIEW_UNSPECIFIED:
+      return "VALUE_VIEW_UNSPECIFIED";
+    case ValueView.VALUE_VIEW_RAW:
+      return "VALUE_VIEW_RAW";
+    case ValueView.VALUE_VIEW_VALIDATED:
+      return "VALUE_VIEW_VALIDATED";
+    case ValueView.VALUE_VIEW_ESTIMATED:
+      return "VALUE_VIEW_ESTIMATED";
+    case ValueView.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 export enum RateGrouping {
   RATE_GROUPING_UNSPECIFIED = 0,
@@ -56,6 +105,142 @@ export function rateGroupingToJSON(object: RateGrouping): string {
     default:
       return "UNRECOGNIZED";
   }
+}
+
+export interface ComputeIndicatorsRequest {
+  /** Areas [from_area, to_area) of the indicator tables. */
+  fromArea: number;
+  toArea: number;
+  /** Areas per task (default 100). */
+  areasPerTask: number;
+  /** Load rate from which a day is heavy (default 0.8) and overloaded (default 1.0). */
+  heavyRate?: number | undefined;
+  overloadRate?: number | undefined;
+  user: string;
+}
+
+export interface ComputeIndicatorsResponse {
+  taskSetId: string;
+}
+
+export interface GetIndicatorsRequest {
+  taskSetId: string;
+}
+
+/** One area's indicators (definitions in libs/metering/README.md). */
+export interface AreaIndicators {
+  areaId: number;
+  capacityKva: number;
+  days: number;
+  peakLoadKw: number;
+  maxLoadRate: number;
+  avgLoadRate: number;
+  p95LoadRate: number;
+  heavyLoadDays: number;
+  overloadDays: number;
+  accessibleCapacityKva: number;
+  imbalanceDays: number;
+  phaseConnectionImbalance: number;
+  overContractUsers: number;
+  overContractUserDays: number;
+  suppliedKwh: number;
+  consumedKwh: number;
+  lineLossRate: number;
+  loadFactor: number;
+}
+
+export interface GetIndicatorsResponse {
+  /** false while tasks are still running (areas is then empty). */
+  finished: boolean;
+  areas: AreaIndicators[];
+  /** Tasks that failed ("name: code reason"); their areas are missing. */
+  failedTasks: string[];
+  rowsRead: number;
+  /** The area alerts published when the set finished. */
+  alerts: Alert[];
+}
+
+export interface EstimateMeterRequest {
+  meterId: string;
+  quantity: string;
+  fromMs: number;
+  toMs: number;
+  /** Who asked (recorded with each estimate). */
+  user: string;
+  reason: string;
+}
+
+export interface EstimateMeterResponse {
+  /** Estimates written (slots already estimated with the same value are not written again). */
+  written: Revision[];
+}
+
+export interface EditValueRequest {
+  meterId: string;
+  quantity: string;
+  /** The 15-minute slot edited. */
+  dataTimeMs: number;
+  value: number;
+  /** Who edits and why: both required. */
+  user: string;
+  reason: string;
+}
+
+export interface EditValueResponse {
+  revision: Revision | undefined;
+}
+
+export interface GetValuesRequest {
+  meterId: string;
+  quantity: string;
+  fromMs: number;
+  toMs: number;
+  /** Default: VALUE_VIEW_VALIDATED. */
+  view: ValueView;
+}
+
+export interface MeterValue {
+  dataTimeMs: number;
+  value: number;
+  /** RAW, SUSPECT (a rule rejected it and nothing replaces it), EDITED or ESTIMATED. */
+  quality: string;
+  /** The VEE rules that flagged the raw value at this time. */
+  rules: string[];
+  /** LINEAR / PROFILE (estimates), MANUAL (edits). */
+  method: string;
+  /** The raw value an edit or estimate stands in for, when there is one. */
+  raw?: number | undefined;
+}
+
+export interface GetValuesResponse {
+  values: MeterValue[];
+}
+
+export interface ListRevisionsRequest {
+  meterId: string;
+  quantity: string;
+  fromMs: number;
+  toMs: number;
+}
+
+export interface Revision {
+  meterId: string;
+  quantity: string;
+  dataTimeMs: number;
+  value: number;
+  /** ESTIMATED or EDITED. */
+  kind: string;
+  method: string;
+  user: string;
+  reason: string;
+  atMs: number;
+  /** The value shown in the estimated view before this revision, and its quality (NONE: no value). */
+  previous?: number | undefined;
+  previousQuality: string;
+}
+
+export interface ListRevisionsResponse {
+  revisions: Revision[];
 }
 
 export interface CheckClocksRequest {
@@ -281,6 +466,1867 @@ export interface CheckMeterResponse {
    */
   estimates: EstimatedValue[];
 }
+
+function createBaseComputeIndicatorsRequest(): ComputeIndicatorsRequest {
+  return { fromArea: 0, toArea: 0, areasPerTask: 0, heavyRate: undefined, overloadRate: undefined, user: "" };
+}
+
+export const ComputeIndicatorsRequest: MessageFns<ComputeIndicatorsRequest> = {
+  encode(message: ComputeIndicatorsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromArea !== 0) {
+      writer.uint32(8).uint32(message.fromArea);
+    }
+    if (message.toArea !== 0) {
+      writer.uint32(16).uint32(message.toArea);
+    }
+    if (message.areasPerTask !== 0) {
+      writer.uint32(24).uint32(message.areasPerTask);
+    }
+    if (message.heavyRate !== undefined) {
+      writer.uint32(33).double(message.heavyRate);
+    }
+    if (message.overloadRate !== undefined) {
+      writer.uint32(41).double(message.overloadRate);
+    }
+    if (message.user !== "") {
+      writer.uint32(50).string(message.user);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ComputeIndicatorsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseComputeIndicatorsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.fromArea = reader.uint32();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.toArea = reader.uint32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.areasPerTask = reader.uint32();
+          continue;
+        }
+        case 4: {
+          if (tag !== 33) {
+            break;
+          }
+
+          message.heavyRate = reader.double();
+          continue;
+        }
+        case 5: {
+          if (tag !== 41) {
+            break;
+          }
+
+          message.overloadRate = reader.double();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.user = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ComputeIndicatorsRequest {
+    return {
+      fromArea: isSet(object.fromArea) ? globalThis.Number(object.fromArea) : 0,
+      toArea: isSet(object.toArea) ? globalThis.Number(object.toArea) : 0,
+      areasPerTask: isSet(object.areasPerTask) ? globalThis.Number(object.areasPerTask) : 0,
+      heavyRate: isSet(object.heavyRate) ? globalThis.Number(object.heavyRate) : undefined,
+      overloadRate: isSet(object.overloadRate) ? globalThis.Number(object.overloadRate) : undefined,
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+    };
+  },
+
+  toJSON(message: ComputeIndicatorsRequest): unknown {
+    const obj: any = {};
+    if (message.fromArea !== 0) {
+      obj.fromArea = Math.round(message.fromArea);
+    }
+    if (message.toArea !== 0) {
+      obj.toArea = Math.round(message.toArea);
+    }
+    if (message.areasPerTask !== 0) {
+      obj.areasPerTask = Math.round(message.areasPerTask);
+    }
+    if (message.heavyRate !== undefined) {
+      obj.heavyRate = message.heavyRate;
+    }
+    if (message.overloadRate !== undefined) {
+      obj.overloadRate = message.overloadRate;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ComputeIndicatorsRequest>, I>>(base?: I): ComputeIndicatorsRequest {
+    return ComputeIndicatorsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ComputeIndicatorsRequest>, I>>(object: I): ComputeIndicatorsRequest {
+    const message = createBaseComputeIndicatorsRequest();
+    message.fromArea = object.fromArea ?? 0;
+    message.toArea = object.toArea ?? 0;
+    message.areasPerTask = object.areasPerTask ?? 0;
+    message.heavyRate = object.heavyRate ?? undefined;
+    message.overloadRate = object.overloadRate ?? undefined;
+    message.user = object.user ?? "";
+    return message;
+  },
+};
+
+function createBaseComputeIndicatorsResponse(): ComputeIndicatorsResponse {
+  return { taskSetId: "" };
+}
+
+export const ComputeIndicatorsResponse: MessageFns<ComputeIndicatorsResponse> = {
+  encode(message: ComputeIndicatorsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskSetId !== "") {
+      writer.uint32(10).string(message.taskSetId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ComputeIndicatorsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseComputeIndicatorsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskSetId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ComputeIndicatorsResponse {
+    return { taskSetId: isSet(object.taskSetId) ? globalThis.String(object.taskSetId) : "" };
+  },
+
+  toJSON(message: ComputeIndicatorsResponse): unknown {
+    const obj: any = {};
+    if (message.taskSetId !== "") {
+      obj.taskSetId = message.taskSetId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ComputeIndicatorsResponse>, I>>(base?: I): ComputeIndicatorsResponse {
+    return ComputeIndicatorsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ComputeIndicatorsResponse>, I>>(object: I): ComputeIndicatorsResponse {
+    const message = createBaseComputeIndicatorsResponse();
+    message.taskSetId = object.taskSetId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetIndicatorsRequest(): GetIndicatorsRequest {
+  return { taskSetId: "" };
+}
+
+export const GetIndicatorsRequest: MessageFns<GetIndicatorsRequest> = {
+  encode(message: GetIndicatorsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskSetId !== "") {
+      writer.uint32(10).string(message.taskSetId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetIndicatorsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetIndicatorsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskSetId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetIndicatorsRequest {
+    return { taskSetId: isSet(object.taskSetId) ? globalThis.String(object.taskSetId) : "" };
+  },
+
+  toJSON(message: GetIndicatorsRequest): unknown {
+    const obj: any = {};
+    if (message.taskSetId !== "") {
+      obj.taskSetId = message.taskSetId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetIndicatorsRequest>, I>>(base?: I): GetIndicatorsRequest {
+    return GetIndicatorsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetIndicatorsRequest>, I>>(object: I): GetIndicatorsRequest {
+    const message = createBaseGetIndicatorsRequest();
+    message.taskSetId = object.taskSetId ?? "";
+    return message;
+  },
+};
+
+function createBaseAreaIndicators(): AreaIndicators {
+  return {
+    areaId: 0,
+    capacityKva: 0,
+    days: 0,
+    peakLoadKw: 0,
+    maxLoadRate: 0,
+    avgLoadRate: 0,
+    p95LoadRate: 0,
+    heavyLoadDays: 0,
+    overloadDays: 0,
+    accessibleCapacityKva: 0,
+    imbalanceDays: 0,
+    phaseConnectionImbalance: 0,
+    overContractUsers: 0,
+    overContractUserDays: 0,
+    suppliedKwh: 0,
+    consumedKwh: 0,
+    lineLossRate: 0,
+    loadFactor: 0,
+  };
+}
+
+export const AreaIndicators: MessageFns<AreaIndicators> = {
+  encode(message: AreaIndicators, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.areaId !== 0) {
+      writer.uint32(8).uint32(message.areaId);
+    }
+    if (message.capacityKva !== 0) {
+      writer.uint32(17).double(message.capacityKva);
+    }
+    if (message.days !== 0) {
+      writer.uint32(24).uint32(message.days);
+    }
+    if (message.peakLoadKw !== 0) {
+      writer.uint32(33).double(message.peakLoadKw);
+    }
+    if (message.maxLoadRate !== 0) {
+      writer.uint32(41).double(message.maxLoadRate);
+    }
+    if (message.avgLoadRate !== 0) {
+      writer.uint32(49).double(message.avgLoadRate);
+    }
+    if (message.p95LoadRate !== 0) {
+      writer.uint32(57).double(message.p95LoadRate);
+    }
+    if (message.heavyLoadDays !== 0) {
+      writer.uint32(64).uint32(message.heavyLoadDays);
+    }
+    if (message.overloadDays !== 0) {
+      writer.uint32(72).uint32(message.overloadDays);
+    }
+    if (message.accessibleCapacityKva !== 0) {
+      writer.uint32(81).double(message.accessibleCapacityKva);
+    }
+    if (message.imbalanceDays !== 0) {
+      writer.uint32(88).uint32(message.imbalanceDays);
+    }
+    if (message.phaseConnectionImbalance !== 0) {
+      writer.uint32(97).double(message.phaseConnectionImbalance);
+    }
+    if (message.overContractUsers !== 0) {
+      writer.uint32(104).uint32(message.overContractUsers);
+    }
+    if (message.overContractUserDays !== 0) {
+      writer.uint32(112).uint32(message.overContractUserDays);
+    }
+    if (message.suppliedKwh !== 0) {
+      writer.uint32(121).double(message.suppliedKwh);
+    }
+    if (message.consumedKwh !== 0) {
+      writer.uint32(129).double(message.consumedKwh);
+    }
+    if (message.lineLossRate !== 0) {
+      writer.uint32(137).double(message.lineLossRate);
+    }
+    if (message.loadFactor !== 0) {
+      writer.uint32(145).double(message.loadFactor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AreaIndicators {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAreaIndicators();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.areaId = reader.uint32();
+          continue;
+        }
+        case 2: {
+          if (tag !== 17) {
+            break;
+          }
+
+          message.capacityKva = reader.double();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.days = reader.uint32();
+          continue;
+        }
+        case 4: {
+          if (tag !== 33) {
+            break;
+          }
+
+          message.peakLoadKw = reader.double();
+          continue;
+        }
+        case 5: {
+          if (tag !== 41) {
+            break;
+          }
+
+          message.maxLoadRate = reader.double();
+          continue;
+        }
+        case 6: {
+          if (tag !== 49) {
+            break;
+          }
+
+          message.avgLoadRate = reader.double();
+          continue;
+        }
+        case 7: {
+          if (tag !== 57) {
+            break;
+          }
+
+          message.p95LoadRate = reader.double();
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.heavyLoadDays = reader.uint32();
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.overloadDays = reader.uint32();
+          continue;
+        }
+        case 10: {
+          if (tag !== 81) {
+            break;
+          }
+
+          message.accessibleCapacityKva = reader.double();
+          continue;
+        }
+        case 11: {
+          if (tag !== 88) {
+            break;
+          }
+
+          message.imbalanceDays = reader.uint32();
+          continue;
+        }
+        case 12: {
+          if (tag !== 97) {
+            break;
+          }
+
+          message.phaseConnectionImbalance = reader.double();
+          continue;
+        }
+        case 13: {
+          if (tag !== 104) {
+            break;
+          }
+
+          message.overContractUsers = reader.uint32();
+          continue;
+        }
+        case 14: {
+          if (tag !== 112) {
+            break;
+          }
+
+          message.overContractUserDays = reader.uint32();
+          continue;
+        }
+        case 15: {
+          if (tag !== 121) {
+            break;
+          }
+
+          message.suppliedKwh = reader.double();
+          continue;
+        }
+        case 16: {
+          if (tag !== 129) {
+            break;
+          }
+
+          message.consumedKwh = reader.double();
+          continue;
+        }
+        case 17: {
+          if (tag !== 137) {
+            break;
+          }
+
+          message.lineLossRate = reader.double();
+          continue;
+        }
+        case 18: {
+          if (tag !== 145) {
+            break;
+          }
+
+          message.loadFactor = reader.double();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): AreaIndicators {
+    return {
+      areaId: isSet(object.areaId) ? globalThis.Number(object.areaId) : 0,
+      capacityKva: isSet(object.capacityKva) ? globalThis.Number(object.capacityKva) : 0,
+      days: isSet(object.days) ? globalThis.Number(object.days) : 0,
+      peakLoadKw: isSet(object.peakLoadKw) ? globalThis.Number(object.peakLoadKw) : 0,
+      maxLoadRate: isSet(object.maxLoadRate) ? globalThis.Number(object.maxLoadRate) : 0,
+      avgLoadRate: isSet(object.avgLoadRate) ? globalThis.Number(object.avgLoadRate) : 0,
+      p95LoadRate: isSet(object.p95LoadRate) ? globalThis.Number(object.p95LoadRate) : 0,
+      heavyLoadDays: isSet(object.heavyLoadDays) ? globalThis.Number(object.heavyLoadDays) : 0,
+      overloadDays: isSet(object.overloadDays) ? globalThis.Number(object.overloadDays) : 0,
+      accessibleCapacityKva: isSet(object.accessibleCapacityKva) ? globalThis.Number(object.accessibleCapacityKva) : 0,
+      imbalanceDays: isSet(object.imbalanceDays) ? globalThis.Number(object.imbalanceDays) : 0,
+      phaseConnectionImbalance: isSet(object.phaseConnectionImbalance)
+        ? globalThis.Number(object.phaseConnectionImbalance)
+        : 0,
+      overContractUsers: isSet(object.overContractUsers) ? globalThis.Number(object.overContractUsers) : 0,
+      overContractUserDays: isSet(object.overContractUserDays) ? globalThis.Number(object.overContractUserDays) : 0,
+      suppliedKwh: isSet(object.suppliedKwh) ? globalThis.Number(object.suppliedKwh) : 0,
+      consumedKwh: isSet(object.consumedKwh) ? globalThis.Number(object.consumedKwh) : 0,
+      lineLossRate: isSet(object.lineLossRate) ? globalThis.Number(object.lineLossRate) : 0,
+      loadFactor: isSet(object.loadFactor) ? globalThis.Number(object.loadFactor) : 0,
+    };
+  },
+
+  toJSON(message: AreaIndicators): unknown {
+    const obj: any = {};
+    if (message.areaId !== 0) {
+      obj.areaId = Math.round(message.areaId);
+    }
+    if (message.capacityKva !== 0) {
+      obj.capacityKva = message.capacityKva;
+    }
+    if (message.days !== 0) {
+      obj.days = Math.round(message.days);
+    }
+    if (message.peakLoadKw !== 0) {
+      obj.peakLoadKw = message.peakLoadKw;
+    }
+    if (message.maxLoadRate !== 0) {
+      obj.maxLoadRate = message.maxLoadRate;
+    }
+    if (message.avgLoadRate !== 0) {
+      obj.avgLoadRate = message.avgLoadRate;
+    }
+    if (message.p95LoadRate !== 0) {
+      obj.p95LoadRate = message.p95LoadRate;
+    }
+    if (message.heavyLoadDays !== 0) {
+      obj.heavyLoadDays = Math.round(message.heavyLoadDays);
+    }
+    if (message.overloadDays !== 0) {
+      obj.overloadDays = Math.round(message.overloadDays);
+    }
+    if (message.accessibleCapacityKva !== 0) {
+      obj.accessibleCapacityKva = message.accessibleCapacityKva;
+    }
+    if (message.imbalanceDays !== 0) {
+      obj.imbalanceDays = Math.round(message.imbalanceDays);
+    }
+    if (message.phaseConnectionImbalance !== 0) {
+      obj.phaseConnectionImbalance = message.phaseConnectionImbalance;
+    }
+    if (message.overContractUsers !== 0) {
+      obj.overContractUsers = Math.round(message.overContractUsers);
+    }
+    if (message.overContractUserDays !== 0) {
+      obj.overContractUserDays = Math.round(message.overContractUserDays);
+    }
+    if (message.suppliedKwh !== 0) {
+      obj.suppliedKwh = message.suppliedKwh;
+    }
+    if (message.consumedKwh !== 0) {
+      obj.consumedKwh = message.consumedKwh;
+    }
+    if (message.lineLossRate !== 0) {
+      obj.lineLossRate = message.lineLossRate;
+    }
+    if (message.loadFactor !== 0) {
+      obj.loadFactor = message.loadFactor;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AreaIndicators>, I>>(base?: I): AreaIndicators {
+    return AreaIndicators.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AreaIndicators>, I>>(object: I): AreaIndicators {
+    const message = createBaseAreaIndicators();
+    message.areaId = object.areaId ?? 0;
+    message.capacityKva = object.capacityKva ?? 0;
+    message.days = object.days ?? 0;
+    message.peakLoadKw = object.peakLoadKw ?? 0;
+    message.maxLoadRate = object.maxLoadRate ?? 0;
+    message.avgLoadRate = object.avgLoadRate ?? 0;
+    message.p95LoadRate = object.p95LoadRate ?? 0;
+    message.heavyLoadDays = object.heavyLoadDays ?? 0;
+    message.overloadDays = object.overloadDays ?? 0;
+    message.accessibleCapacityKva = object.accessibleCapacityKva ?? 0;
+    message.imbalanceDays = object.imbalanceDays ?? 0;
+    message.phaseConnectionImbalance = object.phaseConnectionImbalance ?? 0;
+    message.overContractUsers = object.overContractUsers ?? 0;
+    message.overContractUserDays = object.overContractUserDays ?? 0;
+    message.suppliedKwh = object.suppliedKwh ?? 0;
+    message.consumedKwh = object.consumedKwh ?? 0;
+    message.lineLossRate = object.lineLossRate ?? 0;
+    message.loadFactor = object.loadFactor ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetIndicatorsResponse(): GetIndicatorsResponse {
+  return { finished: false, areas: [], failedTasks: [], rowsRead: 0, alerts: [] };
+}
+
+export const GetIndicatorsResponse: MessageFns<GetIndicatorsResponse> = {
+  encode(message: GetIndicatorsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.finished !== false) {
+      writer.uint32(8).bool(message.finished);
+    }
+    for (const v of message.areas) {
+      AreaIndicators.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.failedTasks) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.rowsRead !== 0) {
+      writer.uint32(32).uint64(message.rowsRead);
+    }
+    for (const v of message.alerts) {
+      Alert.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetIndicatorsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetIndicatorsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.finished = reader.bool();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.areas.push(AreaIndicators.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.failedTasks.push(reader.string());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.rowsRead = longToNumber(reader.uint64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.alerts.push(Alert.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetIndicatorsResponse {
+    return {
+      finished: isSet(object.finished) ? globalThis.Boolean(object.finished) : false,
+      areas: globalThis.Array.isArray(object?.areas) ? object.areas.map((e: any) => AreaIndicators.fromJSON(e)) : [],
+      failedTasks: globalThis.Array.isArray(object?.failedTasks)
+        ? object.failedTasks.map((e: any) => globalThis.String(e))
+        : [],
+      rowsRead: isSet(object.rowsRead) ? globalThis.Number(object.rowsRead) : 0,
+      alerts: globalThis.Array.isArray(object?.alerts) ? object.alerts.map((e: any) => Alert.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GetIndicatorsResponse): unknown {
+    const obj: any = {};
+    if (message.finished !== false) {
+      obj.finished = message.finished;
+    }
+    if (message.areas?.length) {
+      obj.areas = message.areas.map((e) => AreaIndicators.toJSON(e));
+    }
+    if (message.failedTasks?.length) {
+      obj.failedTasks = message.failedTasks;
+    }
+    if (message.rowsRead !== 0) {
+      obj.rowsRead = Math.round(message.rowsRead);
+    }
+    if (message.alerts?.length) {
+      obj.alerts = message.alerts.map((e) => Alert.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetIndicatorsResponse>, I>>(base?: I): GetIndicatorsResponse {
+    return GetIndicatorsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetIndicatorsResponse>, I>>(object: I): GetIndicatorsResponse {
+    const message = createBaseGetIndicatorsResponse();
+    message.finished = object.finished ?? false;
+    message.areas = object.areas?.map((e) => AreaIndicators.fromPartial(e)) || [];
+    message.failedTasks = object.failedTasks?.map((e) => e) || [];
+    message.rowsRead = object.rowsRead ?? 0;
+    message.alerts = object.alerts?.map((e) => Alert.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseEstimateMeterRequest(): EstimateMeterRequest {
+  return { meterId: "", quantity: "", fromMs: 0, toMs: 0, user: "", reason: "" };
+}
+
+export const EstimateMeterRequest: MessageFns<EstimateMeterRequest> = {
+  encode(message: EstimateMeterRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meterId !== "") {
+      writer.uint32(10).string(message.meterId);
+    }
+    if (message.quantity !== "") {
+      writer.uint32(18).string(message.quantity);
+    }
+    if (message.fromMs !== 0) {
+      writer.uint32(24).int64(message.fromMs);
+    }
+    if (message.toMs !== 0) {
+      writer.uint32(32).int64(message.toMs);
+    }
+    if (message.user !== "") {
+      writer.uint32(42).string(message.user);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EstimateMeterRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseEstimateMeterRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.meterId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.quantity = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.fromMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.toMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.user = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.reason = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): EstimateMeterRequest {
+    return {
+      meterId: isSet(object.meterId) ? globalThis.String(object.meterId) : "",
+      quantity: isSet(object.quantity) ? globalThis.String(object.quantity) : "",
+      fromMs: isSet(object.fromMs) ? globalThis.Number(object.fromMs) : 0,
+      toMs: isSet(object.toMs) ? globalThis.Number(object.toMs) : 0,
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: EstimateMeterRequest): unknown {
+    const obj: any = {};
+    if (message.meterId !== "") {
+      obj.meterId = message.meterId;
+    }
+    if (message.quantity !== "") {
+      obj.quantity = message.quantity;
+    }
+    if (message.fromMs !== 0) {
+      obj.fromMs = Math.round(message.fromMs);
+    }
+    if (message.toMs !== 0) {
+      obj.toMs = Math.round(message.toMs);
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EstimateMeterRequest>, I>>(base?: I): EstimateMeterRequest {
+    return EstimateMeterRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EstimateMeterRequest>, I>>(object: I): EstimateMeterRequest {
+    const message = createBaseEstimateMeterRequest();
+    message.meterId = object.meterId ?? "";
+    message.quantity = object.quantity ?? "";
+    message.fromMs = object.fromMs ?? 0;
+    message.toMs = object.toMs ?? 0;
+    message.user = object.user ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseEstimateMeterResponse(): EstimateMeterResponse {
+  return { written: [] };
+}
+
+export const EstimateMeterResponse: MessageFns<EstimateMeterResponse> = {
+  encode(message: EstimateMeterResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.written) {
+      Revision.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EstimateMeterResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseEstimateMeterResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.written.push(Revision.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): EstimateMeterResponse {
+    return {
+      written: globalThis.Array.isArray(object?.written) ? object.written.map((e: any) => Revision.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: EstimateMeterResponse): unknown {
+    const obj: any = {};
+    if (message.written?.length) {
+      obj.written = message.written.map((e) => Revision.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EstimateMeterResponse>, I>>(base?: I): EstimateMeterResponse {
+    return EstimateMeterResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EstimateMeterResponse>, I>>(object: I): EstimateMeterResponse {
+    const message = createBaseEstimateMeterResponse();
+    message.written = object.written?.map((e) => Revision.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseEditValueRequest(): EditValueRequest {
+  return { meterId: "", quantity: "", dataTimeMs: 0, value: 0, user: "", reason: "" };
+}
+
+export const EditValueRequest: MessageFns<EditValueRequest> = {
+  encode(message: EditValueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meterId !== "") {
+      writer.uint32(10).string(message.meterId);
+    }
+    if (message.quantity !== "") {
+      writer.uint32(18).string(message.quantity);
+    }
+    if (message.dataTimeMs !== 0) {
+      writer.uint32(24).int64(message.dataTimeMs);
+    }
+    if (message.value !== 0) {
+      writer.uint32(33).double(message.value);
+    }
+    if (message.user !== "") {
+      writer.uint32(42).string(message.user);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EditValueRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseEditValueRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.meterId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.quantity = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.dataTimeMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 33) {
+            break;
+          }
+
+          message.value = reader.double();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.user = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.reason = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): EditValueRequest {
+    return {
+      meterId: isSet(object.meterId) ? globalThis.String(object.meterId) : "",
+      quantity: isSet(object.quantity) ? globalThis.String(object.quantity) : "",
+      dataTimeMs: isSet(object.dataTimeMs) ? globalThis.Number(object.dataTimeMs) : 0,
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: EditValueRequest): unknown {
+    const obj: any = {};
+    if (message.meterId !== "") {
+      obj.meterId = message.meterId;
+    }
+    if (message.quantity !== "") {
+      obj.quantity = message.quantity;
+    }
+    if (message.dataTimeMs !== 0) {
+      obj.dataTimeMs = Math.round(message.dataTimeMs);
+    }
+    if (message.value !== 0) {
+      obj.value = message.value;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EditValueRequest>, I>>(base?: I): EditValueRequest {
+    return EditValueRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EditValueRequest>, I>>(object: I): EditValueRequest {
+    const message = createBaseEditValueRequest();
+    message.meterId = object.meterId ?? "";
+    message.quantity = object.quantity ?? "";
+    message.dataTimeMs = object.dataTimeMs ?? 0;
+    message.value = object.value ?? 0;
+    message.user = object.user ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseEditValueResponse(): EditValueResponse {
+  return { revision: undefined };
+}
+
+export const EditValueResponse: MessageFns<EditValueResponse> = {
+  encode(message: EditValueResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.revision !== undefined) {
+      Revision.encode(message.revision, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EditValueResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseEditValueResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.revision = Revision.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): EditValueResponse {
+    return { revision: isSet(object.revision) ? Revision.fromJSON(object.revision) : undefined };
+  },
+
+  toJSON(message: EditValueResponse): unknown {
+    const obj: any = {};
+    if (message.revision !== undefined) {
+      obj.revision = Revision.toJSON(message.revision);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EditValueResponse>, I>>(base?: I): EditValueResponse {
+    return EditValueResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EditValueResponse>, I>>(object: I): EditValueResponse {
+    const message = createBaseEditValueResponse();
+    message.revision = (object.revision !== undefined && object.revision !== null)
+      ? Revision.fromPartial(object.revision)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetValuesRequest(): GetValuesRequest {
+  return { meterId: "", quantity: "", fromMs: 0, toMs: 0, view: 0 };
+}
+
+export const GetValuesRequest: MessageFns<GetValuesRequest> = {
+  encode(message: GetValuesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meterId !== "") {
+      writer.uint32(10).string(message.meterId);
+    }
+    if (message.quantity !== "") {
+      writer.uint32(18).string(message.quantity);
+    }
+    if (message.fromMs !== 0) {
+      writer.uint32(24).int64(message.fromMs);
+    }
+    if (message.toMs !== 0) {
+      writer.uint32(32).int64(message.toMs);
+    }
+    if (message.view !== 0) {
+      writer.uint32(40).int32(message.view);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetValuesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetValuesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.meterId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.quantity = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.fromMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.toMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.view = reader.int32() as any;
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetValuesRequest {
+    return {
+      meterId: isSet(object.meterId) ? globalThis.String(object.meterId) : "",
+      quantity: isSet(object.quantity) ? globalThis.String(object.quantity) : "",
+      fromMs: isSet(object.fromMs) ? globalThis.Number(object.fromMs) : 0,
+      toMs: isSet(object.toMs) ? globalThis.Number(object.toMs) : 0,
+      view: isSet(object.view) ? valueViewFromJSON(object.view) : 0,
+    };
+  },
+
+  toJSON(message: GetValuesRequest): unknown {
+    const obj: any = {};
+    if (message.meterId !== "") {
+      obj.meterId = message.meterId;
+    }
+    if (message.quantity !== "") {
+      obj.quantity = message.quantity;
+    }
+    if (message.fromMs !== 0) {
+      obj.fromMs = Math.round(message.fromMs);
+    }
+    if (message.toMs !== 0) {
+      obj.toMs = Math.round(message.toMs);
+    }
+    if (message.view !== 0) {
+      obj.view = valueViewToJSON(message.view);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetValuesRequest>, I>>(base?: I): GetValuesRequest {
+    return GetValuesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetValuesRequest>, I>>(object: I): GetValuesRequest {
+    const message = createBaseGetValuesRequest();
+    message.meterId = object.meterId ?? "";
+    message.quantity = object.quantity ?? "";
+    message.fromMs = object.fromMs ?? 0;
+    message.toMs = object.toMs ?? 0;
+    message.view = object.view ?? 0;
+    return message;
+  },
+};
+
+function createBaseMeterValue(): MeterValue {
+  return { dataTimeMs: 0, value: 0, quality: "", rules: [], method: "", raw: undefined };
+}
+
+export const MeterValue: MessageFns<MeterValue> = {
+  encode(message: MeterValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dataTimeMs !== 0) {
+      writer.uint32(8).int64(message.dataTimeMs);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    if (message.quality !== "") {
+      writer.uint32(26).string(message.quality);
+    }
+    for (const v of message.rules) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.method !== "") {
+      writer.uint32(42).string(message.method);
+    }
+    if (message.raw !== undefined) {
+      writer.uint32(49).double(message.raw);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MeterValue {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseMeterValue();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.dataTimeMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 2: {
+          if (tag !== 17) {
+            break;
+          }
+
+          message.value = reader.double();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.quality = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.rules.push(reader.string());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.method = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 49) {
+            break;
+          }
+
+          message.raw = reader.double();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): MeterValue {
+    return {
+      dataTimeMs: isSet(object.dataTimeMs) ? globalThis.Number(object.dataTimeMs) : 0,
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+      quality: isSet(object.quality) ? globalThis.String(object.quality) : "",
+      rules: globalThis.Array.isArray(object?.rules) ? object.rules.map((e: any) => globalThis.String(e)) : [],
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      raw: isSet(object.raw) ? globalThis.Number(object.raw) : undefined,
+    };
+  },
+
+  toJSON(message: MeterValue): unknown {
+    const obj: any = {};
+    if (message.dataTimeMs !== 0) {
+      obj.dataTimeMs = Math.round(message.dataTimeMs);
+    }
+    if (message.value !== 0) {
+      obj.value = message.value;
+    }
+    if (message.quality !== "") {
+      obj.quality = message.quality;
+    }
+    if (message.rules?.length) {
+      obj.rules = message.rules;
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.raw !== undefined) {
+      obj.raw = message.raw;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MeterValue>, I>>(base?: I): MeterValue {
+    return MeterValue.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MeterValue>, I>>(object: I): MeterValue {
+    const message = createBaseMeterValue();
+    message.dataTimeMs = object.dataTimeMs ?? 0;
+    message.value = object.value ?? 0;
+    message.quality = object.quality ?? "";
+    message.rules = object.rules?.map((e) => e) || [];
+    message.method = object.method ?? "";
+    message.raw = object.raw ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetValuesResponse(): GetValuesResponse {
+  return { values: [] };
+}
+
+export const GetValuesResponse: MessageFns<GetValuesResponse> = {
+  encode(message: GetValuesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.values) {
+      MeterValue.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetValuesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetValuesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.values.push(MeterValue.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetValuesResponse {
+    return {
+      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => MeterValue.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GetValuesResponse): unknown {
+    const obj: any = {};
+    if (message.values?.length) {
+      obj.values = message.values.map((e) => MeterValue.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetValuesResponse>, I>>(base?: I): GetValuesResponse {
+    return GetValuesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetValuesResponse>, I>>(object: I): GetValuesResponse {
+    const message = createBaseGetValuesResponse();
+    message.values = object.values?.map((e) => MeterValue.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListRevisionsRequest(): ListRevisionsRequest {
+  return { meterId: "", quantity: "", fromMs: 0, toMs: 0 };
+}
+
+export const ListRevisionsRequest: MessageFns<ListRevisionsRequest> = {
+  encode(message: ListRevisionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meterId !== "") {
+      writer.uint32(10).string(message.meterId);
+    }
+    if (message.quantity !== "") {
+      writer.uint32(18).string(message.quantity);
+    }
+    if (message.fromMs !== 0) {
+      writer.uint32(24).int64(message.fromMs);
+    }
+    if (message.toMs !== 0) {
+      writer.uint32(32).int64(message.toMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRevisionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListRevisionsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.meterId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.quantity = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.fromMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.toMs = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListRevisionsRequest {
+    return {
+      meterId: isSet(object.meterId) ? globalThis.String(object.meterId) : "",
+      quantity: isSet(object.quantity) ? globalThis.String(object.quantity) : "",
+      fromMs: isSet(object.fromMs) ? globalThis.Number(object.fromMs) : 0,
+      toMs: isSet(object.toMs) ? globalThis.Number(object.toMs) : 0,
+    };
+  },
+
+  toJSON(message: ListRevisionsRequest): unknown {
+    const obj: any = {};
+    if (message.meterId !== "") {
+      obj.meterId = message.meterId;
+    }
+    if (message.quantity !== "") {
+      obj.quantity = message.quantity;
+    }
+    if (message.fromMs !== 0) {
+      obj.fromMs = Math.round(message.fromMs);
+    }
+    if (message.toMs !== 0) {
+      obj.toMs = Math.round(message.toMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRevisionsRequest>, I>>(base?: I): ListRevisionsRequest {
+    return ListRevisionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRevisionsRequest>, I>>(object: I): ListRevisionsRequest {
+    const message = createBaseListRevisionsRequest();
+    message.meterId = object.meterId ?? "";
+    message.quantity = object.quantity ?? "";
+    message.fromMs = object.fromMs ?? 0;
+    message.toMs = object.toMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseRevision(): Revision {
+  return {
+    meterId: "",
+    quantity: "",
+    dataTimeMs: 0,
+    value: 0,
+    kind: "",
+    method: "",
+    user: "",
+    reason: "",
+    atMs: 0,
+    previous: undefined,
+    previousQuality: "",
+  };
+}
+
+export const Revision: MessageFns<Revision> = {
+  encode(message: Revision, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meterId !== "") {
+      writer.uint32(10).string(message.meterId);
+    }
+    if (message.quantity !== "") {
+      writer.uint32(18).string(message.quantity);
+    }
+    if (message.dataTimeMs !== 0) {
+      writer.uint32(24).int64(message.dataTimeMs);
+    }
+    if (message.value !== 0) {
+      writer.uint32(33).double(message.value);
+    }
+    if (message.kind !== "") {
+      writer.uint32(42).string(message.kind);
+    }
+    if (message.method !== "") {
+      writer.uint32(50).string(message.method);
+    }
+    if (message.user !== "") {
+      writer.uint32(58).string(message.user);
+    }
+    if (message.reason !== "") {
+      writer.uint32(66).string(message.reason);
+    }
+    if (message.atMs !== 0) {
+      writer.uint32(72).int64(message.atMs);
+    }
+    if (message.previous !== undefined) {
+      writer.uint32(81).double(message.previous);
+    }
+    if (message.previousQuality !== "") {
+      writer.uint32(90).string(message.previousQuality);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Revision {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevision();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.meterId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.quantity = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.dataTimeMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 33) {
+            break;
+          }
+
+          message.value = reader.double();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.kind = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.method = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.user = reader.string();
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.reason = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.atMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 10: {
+          if (tag !== 81) {
+            break;
+          }
+
+          message.previous = reader.double();
+          continue;
+        }
+        case 11: {
+          if (tag !== 90) {
+            break;
+          }
+
+          message.previousQuality = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Revision {
+    return {
+      meterId: isSet(object.meterId) ? globalThis.String(object.meterId) : "",
+      quantity: isSet(object.quantity) ? globalThis.String(object.quantity) : "",
+      dataTimeMs: isSet(object.dataTimeMs) ? globalThis.Number(object.dataTimeMs) : 0,
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      atMs: isSet(object.atMs) ? globalThis.Number(object.atMs) : 0,
+      previous: isSet(object.previous) ? globalThis.Number(object.previous) : undefined,
+      previousQuality: isSet(object.previousQuality) ? globalThis.String(object.previousQuality) : "",
+    };
+  },
+
+  toJSON(message: Revision): unknown {
+    const obj: any = {};
+    if (message.meterId !== "") {
+      obj.meterId = message.meterId;
+    }
+    if (message.quantity !== "") {
+      obj.quantity = message.quantity;
+    }
+    if (message.dataTimeMs !== 0) {
+      obj.dataTimeMs = Math.round(message.dataTimeMs);
+    }
+    if (message.value !== 0) {
+      obj.value = message.value;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.atMs !== 0) {
+      obj.atMs = Math.round(message.atMs);
+    }
+    if (message.previous !== undefined) {
+      obj.previous = message.previous;
+    }
+    if (message.previousQuality !== "") {
+      obj.previousQuality = message.previousQuality;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Revision>, I>>(base?: I): Revision {
+    return Revision.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Revision>, I>>(object: I): Revision {
+    const message = createBaseRevision();
+    message.meterId = object.meterId ?? "";
+    message.quantity = object.quantity ?? "";
+    message.dataTimeMs = object.dataTimeMs ?? 0;
+    message.value = object.value ?? 0;
+    message.kind = object.kind ?? "";
+    message.method = object.method ?? "";
+    message.user = object.user ?? "";
+    message.reason = object.reason ?? "";
+    message.atMs = object.atMs ?? 0;
+    message.previous = object.previous ?? undefined;
+    message.previousQuality = object.previousQuality ?? "";
+    return message;
+  },
+};
+
+function createBaseListRevisionsResponse(): ListRevisionsResponse {
+  return { revisions: [] };
+}
+
+export const ListRevisionsResponse: MessageFns<ListRevisionsResponse> = {
+  encode(message: ListRevisionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.revisions) {
+      Revision.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRevisionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListRevisionsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.revisions.push(Revision.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListRevisionsResponse {
+    return {
+      revisions: globalThis.Array.isArray(object?.revisions)
+        ? object.revisions.map((e: any) => Revision.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListRevisionsResponse): unknown {
+    const obj: any = {};
+    if (message.revisions?.length) {
+      obj.revisions = message.revisions.map((e) => Revision.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRevisionsResponse>, I>>(base?: I): ListRevisionsResponse {
+    return ListRevisionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRevisionsResponse>, I>>(object: I): ListRevisionsResponse {
+    const message = createBaseListRevisionsResponse();
+    message.revisions = object.revisions?.map((e) => Revision.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 function createBaseCheckClocksRequest(): CheckClocksRequest {
   return { terminals: [], plan: "", thresholdMs: 0 };
@@ -3217,6 +5263,80 @@ export const CollectionServiceService = {
     responseSerialize: (value: CheckClocksResponse): Buffer => Buffer.from(CheckClocksResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CheckClocksResponse => CheckClocksResponse.decode(value),
   },
+  /**
+   * Stores estimates for a meter's missing slots and rejected values in a window (LINEAR for short
+   * gaps, PROFILE for long ones), as revisions beside the raw data (which is never overwritten). Gaps
+   * re-collection gave up on are estimated this way by the engine itself.
+   */
+  estimateMeter: {
+    path: "/gridstation.v1.CollectionService/EstimateMeter",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: EstimateMeterRequest): Buffer => Buffer.from(EstimateMeterRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EstimateMeterRequest => EstimateMeterRequest.decode(value),
+    responseSerialize: (value: EstimateMeterResponse): Buffer =>
+      Buffer.from(EstimateMeterResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EstimateMeterResponse => EstimateMeterResponse.decode(value),
+  },
+  /** An operator's replacement of one value, recorded with who, when, why and the value replaced. */
+  editValue: {
+    path: "/gridstation.v1.CollectionService/EditValue",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: EditValueRequest): Buffer => Buffer.from(EditValueRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EditValueRequest => EditValueRequest.decode(value),
+    responseSerialize: (value: EditValueResponse): Buffer => Buffer.from(EditValueResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EditValueResponse => EditValueResponse.decode(value),
+  },
+  /** A meter's values in a window as one of three views: raw, validated or estimated. */
+  getValues: {
+    path: "/gridstation.v1.CollectionService/GetValues",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetValuesRequest): Buffer => Buffer.from(GetValuesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetValuesRequest => GetValuesRequest.decode(value),
+    responseSerialize: (value: GetValuesResponse): Buffer => Buffer.from(GetValuesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetValuesResponse => GetValuesResponse.decode(value),
+  },
+  /** The audit trail of a meter's values: every estimate and edit in the window, in the order written. */
+  listRevisions: {
+    path: "/gridstation.v1.CollectionService/ListRevisions",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListRevisionsRequest): Buffer => Buffer.from(ListRevisionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRevisionsRequest => ListRevisionsRequest.decode(value),
+    responseSerialize: (value: ListRevisionsResponse): Buffer =>
+      Buffer.from(ListRevisionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRevisionsResponse => ListRevisionsResponse.decode(value),
+  },
+  /**
+   * The 15 business-expansion indicators of a range of transformer areas over their year of daily
+   * load, as a task set on the scheduler (one task per slice of areas, the aggregation in ClickHouse).
+   * When the set has finished, areas with overload or heavy-load days get OVERLOAD / HEAVY_LOAD alerts
+   * on gs.alerts.v1 (cleared by a later run that finds none).
+   */
+  computeIndicators: {
+    path: "/gridstation.v1.CollectionService/ComputeIndicators",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ComputeIndicatorsRequest): Buffer =>
+      Buffer.from(ComputeIndicatorsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ComputeIndicatorsRequest => ComputeIndicatorsRequest.decode(value),
+    responseSerialize: (value: ComputeIndicatorsResponse): Buffer =>
+      Buffer.from(ComputeIndicatorsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ComputeIndicatorsResponse => ComputeIndicatorsResponse.decode(value),
+  },
+  /** A run's indicators, read from its tasks' outputs (the scheduler's output index). */
+  getIndicators: {
+    path: "/gridstation.v1.CollectionService/GetIndicators",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetIndicatorsRequest): Buffer => Buffer.from(GetIndicatorsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetIndicatorsRequest => GetIndicatorsRequest.decode(value),
+    responseSerialize: (value: GetIndicatorsResponse): Buffer =>
+      Buffer.from(GetIndicatorsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetIndicatorsResponse => GetIndicatorsResponse.decode(value),
+  },
 } as const;
 
 export interface CollectionServiceServer extends UntypedServiceImplementation {
@@ -3249,6 +5369,27 @@ export interface CollectionServiceServer extends UntypedServiceImplementation {
    * set on the scheduler; each terminal's drift before and after is its task's output.
    */
   checkClocks: handleUnaryCall<CheckClocksRequest, CheckClocksResponse>;
+  /**
+   * Stores estimates for a meter's missing slots and rejected values in a window (LINEAR for short
+   * gaps, PROFILE for long ones), as revisions beside the raw data (which is never overwritten). Gaps
+   * re-collection gave up on are estimated this way by the engine itself.
+   */
+  estimateMeter: handleUnaryCall<EstimateMeterRequest, EstimateMeterResponse>;
+  /** An operator's replacement of one value, recorded with who, when, why and the value replaced. */
+  editValue: handleUnaryCall<EditValueRequest, EditValueResponse>;
+  /** A meter's values in a window as one of three views: raw, validated or estimated. */
+  getValues: handleUnaryCall<GetValuesRequest, GetValuesResponse>;
+  /** The audit trail of a meter's values: every estimate and edit in the window, in the order written. */
+  listRevisions: handleUnaryCall<ListRevisionsRequest, ListRevisionsResponse>;
+  /**
+   * The 15 business-expansion indicators of a range of transformer areas over their year of daily
+   * load, as a task set on the scheduler (one task per slice of areas, the aggregation in ClickHouse).
+   * When the set has finished, areas with overload or heavy-load days get OVERLOAD / HEAVY_LOAD alerts
+   * on gs.alerts.v1 (cleared by a later run that finds none).
+   */
+  computeIndicators: handleUnaryCall<ComputeIndicatorsRequest, ComputeIndicatorsResponse>;
+  /** A run's indicators, read from its tasks' outputs (the scheduler's output index). */
+  getIndicators: handleUnaryCall<GetIndicatorsRequest, GetIndicatorsResponse>;
 }
 
 export interface CollectionServiceClient extends Client {
@@ -3420,6 +5561,111 @@ export interface CollectionServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CheckClocksResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Stores estimates for a meter's missing slots and rejected values in a window (LINEAR for short
+   * gaps, PROFILE for long ones), as revisions beside the raw data (which is never overwritten). Gaps
+   * re-collection gave up on are estimated this way by the engine itself.
+   */
+  estimateMeter(
+    request: EstimateMeterRequest,
+    callback: (error: ServiceError | null, response: EstimateMeterResponse) => void,
+  ): ClientUnaryCall;
+  estimateMeter(
+    request: EstimateMeterRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EstimateMeterResponse) => void,
+  ): ClientUnaryCall;
+  estimateMeter(
+    request: EstimateMeterRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EstimateMeterResponse) => void,
+  ): ClientUnaryCall;
+  /** An operator's replacement of one value, recorded with who, when, why and the value replaced. */
+  editValue(
+    request: EditValueRequest,
+    callback: (error: ServiceError | null, response: EditValueResponse) => void,
+  ): ClientUnaryCall;
+  editValue(
+    request: EditValueRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EditValueResponse) => void,
+  ): ClientUnaryCall;
+  editValue(
+    request: EditValueRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EditValueResponse) => void,
+  ): ClientUnaryCall;
+  /** A meter's values in a window as one of three views: raw, validated or estimated. */
+  getValues(
+    request: GetValuesRequest,
+    callback: (error: ServiceError | null, response: GetValuesResponse) => void,
+  ): ClientUnaryCall;
+  getValues(
+    request: GetValuesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetValuesResponse) => void,
+  ): ClientUnaryCall;
+  getValues(
+    request: GetValuesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetValuesResponse) => void,
+  ): ClientUnaryCall;
+  /** The audit trail of a meter's values: every estimate and edit in the window, in the order written. */
+  listRevisions(
+    request: ListRevisionsRequest,
+    callback: (error: ServiceError | null, response: ListRevisionsResponse) => void,
+  ): ClientUnaryCall;
+  listRevisions(
+    request: ListRevisionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRevisionsResponse) => void,
+  ): ClientUnaryCall;
+  listRevisions(
+    request: ListRevisionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRevisionsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The 15 business-expansion indicators of a range of transformer areas over their year of daily
+   * load, as a task set on the scheduler (one task per slice of areas, the aggregation in ClickHouse).
+   * When the set has finished, areas with overload or heavy-load days get OVERLOAD / HEAVY_LOAD alerts
+   * on gs.alerts.v1 (cleared by a later run that finds none).
+   */
+  computeIndicators(
+    request: ComputeIndicatorsRequest,
+    callback: (error: ServiceError | null, response: ComputeIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  computeIndicators(
+    request: ComputeIndicatorsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ComputeIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  computeIndicators(
+    request: ComputeIndicatorsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ComputeIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  /** A run's indicators, read from its tasks' outputs (the scheduler's output index). */
+  getIndicators(
+    request: GetIndicatorsRequest,
+    callback: (error: ServiceError | null, response: GetIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  getIndicators(
+    request: GetIndicatorsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  getIndicators(
+    request: GetIndicatorsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetIndicatorsResponse) => void,
   ): ClientUnaryCall;
 }
 
