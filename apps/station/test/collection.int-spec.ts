@@ -162,6 +162,21 @@ describe('collection operations in the embedded station', () => {
       expect(trail.revisions).toHaveLength(estimated.written.length + 1);
       expect(trail.revisions.at(-1)).toMatchObject({ kind: 'EDITED', reason: 'meter replaced, reading taken on site' });
 
+      // The daily freeze (F161) after midnight: the terminals do not report it, a plan reads it for every
+      // meter; each stored value is the meter's register at the day's start.
+      await unary(collection, 'putPlan', PutPlanRequest.fromPartial({ plan: { name: 'daily', terminals: sim.terminals.map((t) => t.key), items: [{ fn: 161, intervalMs: DAY }], lookbackMs: DAY + 900_000, settleMs, everyMs: 3_600_000, readTimeoutMs: 3_000 } }));
+      const dailyKpi = async () => (await unary<unknown, GetSuccessRateResponse>(collection, 'getSuccessRate', GetSuccessRateRequest.fromPartial({ plan: 'daily', dayStartMs: dayStart, by: RateGrouping.RATE_GROUPING_TERMINAL }))).overallRate;
+      expect(await dailyKpi()).toBe(0);
+      const daily = (await unary<unknown, RunRoundResponse>(collection, 'runRound', RunRoundRequest.fromPartial({ plan: 'daily' }))).round!;
+      expect(daily.gapsFound).toBe(meters.length);
+      await waitFor(async () => (await unary<unknown, ListRoundsResponse>(collection, 'listRounds', ListRoundsRequest.fromPartial({ plan: 'daily' }))).rounds.find((r) => r.round === 1 && r.settled), 'the daily round to settle', 60_000, 250);
+      await waitFor(async () => (await dailyKpi()) === 1, 'every daily freeze stored', 30_000, 250);
+      const freezes = await store.readingsOf(meters);
+      for (const m of meters) {
+        const f = freezes.find((r) => r.meterId === m && r.quantity === 'energy.active.import.daily' && r.dataTimeMs === dayStart && r.tariff === 0);
+        expect(f?.value).toBeCloseTo(sim.truth.readings.get(`${m}|energy.active.import|0|${dayStart}`)?.value ?? NaN, 4);
+      }
+
       // Archive-to-terminal sync: one terminal's F10 table drifted (a device lost, an address wrong, a
       // device the archive does not know); another is in order.
       const drifted = sim.terminals[3]!;

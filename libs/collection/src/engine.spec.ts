@@ -2,7 +2,7 @@ import type { SubmitTaskSetRequest, TaskSet } from '@gridstation/contracts';
 import { GsError } from '@gridstation/errors';
 import type { RecollectionRequest } from '@gridstation/metering';
 import { testLogger } from '@gridstation/testing';
-import { CollectionEngine } from './engine';
+import { CollectionEngine, itemQuantity, itemWindow } from './engine';
 import type { CollectedData, TaskOutcome, TaskSets } from './ports';
 import { collectionReadProgram, type FrozenReader, type ReadInput } from './read-program';
 
@@ -116,9 +116,21 @@ describe('collection engine', () => {
     expect(estimated).toHaveLength(1);
   });
 
+  it('a daily freeze has one slot per local midnight, due once its day is over, stored under its own quantity', () => {
+    const daily = { fn: 161, intervalMs: 86_400_000 };
+    // From 10:00 on day 1 to 01:00 on day 3: day 2's freeze (its day ended at day 3's midnight) is due; day 3's is not.
+    expect(itemWindow(daily, DAY + 10 * 4 * Q, DAY + 2 * 86_400_000 + 4 * Q)).toEqual({ fromMs: DAY + 86_400_000, toMs: DAY + 2 * 86_400_000 });
+    expect(itemWindow(daily, DAY, DAY + 86_400_000)).toEqual({ fromMs: DAY, toMs: DAY + 86_400_000 });
+    expect(itemWindow({ fn: 81, intervalMs: Q }, DAY + Q, DAY + 5 * Q)).toEqual({ fromMs: DAY + Q, toMs: DAY + 5 * Q });
+    expect(itemQuantity(161)).toBe('energy.active.import.daily');
+    expect(itemQuantity(101)).toBe('energy.active.import');
+  });
+
   it('refuses a plan it cannot run, saying why', () => {
     const r = rig();
     expect(() => r.engine.upsertPlan({ name: 'Bad Name', terminals: [] })).toThrow(/name: lower-case.*terminals: at least one/);
-    expect(() => r.engine.upsertPlan({ name: 'x', terminals: ['4101-00001'], items: [{ fn: 161, intervalMs: 86_400_000 }] })).toThrow(/F161 is not an AFN 0DH curve/);
+    expect(() => r.engine.upsertPlan({ name: 'x', terminals: ['4101-00001'], items: [{ fn: 7, intervalMs: 900_000 }] })).toThrow(/F7 is not an AFN 0DH item/);
+    expect(() => r.engine.upsertPlan({ name: 'x', terminals: ['4101-00001'], items: [{ fn: 161, intervalMs: 900_000 }] })).toThrow(/F161: a daily freeze has one slot a day/);
+    expect(() => r.engine.upsertPlan({ name: 'x', terminals: ['4101-00001'], items: [{ fn: 81, intervalMs: 86_400_000 }] })).toThrow(/F81: curves are collected at 15 minutes/);
   });
 });

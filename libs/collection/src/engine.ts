@@ -17,10 +17,35 @@ import { CLOCK_PROGRAM } from './clock-program';
 // waits for the terminal's next login, or is given up with its reason.
 
 export interface PlanItem {
-  /** AFN 0DH Fn (curve items: 81 total active power, 89-91 phase voltages, 101 energy readings). */
+  /**
+   * AFN 0DH Fn: curves (81 total active power, 89-91 phase voltages, 101 energy readings) or the
+   * daily freeze (161 forward active energy, frozen at the day's start).
+   */
   fn: number;
-  /** Interval of the item's slots (15 minutes for curves). */
+  /** Interval of the item's slots: 15 minutes for curves, a day for daily freezes. */
   intervalMs: number;
+}
+
+const DAY_MS = 86_400_000;
+/** Local midnight is UTC+8 for the daily freezes' slots. */
+const UTC_OFFSET_MS = 8 * 3_600_000;
+
+/** The quantity an item's values are stored under (daily freezes get their own). */
+export function itemQuantity(fn: number): string {
+  const def = qgdw1376.CLASS2[fn]!;
+  return def.kind === 'daily' ? `${def.quantity}.daily` : def.quantity;
+}
+
+/**
+ * The item's slots of [fromMs, toMs): curves every interval; daily freezes at each local midnight
+ * whose day had ended by `toMs` (the freeze of a day is read after it).
+ */
+export function itemWindow(item: PlanItem, fromMs: number, toMs: number): { fromMs: number; toMs: number } {
+  if (qgdw1376.CLASS2[item.fn]?.kind !== 'daily') return { fromMs, toMs };
+  const from = Math.ceil((fromMs + UTC_OFFSET_MS) / DAY_MS) * DAY_MS - UTC_OFFSET_MS;
+  // Day D is due when D + 1 day <= toMs, i.e. D < the last midnight at or before toMs.
+  const to = Math.floor((toMs + UTC_OFFSET_MS) / DAY_MS) * DAY_MS - UTC_OFFSET_MS;
+  return { fromMs: from, toMs: Math.max(from, to) };
 }
 
 export interface CollectionPlan {
@@ -123,8 +148,9 @@ export class CollectionEngine {
     if (plan.items.length === 0) problems.push('items: at least one');
     for (const i of plan.items) {
       const def = qgdw1376.CLASS2[i.fn];
-      if (!def || def.kind !== 'curve') problems.push(`item F${i.fn} is not an AFN 0DH curve this station reads`);
-      if (i.intervalMs !== 900_000) problems.push(`item F${i.fn}: only 15-minute curves are collected (interval ${i.intervalMs} ms)`);
+      if (!def) problems.push(`item F${i.fn} is not an AFN 0DH item this station reads`);
+      else if (def.kind === 'curve' && i.intervalMs !== 900_000) problems.push(`item F${i.fn}: curves are collected at 15 minutes (interval ${i.intervalMs} ms)`);
+      else if (def.kind === 'daily' && i.intervalMs !== DAY_MS) problems.push(`item F${i.fn}: a daily freeze has one slot a day (interval ${DAY_MS} ms, not ${i.intervalMs})`);
     }
     if (!(plan.everyMs >= 1000)) problems.push('every: at least a second');
     if (!(plan.lookbackMs >= 900_000)) problems.push('lookback: at least 15 minutes');
@@ -172,10 +198,12 @@ export class CollectionEngine {
     let expected = 0;
     let missing = 0;
     for (const item of plan.items) {
-      const quantity = qgdw1376.CLASS2[item.fn]!.quantity;
-      const present = await this.data.dataTimes(meters.map((m) => m.meterId), quantity, fromMs, toMs);
+      const quantity = itemQuantity(item.fn);
+      const w = itemWindow(item, fromMs, toMs);
+      if (w.toMs <= w.fromMs) continue;
+      const present = await this.data.dataTimes(meters.map((m) => m.meterId), quantity, w.fromMs, w.toMs);
       for (const m of meters) {
-        const c = checkSlots(present.get(m.meterId) ?? [], fromMs, toMs, item.intervalMs);
+        const c = checkSlots(present.get(m.meterId) ?? [], w.fromMs, w.toMs, item.intervalMs);
         expected += c.expected;
         for (const g of c.gaps) {
           gapsFound++;
@@ -210,8 +238,10 @@ export class CollectionEngine {
     for (const [terminal, reqs] of perTerminal) {
       const units: Array<ReadInput['units'][number] & { request: string }> = [];
       for (const r of reqs) {
-        const fn = plan.items.find((i) => qgdw1376.CLASS2[i.fn]!.quantity === r.quantity)!.fn;
-        for (const w of requestWindows([r.gap], r.intervalMs, plan.maxPointsPerRead)) units.push({ pn: byMeter.get(r.meterId)!.pn, fn, fromMs: w.fromMs, points: w.points, request: r.id });
+        const fn = plan.items.find((i) => itemQuantity(i.fn) === r.quantity)!.fn;
+        // A daily freeze is one unit per day; curves up to the plan's points per read.
+        const perRead = qgdw1376.CLASS2[fn]!.kind === 'daily' ? 1 : plan.maxPointsPerRead;
+        for (const w of requestWindows([r.gap], r.intervalMs, perRead)) units.push({ pn: byMeter.get(r.meterId)!.pn, fn, fromMs: w.fromMs, points: w.points, request: r.id });
       }
       for (let k = 0; k < units.length; k += plan.maxUnitsPerRead) {
         const batch = units.slice(k, k + plan.maxUnitsPerRead);
@@ -305,10 +335,12 @@ export class CollectionEngine {
     const meters = await this.metersOf(plan);
     const days: MeterDay[] = [];
     for (const item of plan.items) {
-      const quantity = qgdw1376.CLASS2[item.fn]!.quantity;
-      const present = await this.data.dataTimes(meters.map((m) => m.meterId), quantity, dayStartMs, dayStartMs + 86_400_000);
+      const quantity = itemQuantity(item.fn);
+      // The day's slots: its curve points, or its daily freeze (at its start).
+      const w = qgdw1376.CLASS2[item.fn]!.kind === 'daily' ? { fromMs: dayStartMs, toMs: dayStartMs + 1 } : { fromMs: dayStartMs, toMs: dayStartMs + 86_400_000 };
+      const present = await this.data.dataTimes(meters.map((m) => m.meterId), quantity, w.fromMs, w.toMs);
       for (const m of meters) {
-        const c = checkSlots(present.get(m.meterId) ?? [], dayStartMs, dayStartMs + 86_400_000, item.intervalMs);
+        const c = checkSlots(present.get(m.meterId) ?? [], w.fromMs, w.toMs, item.intervalMs);
         days.push({ meterId: m.meterId, area: this.places.areaOf(m.meterId) ?? '(no area)', terminal: m.terminal, dayStartMs, expected: c.expected, present: c.present });
       }
     }
@@ -322,10 +354,12 @@ export class CollectionEngine {
     const out: Array<{ meterId: string; terminal: string; quantity: string; gap: Gap; request?: RecollectionRequest }> = [];
     const requests = this.ledger.all();
     for (const item of plan.items) {
-      const quantity = qgdw1376.CLASS2[item.fn]!.quantity;
-      const present = await this.data.dataTimes(meters.map((m) => m.meterId), quantity, fromMs, toMs);
+      const quantity = itemQuantity(item.fn);
+      const w = itemWindow(item, fromMs, toMs);
+      if (w.toMs <= w.fromMs) continue;
+      const present = await this.data.dataTimes(meters.map((m) => m.meterId), quantity, w.fromMs, w.toMs);
       for (const m of meters) {
-        for (const gap of checkSlots(present.get(m.meterId) ?? [], fromMs, toMs, item.intervalMs).gaps) {
+        for (const gap of checkSlots(present.get(m.meterId) ?? [], w.fromMs, w.toMs, item.intervalMs).gaps) {
           const request = requests.find((r) => r.meterId === m.meterId && r.quantity === quantity && r.original.fromMs <= gap.fromMs && r.original.toMs >= gap.toMs);
           out.push({ meterId: m.meterId, terminal: m.terminal, quantity, gap, ...(request ? { request } : {}) });
         }

@@ -24,19 +24,19 @@ export class FileRevisionStore implements RevisionStore {
 
   async append(revisions: readonly Revision[]): Promise<void> {
     if (revisions.length === 0) return;
-    const index = await this.index();
-    const text = revisions.map((r) => JSON.stringify(r)).join('\n') + '\n';
-    // Appends are chained so lines of concurrent calls never interleave.
+    // Appends are queued whole (index loaded, line written, index updated), so the file and the index
+    // hold concurrent calls in the same order and their lines never interleave.
     const done = this.writing.then(async () => {
+      const index = await this.index();
       await mkdir(dirname(this.path), { recursive: true });
-      await appendFile(this.path, text);
+      await appendFile(this.path, revisions.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      for (const r of revisions) {
+        const k = `${r.meterId}\u0000${r.quantity}`;
+        index.set(k, [...(index.get(k) ?? []), r]);
+      }
     });
     this.writing = done.catch(() => undefined);
     await done;
-    for (const r of revisions) {
-      const k = `${r.meterId}\u0000${r.quantity}`;
-      index.set(k, [...(index.get(k) ?? []), r]);
-    }
   }
 
   async list(meterId: string, quantity: string, fromMs: number, toMs: number): Promise<Revision[]> {

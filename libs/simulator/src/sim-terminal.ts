@@ -426,7 +426,7 @@ export class SimTerminal {
     if (send) this.report(asActiveReport(must(qgdw1376.encodeClass2Response(this.address, 0, units)), this.nextSeq()));
   }
 
-  /** Answers an AFN 0D read from the curves it holds (points it does not hold are "no data"); denies when it holds none. */
+  /** Answers an AFN 0D read (curves F81/F89/F101, daily freeze F161) from what it holds (the rest is "no data"); denies when it holds none. */
   private answerFrozen(f: qgdw1376.QgdwFrame): void {
     const req = qgdw1376.decodeClass2Request(f);
     const tz = this.o.tzOffsetMinutes;
@@ -434,6 +434,13 @@ export class SimTerminal {
     let held = 0;
     if (req.ok) {
       for (const u of req.value) {
+        if (u.fn === 161 && this.models[u.pn - 1]) {
+          // The daily freeze of a day: the energy register at its start (total only, no tariffs).
+          const m = this.curveMemory.get(deviceTimeToEpochMs(u.start, tz));
+          if (m) held++;
+          units.push({ pn: u.pn, fn: 161, start: u.start, values: [m ? m.e[u.pn - 1]! : null] });
+          continue;
+        }
         if ((u.fn !== 81 && u.fn !== 89 && u.fn !== 101) || (u.density ?? 1) !== 1 || !this.models[u.pn - 1]) continue;
         const first = deviceTimeToEpochMs(u.start, tz);
         const values = Array.from({ length: u.points ?? 1 }, (_, i) => {
