@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local Kafka (KRaft), ClickHouse, HBase (+ Thrift2 gateway) and Redis for development and tests, and the
-# independent clients tests use (kcat, grpcurl, python grpcio).
+# independent clients tests use (kcat, grpcurl, python grpcio) and zstd (dictionary training).
 #
 #   tools/infra/infra.sh up     [kafka|clickhouse|hbase|redis|clients ...]   install if needed, start, wait until healthy
 #   tools/infra/infra.sh down   [service ...]                        stop (data is kept)
@@ -247,10 +247,11 @@ redis_down() {
 
 grpcurl_bin() { echo "$BIN/grpcurl-$GRPCURL_VERSION/grpcurl"; }
 grpc_python() { echo "$BIN/python-grpc-$GRPCIO_VERSION/bin/python"; }
-clients_health() { command -v kcat >/dev/null && "$(grpcurl_bin)" -version >/dev/null 2>&1 && "$(grpc_python)" -c 'import grpc, grpc_tools' >/dev/null 2>&1; }
+clients_health() { command -v kcat >/dev/null && command -v zstd >/dev/null && "$(grpcurl_bin)" -version >/dev/null 2>&1 && "$(grpc_python)" -c 'import grpc, grpc_tools' >/dev/null 2>&1; }
 
 clients_up() {
   need_debs kcat kcat
+  need_debs zstd zstd # trains the edge agents' compression dictionaries (zstd --train)
   if [ ! -x "$(grpcurl_bin)" ]; then
     need_debs go golang-go
     log "building grpcurl $GRPCURL_VERSION from the Go module proxy"
@@ -272,7 +273,7 @@ clients_up() {
   rm -f "$BIN/python-grpc"
   printf '#!/bin/sh\nexec "%s" "$@"\n' "$(grpc_python)" >"$BIN/python-grpc"
   chmod +x "$BIN/python-grpc"
-  clients_health || die "kcat, grpcurl or python grpcio does not run"
+  clients_health || die "kcat, zstd, grpcurl or python grpcio does not run"
 }
 clients_down() { :; }
 
@@ -284,7 +285,7 @@ status_one() {
     kafka) out="$(kafka_health 2>&1)" ;;
     clickhouse) out="ClickHouse $(ch_health 2>&1)" ;;
     hbase) out="$(hbase_health 2>&1)" ;;
-    clients) clients_health && out="kcat $(kcat -V 2>/dev/null | head -n 1 | awk '{print $2}'), grpcurl $GRPCURL_VERSION, python grpcio $GRPCIO_VERSION in $BIN" ;;
+    clients) clients_health && out="kcat $(kcat -V 2>/dev/null | head -n 1 | awk '{print $2}'), zstd $(zstd -V 2>/dev/null | grep -o 'v[0-9.]*' | head -n 1), grpcurl $GRPCURL_VERSION, python grpcio $GRPCIO_VERSION in $BIN" ;;
     redis) out="$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null | grep -E '^redis_version' | tr -d '\r')" ; redis_health || out="" ;;
     *) die "unknown service $s" ;;
   esac

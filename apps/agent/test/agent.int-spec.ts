@@ -3,8 +3,11 @@ import { startService } from '@gridstation/service';
 import { startTelemetry } from '@gridstation/telemetry';
 import { expectServiceContract, httpGet, localServiceEnv } from '@gridstation/testing';
 import { bootstrap } from '../src/bootstrap';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-const local = localServiceEnv;
+const spoolDir = join(tmpdir(), `gs-agent-it-${process.pid}`);
+const local = async () => ({ ...(await localServiceEnv()), GS_AGENT_SPOOL_DIR: spoolDir });
 
 describe('edge agent', () => {
   const telemetry = startTelemetry({ service: 'agent', instanceId: 'it', tracesExporter: 'none' });

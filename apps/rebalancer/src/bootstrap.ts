@@ -1,9 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { BUS, type MessageBus } from '@gridstation/bus';
 import type { RebalancerConfig } from '@gridstation/config';
-import { startService, type RunningService } from '@gridstation/service';
-import type { Telemetry } from '@gridstation/telemetry';
+import { LOGGER, provideWorkerLifecycle, STOP_ORDER, startService, type RunningService } from '@gridstation/service';
+import type { Logger, Telemetry } from '@gridstation/telemetry';
 import { RebalancerAdaptersModule } from './adapters/adapters.module';
+import { RebalancerLoop } from './rebalancer.loop';
 
-// Rebalancer: agent and pod load, hotspot detection and redirection; load samples in Redis.
+@Module({})
+class RebalancerModule {
+  static register(config: RebalancerConfig): DynamicModule {
+    return {
+      module: RebalancerModule,
+      providers: [
+        { provide: RebalancerLoop, inject: [BUS, LOGGER], useFactory: (bus: MessageBus, log: Logger) => new RebalancerLoop(config.pods, config.policy, config.periodMs, bus, log.child({ component: 'rebalancer' })) },
+        provideWorkerLifecycle<RebalancerLoop>(RebalancerLoop, async (l) => l.start(), (l) => l.stop(), STOP_ORDER.derived),
+      ],
+    };
+  }
+}
+
+// Rebalancer: reads every station pod's load and the agents it holds (EdgeControlService), finds
+// hotspots (load > beta x mean for k periods and above an absolute rate), moves agents from them to
+// the least-loaded pods at a bounded rate, and publishes each decision on gs.rebalance.v1.
 export function bootstrap(config: RebalancerConfig, telemetry: Telemetry, handleSignals = true): Promise<RunningService> {
-  return startService({ config, telemetry, handleSignals, imports: [RebalancerAdaptersModule.register(config)] });
+  return startService({ config, telemetry, handleSignals, imports: [RebalancerAdaptersModule.register(config), RebalancerModule.register(config)] });
 }

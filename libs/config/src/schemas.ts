@@ -162,9 +162,16 @@ export const commConfigSchema = z
     GS_TERMINAL_PORT: port(9100),
     /** The scheduler a collection worker of this instance attaches to (host:port); empty: none. */
     GS_COLLECTION_SCHEDULER_GRPC: z.string().default(''),
+    /** Directory of zstd dictionaries (*.dict) the edge agents' batches may name; empty: none. */
+    GS_EDGE_DICTIONARIES: z.string().default(''),
+    /** Edge batches held between the agents' streams and Kafka. */
+    GS_EDGE_RING_BATCHES: z.coerce.number().int().positive().default(1024),
+    /** Largest decompressed edge batch accepted, bytes. */
+    GS_EDGE_MAX_BATCH_BYTES: z.coerce.number().int().positive().default(8 << 20),
   })
   .transform((e) => ({
     ...common('comm', e),
+    edge: { dictionariesDir: e.GS_EDGE_DICTIONARIES, ringBatches: e.GS_EDGE_RING_BATCHES, maxBatchBytes: e.GS_EDGE_MAX_BATCH_BYTES },
     bus: bus('comm', e),
     redis: redis(e),
     terminal: terminal(e),
@@ -268,8 +275,46 @@ export const workerConfigSchema = z
   }));
 
 export const rebalancerConfigSchema = z
-  .object({ ...commonEnv, ...ports(8086, 50056), ...busEnv, ...redisEnv })
-  .transform((e) => ({ ...common('rebalancer', e), bus: bus('rebalancer', e), redis: redis(e) }));
+  .object({
+    ...commonEnv,
+    ...ports(8086, 50056),
+    ...busEnv,
+    ...redisEnv,
+    /**
+     * Station pods' gRPC addresses, comma-separated: host:port, or dns:name:port for every address a
+     * name resolves to (a Kubernetes headless Service), resolved again each period.
+     */
+    GS_REBALANCER_PODS: z.string().default(''),
+    GS_REBALANCER_PERIOD_MS: z.coerce.number().int().min(100).default(10_000),
+    /** Hotspot: load > beta x mean for k periods in a row, and records/s above the absolute floor. */
+    GS_REBALANCER_BETA: z.coerce.number().min(1).default(1.1),
+    GS_REBALANCER_K: z.coerce.number().int().min(1).default(3),
+    GS_REBALANCER_ABSOLUTE_RATE: z.coerce.number().min(0).default(1_000),
+    /** Agents moved per period at most (the eviction rate), and periods an agent stays after a move. */
+    GS_REBALANCER_MAX_MOVES: z.coerce.number().int().min(0).default(50),
+    GS_REBALANCER_COOLDOWN: z.coerce.number().int().min(0).default(3),
+    /** Weights of records/s, queue length and CPU in a pod's load. */
+    GS_REBALANCER_WEIGHTS: z
+      .string()
+      .default('0.6,0.2,0.2')
+      .transform((v) => v.split(',').map(Number))
+      .refine((w) => w.length === 3 && w.every((x) => Number.isFinite(x) && x >= 0) && w.some((x) => x > 0), 'three non-negative weights: rate,queue,cpu'),
+  })
+  .transform((e) => ({
+    ...common('rebalancer', e),
+    bus: bus('rebalancer', e),
+    redis: redis(e),
+    pods: e.GS_REBALANCER_PODS.split(',').map((x) => x.trim()).filter(Boolean),
+    periodMs: e.GS_REBALANCER_PERIOD_MS,
+    policy: {
+      beta: e.GS_REBALANCER_BETA,
+      k: e.GS_REBALANCER_K,
+      absoluteRate: e.GS_REBALANCER_ABSOLUTE_RATE,
+      maxMovesPerPeriod: e.GS_REBALANCER_MAX_MOVES,
+      cooldownPeriods: e.GS_REBALANCER_COOLDOWN,
+      weights: { rate: e.GS_REBALANCER_WEIGHTS[0]!, queue: e.GS_REBALANCER_WEIGHTS[1]!, cpu: e.GS_REBALANCER_WEIGHTS[2]! },
+    },
+  }));
 
 // The all-in-one station: embedded by default (in-process bus, nothing external needed).
 export const stationConfigSchema = z
@@ -337,8 +382,48 @@ export const stationConfigSchema = z
   }));
 
 export const agentConfigSchema = z
-  .object({ ...commonEnv, ...ports(8090, 50060), GS_STATION_GRPC: z.string().default('127.0.0.1:50051') })
-  .transform((e) => ({ ...common('agent', e), station: e.GS_STATION_GRPC }));
+  .object({
+    ...commonEnv,
+    ...ports(8090, 50060),
+    /** Station pods (gRPC, comma-separated); the first is used first, the next on failure. */
+    GS_STATION_GRPC: z.string().default('127.0.0.1:50051'),
+    /** The agent's id and where it runs. Its meters are simulated: GS_AGENT_METERS of them, as terminal GS_AGENT_REGION-GS_AGENT_INDEX. */
+    GS_AGENT_ID: z.string().default(''),
+    GS_AGENT_SITE: z.string().default('edge'),
+    GS_AGENT_REGION: z.string().regex(/^\d{4}$/).default('7100'),
+    GS_AGENT_INDEX: z.coerce.number().int().min(0).max(99_999).default(1),
+    GS_AGENT_METERS: z.coerce.number().int().min(1).max(10_000).default(32),
+    /** Meters are read every GS_AGENT_READ_MS; a batch closes every GS_AGENT_WINDOW_MS. */
+    GS_AGENT_READ_MS: z.coerce.number().int().min(10).default(1_000),
+    GS_AGENT_WINDOW_MS: z.coerce.number().int().min(10).default(5_000),
+    /** Where unacknowledged batches are kept, and how many bytes at most. */
+    GS_AGENT_SPOOL_DIR: z.string().default('.gridstation-agent/spool'),
+    GS_AGENT_SPOOL_BYTES: z.coerce.number().int().positive().default(256 << 20),
+    /** A zstd dictionary file (trained: tools/edge/train-dictionary); empty: plain zstd. */
+    GS_AGENT_DICTIONARY: z.string().default(''),
+    /** Send rate limit (token bucket), bytes/s, 0 = none. */
+    GS_AGENT_RATE_BYTES: z.coerce.number().int().min(0).default(0),
+    GS_AGENT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(16),
+  })
+  .transform((e) => ({
+    ...common('agent', e),
+    station: e.GS_STATION_GRPC.split(',')[0]!.trim(),
+    stations: e.GS_STATION_GRPC.split(',').map((x) => x.trim()).filter(Boolean),
+    agent: {
+      id: e.GS_AGENT_ID || `${e.GS_AGENT_REGION}-${String(e.GS_AGENT_INDEX).padStart(5, '0')}`,
+      site: e.GS_AGENT_SITE,
+      region: e.GS_AGENT_REGION,
+      index: e.GS_AGENT_INDEX,
+      meters: e.GS_AGENT_METERS,
+      readMs: e.GS_AGENT_READ_MS,
+      windowMs: e.GS_AGENT_WINDOW_MS,
+      spoolDir: e.GS_AGENT_SPOOL_DIR,
+      spoolBytes: e.GS_AGENT_SPOOL_BYTES,
+      dictionary: e.GS_AGENT_DICTIONARY,
+      rateBytes: e.GS_AGENT_RATE_BYTES,
+      maxInFlight: e.GS_AGENT_MAX_IN_FLIGHT,
+    },
+  }));
 
 export type CommConfig = z.infer<typeof commConfigSchema>;
 export type ParserConfig = z.infer<typeof parserConfigSchema>;

@@ -13,3 +13,4 @@ export * from './gen/gridstation/v1/task';
 export * from './gen/gridstation/v1/program';
 export * from './gen/gridstation/v1/worker';
 export * from './gen/gridstation/v1/collection';
+export * from './gen/gridstation/v1/edge';

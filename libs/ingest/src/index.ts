@@ -7,3 +7,5 @@ export { FramePublisher, type FrameSource, type PendingFrame, type PublisherOpti
 export { Downlink, DownlinkError, FORWARDED_HEADER } from './downlink';
 export { DownlinkController } from './downlink.controller';
 export { CommFeatureModule, type CommFeatureOptions } from './comm.module';
+export { EdgeIngest, type EdgeIngestOptions } from './edge-ingest';
+export { EDGE_GRPC_SERVICES } from './edge-grpc';

@@ -11,7 +11,7 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startProcess(app: 'comm' | 'parser' | 'storage' | 'analytics' | 'scheduler', name: string, env: Record<string, string>): ServiceProcess {
+export function startProcess(app: 'comm' | 'parser' | 'storage' | 'analytics' | 'scheduler' | 'rebalancer' | 'agent', name: string, env: Record<string, string>): ServiceProcess {
   const p = spawnMain(`apps/${app}/src/main.ts`, env);
   return { name, child: p.child, env, output: () => p.out.stdout + p.out.stderr, exited: p.exit };
 }
