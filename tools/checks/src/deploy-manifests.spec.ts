@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import {
+  agentConfigSchema,
   analyticsConfigSchema,
   commConfigSchema,
   loadConfig,
@@ -99,5 +100,46 @@ describe('deploy/k8s/base: the scheduler and its workers', () => {
       expect(ports['grpc']).toBe(config.grpc.port);
       expect(c.readinessProbe.grpc.port).toBe(config.grpc.port);
     }
+  });
+});
+
+describe('deploy/k8s: edge agents, rebalancing and autoscaling', () => {
+  const common = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'gs-common')!;
+  const EDGE = join(__dirname, '..', '..', '..', 'deploy', 'k8s', 'edge');
+  const edgeDocs = parseAllDocuments(readFileSync(join(EDGE, 'agent.yaml'), 'utf8')).map((d) => d.toJS() as Doc);
+  const containerOf = (d: Doc) => ((d.spec['template'] as { spec: { containers: Container[] } }).spec.containers)[0]!;
+  const envOf = (c: Container) => Object.fromEntries(c.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+
+  it('runs the edge agent with a configuration its schema accepts, its spool on the node', () => {
+    const ds = edgeDocs.find((d) => d.kind === 'DaemonSet' && d.metadata.name === 'gs-agent')!;
+    const c = containerOf(ds);
+    const config = loadConfig('agent', agentConfigSchema, { ...envOf(c), GS_INSTANCE_ID: 'node-1', GS_AGENT_ID: 'node-1' });
+    expect(Object.fromEntries(c.ports.map((p) => [p.name, p.containerPort]))['grpc']).toBe(config.grpc.port);
+    expect(config.agent.spoolDir).toBe('/var/lib/gridstation/spool');
+    expect(config.agent.rateBytes).toBeGreaterThan(0);
+    const volumes = (ds.spec['template'] as { spec: { volumes: Array<{ name: string; hostPath?: { path: string } }> } }).spec.volumes;
+    expect(volumes.find((v) => v.name === 'spool')?.hostPath?.path).toBe(config.agent.spoolDir);
+  });
+
+  it('points the rebalancer at every comm pod through a headless Service', () => {
+    const c = containerOf(docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'gs-rebalancer')!);
+    const config = loadConfig('rebalancer', rebalancerConfigSchema, { ...common.data, ...envOf(c), GS_INSTANCE_ID: 'pod-0' });
+    const [, name, port] = /^dns:([^:]+):(\d+)$/.exec(config.pods[0]!)!;
+    const svc = docs.find((d) => d.kind === 'Service' && d.metadata.name === name)!;
+    expect(svc.spec['clusterIP']).toBe('None');
+    expect((svc.spec['selector'] as Record<string, string>)['app.kubernetes.io/name']).toBe('gs-comm');
+    const comm = loadConfig('comm', commConfigSchema, { ...common.data, ...envOf(containerOf(docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'gs-comm')!)), GS_INSTANCE_ID: 'pod-0' });
+    expect(Number(port)).toBe(comm.grpc.port);
+  });
+
+  it('scales comm on custom metrics the Prometheus Adapter rules define, from series comm exports', () => {
+    const hpa = docs.find((d) => d.kind === 'HorizontalPodAutoscaler' && d.metadata.name === 'gs-comm')!;
+    const podMetrics = (hpa.spec['metrics'] as Array<{ type: string; pods?: { metric: { name: string } } }>).filter((m) => m.type === 'Pods').map((m) => m.pods!.metric.name);
+    expect(podMetrics.length).toBeGreaterThanOrEqual(2);
+    const rules = (parseAllDocuments(docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'gs-prometheus-adapter-rules')!.data!['config.yaml']!)[0]!.toJS() as { rules: Array<{ seriesQuery: string; name: { as: string } }> }).rules;
+    for (const m of podMetrics) expect(rules.map((r) => r.name.as)).toContain(m);
+    // The series are the comm feature's instruments (the e2e edge test reads them from a running pod's /metrics).
+    const source = readFileSync(join(__dirname, '..', '..', '..', 'libs', 'ingest', 'src', 'metrics.ts'), 'utf8');
+    for (const r of rules) expect(source).toContain(`'${/^(\w+)\{/.exec(r.seriesQuery)![1]}'`);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { closeRedis, createRedis } from '@gridstation/cache';
 import { EdgeControlServiceClient, GetLoadRequest, RebalanceDecision, type GetLoadResponse } from '@gridstation/contracts';
 import { EDGE_QUANTITIES, EdgeAgent, packRecords, SimulatedMeters, Spool, trainDictionary, ZstdCodec } from '@gridstation/edge';
 import { ClickHouseHaPool, ClickHouseReadingStore } from '@gridstation/persistence';
-import { distributedServiceEnv, freePort, infra, requireService, testLogger, uniqueName, waitFor } from '@gridstation/testing';
+import { distributedServiceEnv, freePort, httpGet, infra, requireService, testLogger, uniqueName, waitFor } from '@gridstation/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { startProcess, stopProcess, waitReady, type ServiceProcess } from './processes';
 
@@ -151,6 +152,12 @@ describe('edge agents, station pods and the rebalancer (real Kafka, ClickHouse, 
       // The agent process's readings arrive too.
       await waitFor(async () => (await ch.countReadings(processMeters.ids)) > 0, 'the agent process\'s readings in ClickHouse', 60_000, 1_000);
 
+      // The series the autoscaler's adapter rules name are the ones a running pod exports.
+      const rules = readFileSync(join(__dirname, '..', '..', '..', 'deploy', 'k8s', 'base', 'prometheus-adapter.yaml'), 'utf8');
+      const series = [...rules.matchAll(/seriesQuery: '(\w+)\{/g)].map((m) => m[1]!);
+      expect(series.length).toBeGreaterThanOrEqual(2);
+      const exported = (await httpGet(Number(commB.env['GS_HTTP_PORT']), '/metrics')).body;
+      for (const name of series) expect(exported).toMatch(new RegExp(`^${name}[{ ]`, 'm'));
       const s = agents.reduce((acc, a) => ({ raw: acc.raw + a.stats.rawBytes, compressed: acc.compressed + a.stats.compressedBytes, resent: acc.resent + a.stats.resent, moves: acc.moves + a.stats.moves }), { raw: 0, compressed: 0, resent: 0, moves: 0 });
       expect(s.moves).toBeGreaterThanOrEqual(moved.length);
       console.log(`edge: ${agents.length} agents, ${windows} windows, ${generated} records (${generated * VALUES} values) all in ClickHouse; packed ${s.raw} B -> zstd+dictionary ${s.compressed} B (${(s.raw / s.compressed).toFixed(1)}:1); ${moved.length} agents moved by the rebalancer (${moved.join(', ')}); ${s.resent} batches sent again after the pod was killed`);
