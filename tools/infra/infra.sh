@@ -2,7 +2,7 @@
 # Local Kafka (KRaft), ClickHouse, HBase (+ Thrift2 gateway) and Redis for development and tests, and the
 # independent clients tests use (kcat, grpcurl, python grpcio) and zstd (dictionary training).
 #
-#   tools/infra/infra.sh up     [kafka|clickhouse|hbase|redis|clients ...]   install if needed, start, wait until healthy
+#   tools/infra/infra.sh up     [kafka|clickhouse|hbase|clickhouse-ha|redis|clients ...]   install if needed, start, wait until healthy
 #   tools/infra/infra.sh down   [service ...]                        stop (data is kept)
 #   tools/infra/infra.sh status [service ...]                        health by a real client round trip
 #   tools/infra/infra.sh clean                                       stop everything and delete all data
@@ -21,10 +21,14 @@ KAFKA_CONTROLLER_PORT="${GS_KAFKA_CONTROLLER_PORT:-9093}"
 CH_HTTP_PORT="${GS_CLICKHOUSE_HTTP_PORT:-8123}"
 CH_TCP_PORT="${GS_CLICKHOUSE_TCP_PORT:-9000}"
 HBASE_ZK_PORT="${GS_HBASE_ZK_PORT:-2181}"
+# Two ClickHouse replicas (ReplicatedMergeTree through HBase's ZooKeeper), for the HA pool's tests.
+CH_HA_HTTP_PORTS=(${GS_CLICKHOUSE_HA_HTTP_PORTS:-8124 8125})
+CH_HA_TCP_PORTS=(${GS_CLICKHOUSE_HA_TCP_PORTS:-9001 9002})
+CH_HA_INTERSERVER_PORTS=(${GS_CLICKHOUSE_HA_INTERSERVER_PORTS:-9011 9012})
 HBASE_THRIFT_PORT="${GS_HBASE_THRIFT_PORT:-9090}"
 REDIS_PORT="${GS_REDIS_PORT:-6379}"
 
-ALL_SERVICES=(kafka clickhouse hbase redis clients)
+ALL_SERVICES=(kafka clickhouse hbase clickhouse-ha redis clients)
 GRPCURL_VERSION="${GS_GRPCURL_VERSION:-1.9.3}"
 GRPCIO_VERSION="${GS_GRPCIO_VERSION:-1.76.0}"
 BIN="$INFRA/bin"
@@ -172,6 +176,33 @@ clickhouse_up() {
 }
 clickhouse_down() { stop_pidfile "$(ch_dir)/clickhouse.pid" clickhouse; rm -f "$(ch_dir)/clickhouse.pid.server"; }
 
+# Replicas r1, r2: their own data folders and ports; replication needs ZooKeeper (hbase up first).
+ch_replica_dir() { echo "$INFRA/clickhouse-r$1"; }
+ch_replica_health() { curl -fsS --max-time 2 "http://127.0.0.1:${CH_HA_HTTP_PORTS[$1 - 1]}/" --data-binary "SELECT count() FROM system.zookeeper WHERE path = '/'"; }
+clickhouse_ha_health() { ch_replica_health 1 && ch_replica_health 2; }
+clickhouse_ha_up() {
+  port_open "$HBASE_ZK_PORT" || hbase_up
+  need_debs curl curl
+  need_debs /usr/sbin/clickhouse-server clickhouse-server clickhouse-client
+  local n d
+  for n in 1 2; do
+    if ch_replica_health "$n" >/dev/null 2>&1; then log "clickhouse replica r$n already up on 127.0.0.1:${CH_HA_HTTP_PORTS[$n - 1]}"; continue; fi
+    d="$(ch_replica_dir "$n")"
+    mkdir -p "$d/data" "$d/tmp" "$d/log" "$d/user_files" "$d/format_schemas"
+    render "$HERE/clickhouse/replica.xml.tpl" "$d/config.xml" DIR="$d" HTTP_PORT="${CH_HA_HTTP_PORTS[$n - 1]}" TCP_PORT="${CH_HA_TCP_PORTS[$n - 1]}" \
+      INTERSERVER_PORT="${CH_HA_INTERSERVER_PORTS[$n - 1]}" ZK_PORT="$HBASE_ZK_PORT" REPLICA="r$n"
+    cp "$HERE/clickhouse/users.xml" "$d/users.xml"
+    log "starting clickhouse replica r$n on 127.0.0.1:${CH_HA_HTTP_PORTS[$n - 1]} (http) / ${CH_HA_TCP_PORTS[$n - 1]} (native)"
+    nohup "$(ch_bin)" --config-file="$d/config.xml" --pid-file="$d/clickhouse.pid.server" >"$d/log/stdout.log" 2>&1 &
+    echo $! >"$d/clickhouse-r$n.pid"
+  done
+  for n in 1 2; do wait_until 90 "clickhouse replica r$n" "$(ch_replica_dir "$n")/log/server.err.log" ch_replica_health "$n"; done
+}
+clickhouse_ha_down() {
+  local n
+  for n in 1 2; do stop_pidfile "$(ch_replica_dir "$n")/clickhouse-r$n.pid" "clickhouse replica r$n"; rm -f "$(ch_replica_dir "$n")/clickhouse.pid.server"; done
+}
+
 # --- HBase -----------------------------------------------------------------------------------------------
 
 hbase_dir() { echo "$INFRA/hbase"; }
@@ -284,6 +315,7 @@ status_one() {
   case "$s" in
     kafka) out="$(kafka_health 2>&1)" ;;
     clickhouse) out="ClickHouse $(ch_health 2>&1)" ;;
+    clickhouse-ha) clickhouse_ha_health >/dev/null 2>&1 && out="replicas r1 127.0.0.1:${CH_HA_HTTP_PORTS[0]}, r2 127.0.0.1:${CH_HA_HTTP_PORTS[1]} (ZooKeeper :$HBASE_ZK_PORT)" ;;
     hbase) out="$(hbase_health 2>&1)" ;;
     clients) clients_health && out="kcat $(kcat -V 2>/dev/null | head -n 1 | awk '{print $2}'), zstd $(zstd -V 2>/dev/null | grep -o 'v[0-9.]*' | head -n 1), grpcurl $GRPCURL_VERSION, python grpcio $GRPCIO_VERSION in $BIN" ;;
     redis) out="$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null | grep -E '^redis_version' | tr -d '\r')" ; redis_health || out="" ;;
@@ -304,14 +336,14 @@ case "$cmd" in
     [ -d "$REPO/node_modules/kafkajs" ] || die "run npm ci first: the health probes use the project's clients"
     for s in "${services[@]}"; do
       t0=$(now_ms)
-      "${s}_up"
+      "${s//-/_}_up"
       log "$s healthy after $(( $(now_ms) - t0 )) ms"
     done ;;
-  down) for s in "${services[@]}"; do "${s}_down"; done ;;
+  down) for s in "${services[@]}"; do "${s//-/_}_down"; done ;;
   status) rc=0; for s in "${services[@]}"; do status_one "$s" || rc=1; done; exit $rc ;;
-  clean) for s in "${ALL_SERVICES[@]}"; do "${s}_down"; done
+  clean) for s in "${ALL_SERVICES[@]}"; do "${s//-/_}_down"; done
          for s in kafka clickhouse hbase redis; do rm -rf "${INFRA:?}/$s/data" "${INFRA:?}/$s/root" "${INFRA:?}/$s/zk" "${INFRA:?}/$s/tmp"; done
-         rm -rf "${INFRA:?}/clickhouse" "${INFRA:?}/redis"; log "data removed (jars kept)" ;;
+         rm -rf "${INFRA:?}/clickhouse" "${INFRA:?}/clickhouse-r1" "${INFRA:?}/clickhouse-r2" "${INFRA:?}/redis"; log "data removed (jars kept)" ;;
   hbase-admin) hbase_admin "$@" ;;
-  *) die "usage: infra.sh up|down|status|clean [kafka|clickhouse|hbase|redis|clients ...] | hbase-admin <args>" ;;
+  *) die "usage: infra.sh up|down|status|clean [kafka|clickhouse|hbase|clickhouse-ha|redis|clients ...] | hbase-admin <args>" ;;
 esac

@@ -16,6 +16,6 @@ export {
   type ClickHouseClient,
   type ClickHouseHandle,
 } from './client';
-export { applyMigrations, loadMigrations, parseMigration, LEDGER_TABLE, type Migration, type MigrationReport } from './migrations';
+export { applyMigrations, loadMigrations, parseMigration, replicatedStatement, LEDGER_TABLE, type Migration, type MigrationReport } from './migrations';
 export { managedClickHouse, type ManagedClickHouse } from './managed-clickhouse';
 export { CLICKHOUSE } from './token';

@@ -62,11 +62,26 @@ export interface MigrationReport {
 
 export const LEDGER_TABLE = 'gs_schema_migrations';
 
+/**
+ * A CREATE TABLE with a *MergeTree engine rewritten to its Replicated* form: the table's ZooKeeper
+ * path `<zkRoot>/<database>/<table>` and the server's {replica} macro. Other statements unchanged.
+ */
+export function replicatedStatement(sqlText: string, database: string, zkRoot = '/clickhouse/tables'): string {
+  const table = /CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?`?([\w.]+)`?/i.exec(sqlText)?.[1];
+  if (!table) return sqlText;
+  const name = table.includes('.') ? table.split('.').pop()! : table;
+  return sqlText.replace(/ENGINE\s*=\s*(Replacing|Aggregating|Summing|Collapsing|VersionedCollapsing|)MergeTree\(([^)]*)\)/, (_m, kind: string, args: string) => {
+    const path = `'${zkRoot}/${database}/${name}'`;
+    return `ENGINE = Replicated${kind}MergeTree(${path}, '{replica}'${args.trim() ? `, ${args.trim()}` : ''})`;
+  });
+}
+
 export async function applyMigrations(
   client: ClickHouseClient,
   migrations: readonly Migration[],
   caps: Capabilities,
   ledger: string = LEDGER_TABLE,
+  o: { replicatedDatabase?: string } = {},
 ): Promise<MigrationReport> {
   const table = identifier(ledger);
   await client.command({
@@ -87,7 +102,7 @@ export async function applyMigrations(
     for (const [i, st] of m.statements.entries()) {
       if (st.requires && !caps[st.requires]) continue;
       try {
-        await client.command({ query: st.sql });
+        await client.command({ query: o.replicatedDatabase ? replicatedStatement(st.sql, o.replicatedDatabase) : st.sql });
       } catch (e) {
         throw new ClickHouseAdapterError('MIGRATION_FAILED', `migration ${m.id}, statement ${i + 1} failed: ${String(e)}`, { cause: e });
       }

@@ -49,6 +49,11 @@ export const clickhouseEnv = {
   GS_CLICKHOUSE_ASYNC_INSERT: z.enum(['on', 'off', 'server-default']).default('off'),
   /** How reading batches are sent: TabSeparated (cheaper to produce) or JSONEachRow (easier to read in a capture). */
   GS_CLICKHOUSE_INSERT_FORMAT: z.enum(['TabSeparated', 'JSONEachRow']).default('TabSeparated'),
+  /**
+   * on: the URLs are replicas of one shard; tables are created as Replicated*MergeTree (through the
+   * servers' ZooKeeper) on every replica, so a write on one is on all.
+   */
+  GS_CLICKHOUSE_REPLICATED: z.enum(['on', 'off']).default('off'),
 };
 
 export const hbaseEnv = {

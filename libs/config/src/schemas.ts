@@ -34,6 +34,8 @@ export interface ClickHouseConfig {
   asyncInsert: 'on' | 'off' | 'server-default';
   /** Format of reading inserts; default TabSeparated. */
   insertFormat?: 'TabSeparated' | 'JSONEachRow';
+  /** The URLs are replicas of one shard: tables are Replicated*MergeTree, created on each replica. */
+  replicated?: boolean;
 }
 
 export interface HBaseConfig {
@@ -118,6 +120,7 @@ const clickhouse = (e: z.infer<z.ZodObject<typeof clickhouseEnv>>): ClickHouseCo
   requestTimeoutMs: e.GS_CLICKHOUSE_REQUEST_TIMEOUT_MS,
   asyncInsert: e.GS_CLICKHOUSE_ASYNC_INSERT,
   insertFormat: e.GS_CLICKHOUSE_INSERT_FORMAT,
+  replicated: e.GS_CLICKHOUSE_REPLICATED === 'on',
 });
 
 const hbase = (e: z.infer<z.ZodObject<typeof hbaseEnv>>): HBaseConfig => {

@@ -116,6 +116,10 @@ export class EdgeAgent {
     void this.pump();
   }
 
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
   get unacked(): number {
     return this.spool.count;
   }

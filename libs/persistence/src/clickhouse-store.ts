@@ -93,7 +93,8 @@ export class ClickHouseReadingStore implements ReadingStore {
   ) {}
 
   async migrate(): Promise<void> {
-    await this.pool.run((h) => applyMigrations(h.client, loadMigrations(MIGRATIONS_DIR), h.caps));
+    if (this.pool.replicated) await this.pool.prepareEach((h) => applyMigrations(h.client, loadMigrations(MIGRATIONS_DIR), h.caps, undefined, { replicatedDatabase: h.database }));
+    else await this.pool.run((h) => applyMigrations(h.client, loadMigrations(MIGRATIONS_DIR), h.caps));
   }
 
   async insertReadings(rows: readonly StoredReading[]): Promise<void> {

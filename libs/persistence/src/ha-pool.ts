@@ -9,7 +9,9 @@ import { gsMeter } from '@gridstation/telemetry';
 // replica in configured order (so writes stick to one replica while it lives) and, when a call fails with
 // a connection-level error, the replica is marked down and the call moves to the next one. A batch that
 // fails over may have reached the first replica: the tables deduplicate on the reading identity, so the
-// second write is harmless.
+// second write is harmless. With `replicated` the replicas are one shard's copies (ReplicatedMergeTree
+// through ZooKeeper): a write on one is on all, and a retried identical block is dropped by the
+// replicas' insert deduplication before it is even written.
 
 export class NoHealthyReplicaError extends DependencyUnavailableError {
   constructor(message: string) {
@@ -22,6 +24,8 @@ interface Replica {
   url: string;
   handle?: ClickHouseHandle;
   up: boolean;
+  /** The preparation (migrations) ran on it. */
+  prepared: boolean;
   lastError?: string;
 }
 
@@ -36,7 +40,7 @@ export class ClickHouseHaPool {
     private readonly log: Logger,
     private readonly probeIntervalMs = 2000,
   ) {
-    this.replicas = config.urls.map((url) => ({ url, up: false }));
+    this.replicas = config.urls.map((url) => ({ url, up: false, prepared: false }));
   }
 
   /** Opens every replica it can; at least one must answer. Starts the health probe. */
@@ -48,6 +52,26 @@ export class ClickHouseHaPool {
     this.timer = setInterval(() => void Promise.all(this.replicas.map((r) => this.probe(r))), this.probeIntervalMs);
     this.timer.unref();
   }
+
+  /** The URLs are replicas of one shard (Replicated*MergeTree tables). */
+  get replicated(): boolean {
+    return this.config.replicated === true;
+  }
+
+  /**
+   * Runs `fn` (the migrations) on every replica that is up now, and on each other one when it comes up
+   * (before work goes to it): a replica that was down at start gets its tables when it returns.
+   */
+  async prepareEach(fn: (h: ClickHouseHandle) => Promise<unknown>): Promise<void> {
+    this.prepare = fn;
+    for (const r of this.replicas) {
+      if (!r.up || !r.handle || r.prepared) continue;
+      await fn(r.handle);
+      r.prepared = true;
+    }
+  }
+
+  private prepare?: (h: ClickHouseHandle) => Promise<unknown>;
 
   status(): Array<{ url: string; up: boolean; lastError?: string }> {
     return this.replicas.map((r) => ({ url: r.url, up: r.up, ...(r.lastError ? { lastError: r.lastError } : {}) }));
@@ -85,6 +109,10 @@ export class ClickHouseHaPool {
     try {
       r.handle ??= await openClickHouse(this.config, r.url);
       await pingClickHouse(r.handle.client);
+      if (this.prepare && !r.prepared) {
+        await this.prepare(r.handle);
+        r.prepared = true;
+      }
       if (!r.up) this.log.info({ replica: r.url }, 'ClickHouse replica up');
       r.up = true;
       delete r.lastError;

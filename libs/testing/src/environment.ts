@@ -12,6 +12,8 @@ export interface TestEnvironment {
   binDir: string;
   kafkaBrokers: string[];
   clickhouseUrl: string;
+  /** The two ClickHouse replicas of tools/infra (service clickhouse-ha). */
+  clickhouseReplicaUrls: string[];
   hbase: { host: string; port: number };
   redisUrl: string;
 }
@@ -34,6 +36,7 @@ export function testEnvironment(env: Readonly<Record<string, string | undefined>
     binDir: join(infraDir, 'bin'),
     kafkaBrokers: [`127.0.0.1:${env['GS_KAFKA_PORT'] || 9092}`],
     clickhouseUrl: `http://127.0.0.1:${env['GS_CLICKHOUSE_HTTP_PORT'] || 8123}`,
+    clickhouseReplicaUrls: (env['GS_CLICKHOUSE_HA_HTTP_PORTS'] || '8124 8125').split(/[\s,]+/).filter(Boolean).map((p) => `http://127.0.0.1:${p}`),
     hbase: { host: '127.0.0.1', port: Number(env['GS_HBASE_THRIFT_PORT'] || 9090) },
     redisUrl: `redis://127.0.0.1:${env['GS_REDIS_PORT'] || 6379}`,
   };
@@ -46,6 +49,9 @@ export const infra = {
   },
   get clickhouseUrl(): string {
     return testEnvironment().clickhouseUrl;
+  },
+  get clickhouseReplicaUrls(): string[] {
+    return testEnvironment().clickhouseReplicaUrls;
   },
   get hbase(): { host: string; port: number } {
     return testEnvironment().hbase;

@@ -27,10 +27,11 @@ const hostPort = (url: string): [string, number] => {
 };
 
 /** Fails the calling suite with a clear message when a service is not reachable. */
-export async function requireService(name: 'kafka' | 'clickhouse' | 'hbase' | 'redis'): Promise<void> {
+export async function requireService(name: 'kafka' | 'clickhouse' | 'clickhouse-ha' | 'hbase' | 'redis'): Promise<void> {
   const where: Record<typeof name, [string, number]> = {
     kafka: hostPort(infra.kafkaBrokers[0]!),
     clickhouse: hostPort(infra.clickhouseUrl),
+    'clickhouse-ha': hostPort(infra.clickhouseReplicaUrls[1]!),
     hbase: [infra.hbase.host, infra.hbase.port],
     redis: hostPort(infra.redisUrl),
   };
