@@ -393,7 +393,7 @@ async function main(): Promise<void> {
     console.log(lines.join('\n'));
 
     const table = await faults({ ...base, region: String(Number(region) + 100) });
-    console.log(['', `Fault table (seed 000 Table 1), ${FAULT_AGENTS} agents on ${PODS} pods with the rebalancer; loss = values generated over the whole table missing from ClickHouse`, '  fault                                         detection   recovery   loss      throughput during   paper',
+    console.log(['', `Fault table (seed 000 Table 1), ${FAULT_AGENTS} agents on ${PODS} pods with the rebalancer; loss = values generated over the whole table missing from ClickHouse`, '  fault                                         detection   recovery   loss      acked/s vs before   paper',
       ...table.map((f) => `  ${f.fault.padEnd(45)} ${`${(f.detectionMs / 1000).toFixed(1)} s`.padStart(9)} ${`${(f.recoveryMs / 1000).toFixed(1)} s`.padStart(10)}   ${`${(f.lossRate * 100).toFixed(3)} %`.padEnd(9)} ${`${(-f.degradation * 100).toFixed(0)} %`.padStart(8)}            ${f.paper}`),
       `  target: 0 acknowledged records lost: ${table.every((f) => f.lossRate <= 0) ? 'MET' : 'NOT MET'}`].join('\n'));
   } finally {
