@@ -157,7 +157,9 @@ export class EdgeAgent {
   private connect(): void {
     if (this.stopped) return;
     this.client?.close();
-    this.client = new EdgeIngestServiceClient(this.address, credentials.createInsecure());
+    // Pings find a pod that vanished without closing the connection (a cut link): then the stream
+    // breaks and the agent reconnects, sending what was not acknowledged again.
+    this.client = new EdgeIngestServiceClient(this.address, credentials.createInsecure(), { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000, 'grpc.keepalive_permit_without_calls': 1 });
     const stream = this.client.edgeStream();
     this.stream = stream;
     this.ready = false;

@@ -94,6 +94,10 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
           for (const d of o.grpc?.direct ?? []) (server as unknown as Server).addService(d.definition, d.implementation(app));
         },
         gracefulShutdown: true,
+        // Long-lived streams (edge agents, workers) from peers that vanish without closing their
+        // connection (power loss, a cut link) are found by pings: every 15 s, gone after 5 s without
+        // an answer. Clients may ping as often as every 5 s.
+        keepalive: { keepaliveTimeMs: 15_000, keepaliveTimeoutMs: 5_000, keepalivePermitWithoutCalls: 1, http2MinPingIntervalWithoutDataMs: 5_000 },
       },
     },
     { inheritAppConfig: true },
