@@ -82,27 +82,15 @@ export interface ScaledValue {
 
 const PHASES = ['a', 'b', 'c'];
 
+const NUMERIC = new Set<Data['type']>(['doubleLong', 'doubleLongUnsigned', 'integer', 'long', 'unsigned', 'longUnsigned', 'float32', 'float64']);
+
 function numberOf(d: Data | undefined): number | null {
   if (!d) return null;
-  switch (d.type) {
-    case 'doubleLong':
-    case 'doubleLongUnsigned':
-    case 'integer':
-    case 'long':
-    case 'unsigned':
-    case 'longUnsigned':
-    case 'float32':
-    case 'float64':
-      return d.value;
-    case 'long64':
-    case 'long64Unsigned':
-      return Number(d.value);
-    case 'structure':
-      // A demand: { value, time }.
-      return numberOf(d.items[0]);
-    default:
-      return null;
-  }
+  if (NUMERIC.has(d.type)) return (d as { value: number }).value;
+  if (d.type === 'long64' || d.type === 'long64Unsigned') return Number(d.value);
+  // A demand: { value, time }.
+  if (d.type === 'structure') return numberOf(d.items[0]);
+  return null;
 }
 
 /**
