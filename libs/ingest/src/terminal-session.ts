@@ -244,6 +244,12 @@ export class TerminalSession {
       this.dlt645(bytes, out);
       return;
     }
+    if (ev.protocol === 'dlt698') {
+      // Deframed and decodable (libs/protocols dlt698), not served by a terminal session yet: refused
+      // with the reason (dead letter) rather than misread as 1376.1.
+      this.badInput(out, 'UNSUPPORTED_PROTOCOL', 'a DL/T 698.45 frame: this station does not yet serve 698.45 terminals on this port', bytes, 0);
+      return;
+    }
     const d = qgdw1376.decodeQgdwFrame(bytes);
     if (!d.ok) {
       this.badInput(out, `DECODE_${d.error.code}`, d.error.message, bytes, d.error.offset);

@@ -5,6 +5,7 @@ import { decodeDlt645Frame, interpretDlt645 } from './dlt645/frame';
 import { decodeClass1 } from './qgdw1376/class-data';
 import { decodeQgdwFrame, terminalKey, type QgdwFrame } from './qgdw1376/frame';
 import { AFN, decodeConfirm, decodeLinkCheck } from './qgdw1376/link';
+import * as dlt698 from './dlt698';
 
 // A plain-JSON description of a frame or a deframing error, for people (the inspector) and for tools
 // that want a stable, readable view without depending on the codec types.
@@ -118,7 +119,7 @@ export function describeQgdw(bytes: Uint8Array, offset: number): Description {
 /** One line of inspector output for a deframer event. */
 export function describeEvent(e: DeframeEvent): Description {
   if (e.type === 'error') return { offset: e.offset, error: e.code, length: e.length, message: e.message };
-  return e.protocol === 'dlt645' ? describeDlt645(e.bytes, e.offset) : describeQgdw(e.bytes, e.offset);
+  return e.protocol === 'dlt645' ? describeDlt645(e.bytes, e.offset) : e.protocol === 'dlt698' ? describeDlt698(e.bytes, e.offset) : describeQgdw(e.bytes, e.offset);
 }
 
 /** Hex text as engineers paste it: spaces, newlines, commas, "0x" prefixes and "H" suffixes allowed. */
@@ -130,4 +131,131 @@ export function parseHex(text: string): Uint8Array | { error: string } {
   const out = new Uint8Array(cleaned.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(cleaned.slice(2 * i, 2 * i + 2), 16);
   return out;
+}
+
+// --- DL/T 698.45 -------------------------------------------------------------------------------------
+
+function dataText(d: dlt698.Data): unknown {
+  switch (d.type) {
+    case 'null':
+      return null;
+    case 'array':
+    case 'structure':
+      return d.items.map(dataText);
+    case 'bitString':
+      return { bits: d.bits, hex: hexText(d.bytes) };
+    case 'octetString':
+    case 'mac':
+    case 'rn':
+      return hexText(d.bytes);
+    case 'long64':
+    case 'long64Unsigned':
+      return d.value.toString();
+    case 'dateTime':
+    case 'dateTimeS':
+    case 'date':
+    case 'time':
+      return deviceTimeText({ ...d.value, milliseconds: 0 } as unknown as DeviceTime);
+    case 'oad':
+      return dlt698.oadText(d.value);
+    case 'road':
+      return { oad: dlt698.oadText(d.oad), oads: d.oads.map(dlt698.oadText) };
+    case 'tsa':
+      return d.address;
+    case 'bool':
+    case 'doubleLong':
+    case 'doubleLongUnsigned':
+    case 'integer':
+    case 'long':
+    case 'unsigned':
+    case 'longUnsigned':
+    case 'enum':
+    case 'float32':
+    case 'float64':
+    case 'visibleString':
+    case 'utf8String':
+    case 'oi':
+      return d.value;
+    case 'omd':
+    case 'ti':
+    case 'region':
+    case 'scalerUnit':
+    case 'rsd':
+    case 'csd':
+    case 'ms':
+    case 'sid':
+    case 'sidMac':
+    case 'comdcb':
+    case 'rcsd':
+      return JSON.parse(JSON.stringify(d, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? hexText(v) : v))) as unknown;
+  }
+}
+
+const oadName = (o: dlt698.Oad) => ({ oad: dlt698.oadText(o), name: dlt698.OI_NAMES.get(o.oi) ?? `OI ${o.oi.toString(16).toUpperCase().padStart(4, '0')}` });
+
+function resultText(r: dlt698.ResultNormal): Description {
+  if (!r.value) return { ...oadName(r.oad), dar: r.dar };
+  const values = dlt698.valuesOf(r.oad, r.value);
+  return { ...oadName(r.oad), ...(values ? { values: values.map((v) => ({ quantity: v.quantity, tariff: v.tariff, value: v.value, unit: UNIT_TEXT[v.unit] ?? '' })) } : { data: dataText(r.value) }) };
+}
+
+function recordText(r: dlt698.ResultRecord): Description {
+  const columns = r.columns.map((c) => (c.type === 'oad' ? dlt698.oadText(c.oad) : { oad: dlt698.oadText(c.oad), oads: c.oads.map(dlt698.oadText) }));
+  return { ...oadName(r.oad), columns, ...(r.rows ? { rows: r.rows.map((row) => row.map(dataText)) } : { dar: r.dar }) };
+}
+
+function apduText(a: dlt698.Apdu): Description {
+  switch (a.kind) {
+    case 'linkRequest':
+      return { apdu: 'LINK-Request', piid: a.piid, request: a.request, heartbeatSeconds: a.heartbeatSeconds, time: dataText({ type: 'dateTime', value: a.time }) };
+    case 'linkResponse':
+      return { apdu: 'LINK-Response', piid: a.piid, result: a.result, clockTrusted: a.clockTrusted };
+    case 'getRequest': {
+      const q = a.request;
+      const items = q.type === 'normal' ? [oadName(q.oad)] : q.type === 'normalList' ? q.oads.map(oadName) : q.type === 'record' ? [{ ...oadName(q.oad), selector: q.rsd.selector, columns: q.rcsd.length }] : q.type === 'recordList' ? q.records.map((x) => ({ ...oadName(x.oad), selector: x.rsd.selector })) : [{ nextAfterBlock: q.lastBlock }];
+      return { apdu: 'GET-Request', type: q.type, piid: a.piid, items };
+    }
+    case 'getResponse': {
+      const s = a.response;
+      const results = s.type === 'normal' ? [resultText(s.result)] : s.type === 'normalList' ? s.results.map(resultText) : s.type === 'record' ? [recordText(s.result)] : s.type === 'recordList' ? s.results.map(recordText) : [...(s.results ?? []).map(resultText), ...(s.records ?? []).map(recordText)];
+      return { apdu: 'GET-Response', type: s.type, piid: a.piid, results };
+    }
+    case 'reportNotification':
+      return { apdu: 'REPORT-Notification', type: a.report.type, piid: a.piid, results: a.report.type === 'list' ? a.report.results.map(resultText) : a.report.type === 'recordList' ? a.report.results.map(recordText) : hexText(a.report.body) };
+    case 'reportResponse':
+      return { apdu: 'REPORT-Response', piid: a.piid, oads: a.oads.map(oadName) };
+    case 'setRequest':
+    case 'actionRequest':
+      return { apdu: a.kind === 'setRequest' ? 'SET-Request' : 'ACTION-Request', piid: a.piid, items: a.items.map((i) => ({ ...oadName(i.oad), data: dataText(i.value) })) };
+    case 'setResponse':
+    case 'actionResponse':
+      return { apdu: a.kind === 'setResponse' ? 'SET-Response' : 'ACTION-Response', piid: a.piid, items: a.items.map((i) => ({ ...oadName(i.oad), dar: i.dar })) };
+    case 'errorResponse':
+      return { apdu: 'ERROR-Response', piid: a.piid, error: a.error };
+    case 'securityRequest':
+    case 'securityResponse':
+      return { apdu: a.kind === 'securityRequest' ? 'SECURITY-Request' : 'SECURITY-Response', plain: a.plain !== undefined, ...(a.ciphered ? { ciphered: hexText(a.ciphered) } : {}) };
+    case 'proxyRequest':
+    case 'proxyResponse':
+    case 'connectRequest':
+    case 'connectResponse':
+    case 'releaseRequest':
+    case 'releaseResponse':
+    case 'releaseNotification':
+      return { apdu: a.kind, piid: a.piid, body: hexText(a.body) };
+  }
+}
+
+export function describeDlt698(bytes: Uint8Array, offset: number): Description {
+  const f = dlt698.decodeDlt698Frame(bytes);
+  if (!f.ok) return { offset, protocol: 'dlt698.45', error: f.error.code, errorOffset: offset + f.error.offset, message: f.error.message };
+  const v = f.value;
+  const head = { offset, protocol: 'dlt698.45', length: bytes.length, control: v.control, server: v.server, client: v.client, ...(v.split ? { split: v.split } : {}) };
+  if (v.split) return { ...head, fragment: hexText(v.apdu) };
+  const apduAt = bytes.length - 3 - v.apdu.length;
+  const a = dlt698.decodeApdu(v.apdu, offset + apduAt);
+  if (!a.ok) return { ...head, error: a.error.code, errorOffset: a.error.offset, message: a.error.message, apdu: hexText(v.apdu) };
+  const inner = dlt698.unwrapSecurity(a.value, offset + apduAt);
+  const shown = inner.ok ? inner.value.apdu : a.value;
+  return { ...head, ...(inner.ok && inner.value.secured ? { security: 'plaintext' } : {}), ...apduText(shown) };
 }

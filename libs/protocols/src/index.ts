@@ -7,5 +7,5 @@ export * as dlt645 from './dlt645';
 export * as qgdw1376 from './qgdw1376';
 export * as dlt698 from './dlt698';
 export * from './deframe';
-export { describeDlt645, describeEvent, describeQgdw, deviceTimeText, parseHex, type Description } from './describe';
+export { describeDlt645, describeDlt698, describeEvent, describeQgdw, deviceTimeText, parseHex, type Description } from './describe';
 export { normalizeFrame, type NormalizeContext, type Normalized, type UnsupportedKind, type UnsupportedPart } from './normalize';

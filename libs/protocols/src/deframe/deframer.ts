@@ -9,7 +9,7 @@
 // Buffering is amortised linear: bytes are appended to one growing buffer that is compacted when the
 // consumed prefix passes half of it; a partial frame is never copied again per chunk.
 
-export type ProtocolName = 'dlt645' | 'qgdw1376';
+export type ProtocolName = 'dlt645' | 'qgdw1376' | 'dlt698';
 
 export type HeaderVerdict = { kind: 'need-more' } | { kind: 'no'; reason: string } | { kind: 'frame'; total: number };
 

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { Unit } from '@gridstation/contracts';
 import { hex } from '../../test/bytes';
+import { createAutoDeframer } from '../deframe';
+import { describeDlt698 } from '../describe';
 import { decodeApdu, encodeApdu, linkResponseFor, reportResponseFor, unwrapSecurity, type Apdu } from './apdu';
 import { parseOad, Reader, Writer, type Data } from './data';
 import { crc16x25, decodeDlt698Frame, encodeDlt698Frame, SplitReassembler } from './frame';
@@ -72,10 +74,10 @@ describe('DL/T 698.45 link layer', () => {
   it('refuses a bad HCS, a bad FCS and a wrong length, naming the offset', () => {
     const good = frame(0x43, [0x05, 0x01, 0, 0, 0, 0, 0], 0x10, [0x05, 0x01, 0x01, 0x40, 0x00, 0x02, 0x00, 0x00]);
     const badHcs = good.slice();
-    badHcs[12] ^= 0xff;
+    badHcs[12] = badHcs[12]! ^ 0xff;
     expect(decodeDlt698Frame(badHcs)).toMatchObject({ ok: false, error: { code: 'CHECKSUM', offset: 12 } });
     const badFcs = good.slice();
-    badFcs[good.length - 3] ^= 0x01;
+    badFcs[good.length - 3] = badFcs[good.length - 3]! ^ 0x01;
     expect(decodeDlt698Frame(badFcs)).toMatchObject({ ok: false, error: { code: 'CHECKSUM', offset: good.length - 3 } });
     expect(decodeDlt698Frame(good.slice(0, -1))).toMatchObject({ ok: false, error: { code: 'LENGTH_MISMATCH' } });
   });
@@ -267,5 +269,28 @@ describe('DL/T 698.45 APDUs', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('698.45 in the stream and for people', () => {
+  const published = hex('68 18 00 43 26 01 30 01 00 00 00 00 A1 83 EE 05 01 02 20 00 02 01 00 6B AF 16');
+  const login1376 = hex('68 32 00 32 00 68 C9 01 41 01 00 00 02 70 00 00 01 00 7F 16');
+  const read645 = hex('68 AA AA AA AA AA AA 68 11 04 33 33 34 33 AE 16');
+
+  it('the auto deframer tells 698.45, 1376.1 and 645 apart in one stream, split at every byte', () => {
+    const stream = Uint8Array.from([0xfe, 0xfe, ...published, ...login1376, ...published, ...read645]);
+    const d = createAutoDeframer();
+    const events = [...stream].flatMap((b) => d.push(Uint8Array.of(b)));
+    expect(events.map((e) => (e.type === 'frame' ? e.protocol : e.code))).toEqual(['dlt698', 'qgdw1376', 'dlt698', 'dlt645']);
+    // A 698.45 frame with a damaged FCS is reported at its FCS (its bytes after the start then count as
+    // garbage: scanning resumes one byte after a damaged start), and the next frame still comes out.
+    const bad = published.slice();
+    bad[bad.length - 3] = bad[bad.length - 3]! ^ 0xff;
+    const ev2 = createAutoDeframer().push(Uint8Array.from([...bad, ...login1376]));
+    expect(ev2.map((e) => (e.type === 'frame' ? e.protocol : `${e.code}@${e.offset}`))).toEqual([`CHECKSUM@${bad.length - 3}`, 'GARBAGE@1', 'qgdw1376']);
+  });
+
+  it('describes a frame with its address and the items a request asks for', () => {
+    expect(describeDlt698(published, 0)).toMatchObject({ protocol: 'dlt698.45', server: { address: '00000000013001', logic: 2 }, client: 0xa1, apdu: 'GET-Request', type: 'normal', items: [{ oad: '20000201', name: 'voltage' }] });
   });
 });
