@@ -4,7 +4,7 @@ import { bootstrap } from '../src/bootstrap';
 
 serviceContractSuite(
   'scheduler',
-  { needs: ['kafka', 'redis', 'clickhouse'], checks: ['bus', 'redis', 'task-store', 'clickhouse', 'readings', 'scheduler'], env: { GS_SCHEDULER_KEY_PREFIX: `${uniqueName('gs:sched-contract')}:`, GS_WORKER_POOL: 'none' } },
+  { needs: ['kafka', 'redis', 'clickhouse'], checks: ['bus', 'redis', 'task-store', 'clickhouse', 'readings', 'topology', 'scheduler'], env: { GS_SCHEDULER_KEY_PREFIX: `${uniqueName('gs:sched-contract')}:`, GS_WORKER_POOL: 'none' } },
   (env) => loadConfig('scheduler', schedulerConfigSchema, env),
   bootstrap,
 );
