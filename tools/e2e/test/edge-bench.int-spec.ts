@@ -1,0 +1,36 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot, requireService } from '@gridstation/testing';
+
+// The short form of the edge benchmark (tools/bench/src/edge.bench.ts) in the test command: the
+// experiment (round-robin against rebalancing) and the fault table both print, and no acknowledged
+// record is lost. Its numbers are not asserted (a shared machine); the loss target is.
+
+function runBench(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const root = repoRoot();
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'tools/bench/src/edge.bench.ts'), ...args], { cwd: root, env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.base.json') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', () => undefined);
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('edge benchmark, short form', () => {
+  beforeAll(async () => {
+    for (const s of ['kafka', 'clickhouse', 'hbase', 'clickhouse-ha', 'redis'] as const) await requireService(s);
+  });
+
+  it('prints compression, the experiment and the fault table, with no acknowledged record lost', async () => {
+    const r = await runBench(['--short', '--agents=200', '--seconds=10']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Compression on held-out data');
+    expect(r.out).toMatch(/^\s+200 {2}round-robin\s+[\d,]+/m);
+    expect(r.out).toMatch(/^\s+200 {2}rebalancing\s+[\d,]+/m);
+    expect(r.out).toMatch(/^\s+200 {2}throughput [\d.]+x/m);
+    for (const fault of ['stop 10 % of agents', 'stop 20 % of agents', 'kill -9 1 pod of 4', 'kill -9 2 pods of 4', 'kill -9 the ClickHouse replica taking writes']) expect(r.out).toContain(fault);
+    expect(r.out).toContain('target: 0 acknowledged records lost: MET');
+    console.log(r.out.split('\n').filter((l) => !l.startsWith('[') && l.trim() && !/^\s*(at |Caused|errno|code:|syscall|address:|port:|\}|Arguments|connection_id|query_id)/.test(l)).join('\n'));
+  });
+});
