@@ -3,6 +3,7 @@ import { EdgeBatch, EdgeIngestServiceClient, type AgentMetadata, type EdgeQuanti
 import type { ZstdCodec } from './codec';
 import { packRecords, type EdgeRecord } from './records';
 import { Spool, SpoolFull } from './spool';
+import { TokenBucket } from './token-bucket';
 
 // The edge agent's data path: each window's records -> one batch (packed, compressed) -> the spool ->
 // the station over one gRPC stream. A batch leaves the spool only when the station acknowledged it
@@ -60,8 +61,8 @@ export class EdgeAgent {
   private readonly inFlight = new Map<number, Sent>();
   /** Batches made and spooled but not sent on the current stream yet, in order. */
   private queue: number[] = [];
-  private tokens: number;
-  private tokenAt = Date.now();
+  /** The send rate limit (bytes), when there is one. */
+  private readonly bucket?: TokenBucket;
   private stopped = false;
   private pumping = false;
   private timer?: NodeJS.Timeout;
@@ -80,7 +81,7 @@ export class EdgeAgent {
   ) {
     this.seq = spool.lastSeq;
     this.address = o.addresses[0]!;
-    this.tokens = o.burstBytes;
+    if (o.rateBytesPerSec > 0) this.bucket = new TokenBucket(o.rateBytesPerSec, o.burstBytes, Date.now);
     this.queue = spool.seqs();
   }
 
@@ -245,7 +246,7 @@ export class EdgeAgent {
           this.queue.shift(); // acknowledged meanwhile
           continue;
         }
-        const wait = this.takeTokens(batch.payload.length);
+        const wait = this.bucket?.take(batch.payload.length) ?? 0;
         if (wait > 0) {
           setTimeout(() => void this.pump(), wait).unref();
           return;
@@ -259,18 +260,5 @@ export class EdgeAgent {
     } finally {
       this.pumping = false;
     }
-  }
-
-  private takeTokens(bytes: number): number {
-    if (!(this.o.rateBytesPerSec > 0)) return 0;
-    const now = Date.now();
-    this.tokens = Math.min(this.o.burstBytes, this.tokens + ((now - this.tokenAt) * this.o.rateBytesPerSec) / 1000);
-    this.tokenAt = now;
-    const need = Math.min(bytes, this.o.burstBytes);
-    if (this.tokens >= need) {
-      this.tokens -= need;
-      return 0;
-    }
-    return Math.ceil(((need - this.tokens) * 1000) / this.o.rateBytesPerSec);
   }
 }

@@ -5,3 +5,4 @@ export { Spool, SpoolFull } from './spool';
 export { EdgeAgent, type AgentOptions, type AgentStats } from './agent';
 export { DEFAULT_REBALANCE, loadScores, Rebalancer, type AgentOnPod, type Decision, type Move, type PodLoad, type RebalanceConfig } from './rebalance';
 export { EDGE_QUANTITIES, SimulatedMeters } from './simulated-meters';
+export { TokenBucket } from './token-bucket';

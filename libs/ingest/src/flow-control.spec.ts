@@ -1,5 +1,5 @@
 import { RingBuffer } from './ring-buffer';
-import { TokenBucket } from './token-bucket';
+import { TokenBucket } from '@gridstation/edge';
 
 describe('TokenBucket', () => {
   it('allows a burst, then one token per 1/rate seconds, and says how long to wait', () => {
@@ -25,5 +25,18 @@ describe('RingBuffer', () => {
     expect(r.size).toBe(0);
     expect(r.shift()).toBeUndefined();
     expect(r.free).toBe(3);
+  });
+});
+
+describe('TokenBucket taking several tokens at once (an edge agent\'s bytes)', () => {
+  it('takes n tokens when they are there, says how long until they are, and never asks for more than the burst', () => {
+    let now = 0;
+    const b = new TokenBucket(1000, 500, () => now);
+    expect(b.take(400)).toBe(0);
+    expect(b.take(400)).toBe(300); // 100 left, 300 more at 1000/s
+    now += 300;
+    expect(b.take(400)).toBe(0);
+    now += 10_000;
+    expect(b.take(5_000)).toBe(0); // capped at the burst: a batch larger than the burst still goes
   });
 });

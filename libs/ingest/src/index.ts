@@ -1,4 +1,3 @@
-export { TokenBucket } from './token-bucket';
 export { RingBuffer } from './ring-buffer';
 export { MemoryRegistry, RedisRegistry, CONNECTION_REGISTRY, type ConnectionOwner, type ConnectionRegistry } from './registry';
 export { TerminalServer, TerminalConnection, DEFAULT_TERMINAL_SERVER, type TerminalServerOptions, type ServerStats } from './terminal-server';

@@ -1,6 +1,6 @@
 import { Protocol } from '@gridstation/contracts';
 import { createAutoDeframer, dlt645, qgdw1376, type DeframeEvent, type Deframer } from '@gridstation/protocols';
-import { TokenBucket } from './token-bucket';
+import { TokenBucket } from '@gridstation/edge';
 
 // One terminal connection as a state machine. It reads bytes and says what should happen (decisions);
 // the server carries them out (sockets, bus, archive, registry). It holds no reference to the server or
