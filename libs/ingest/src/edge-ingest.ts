@@ -60,7 +60,7 @@ export class EdgeIngest {
   private cpu = 0;
   private lastCpu = process.cpuUsage();
   private lastPeriodAt = Date.now();
-  readonly stats = { batches: 0, records: 0, readings: 0, rejected: 0, duplicatesReplaced: 0 };
+  readonly stats = { batches: 0, records: 0, readings: 0, rejected: 0 };
 
   constructor(
     readonly options: EdgeIngestOptions,
