@@ -3,8 +3,15 @@ import type { DeviceTime } from './common/values';
 import type { DeframeEvent } from './deframe';
 import { decodeDlt645Frame, interpretDlt645 } from './dlt645/frame';
 import { decodeClass1 } from './qgdw1376/class-data';
-import { decodeQgdwFrame, terminalKey, type QgdwFrame } from './qgdw1376/frame';
+import { decodeTerminalVersion } from './qgdw1376/config';
+import { decodeEvents } from './qgdw1376/events';
+import { decodeForwardResponse, decodeTimeSet } from './qgdw1376/forward';
+import { decodeQgdwFrame, isBroadcast, terminalKey, type QgdwFrame, type QgdwVariant } from './qgdw1376/frame';
+import { decodeClass2, decodeClass2Request } from './qgdw1376/frozen-data';
+import { fnName } from './qgdw1376/names';
 import { AFN, decodeConfirm, decodeLinkCheck } from './qgdw1376/link';
+import { decodeQueryParameters, decodeQueryParametersResponse, decodeSetParameters } from './qgdw1376/parameters';
+import { walkDataUnits } from './qgdw1376/units';
 import * as dlt698 from './dlt698';
 
 // A plain-JSON description of a frame or a deframing error, for people (the inspector) and for tools
@@ -74,33 +81,96 @@ export function describeDlt645(bytes: Uint8Array, offset: number): Description {
   return out;
 }
 
-function describeQgdwBody(f: QgdwFrame, offset: number): Description {
+const errText = (e: { code: string; offset: number; message: string }, offset: number): Description => ({ error: e.code, errorOffset: offset + e.offset, message: e.message });
+
+/** Decoded payloads of the AFNs whose content is known (the data units are listed for every AFN). */
+function describeQgdwPayload(f: QgdwFrame, offset: number): Description {
+  const up = f.control.up;
   switch (f.afn) {
     case AFN.linkCheck: {
       const k = decodeLinkCheck(f);
-      return k.ok ? { link: k.value } : { error: k.error.code, errorOffset: offset + k.error.offset, message: k.error.message };
+      return k.ok ? { link: k.value } : errText(k.error, offset);
     }
     case AFN.confirm: {
       const c = decodeConfirm(f);
-      return c.ok ? { confirm: c.value } : { error: c.error.code, errorOffset: offset + c.error.offset, message: c.error.message };
+      return c.ok ? { confirm: c.value } : errText(c.error, offset);
     }
     case AFN.class1: {
-      if (!f.control.up) return { request: hexText(f.body) };
+      if (!up) return {};
       const d = decodeClass1(f);
-      if (!d.ok) return { error: d.error.code, errorOffset: offset + d.error.offset, message: d.error.message };
+      if (!d.ok) return errText(d.error, offset);
       const out: Description = { units: d.value.units.map((u) => ({ pn: u.pn, fn: u.fn, name: u.name, values: u.values.map(item) })) };
       if (d.value.unsupported) out['unsupported'] = { pn: d.value.unsupported.pn, fn: d.value.unsupported.fn, reason: d.value.unsupported.reason, raw: hexText(d.value.unsupported.raw) };
-      if (d.value.ec) out['ec'] = d.value.ec;
-      if (d.value.tp) out['tp'] = d.value.tp;
       return out;
     }
+    case AFN.class2: {
+      if (!up) {
+        const q = decodeClass2Request(f);
+        return q.ok ? { requests: q.value.map((r) => ({ pn: r.pn, fn: r.fn, start: deviceTimeText(r.start), ...(r.points === undefined ? {} : { density: r.density, points: r.points }) })) } : {};
+      }
+      const d = decodeClass2(f);
+      if (!d.ok) return errText(d.error, offset);
+      const out: Description = {
+        units: d.value.units.map((u) => ({ pn: u.pn, fn: u.fn, name: u.name, kind: u.kind, quantity: u.quantity, start: u.start ? deviceTimeText(u.start) : null, ...(u.intervalMinutes ? { intervalMinutes: u.intervalMinutes } : {}), values: u.values })),
+      };
+      if (d.value.unsupported) out['unsupported'] = { fn: d.value.unsupported.fn, reason: d.value.unsupported.reason, raw: hexText(d.value.unsupported.raw) };
+      return out;
+    }
+    case AFN.class3: {
+      if (!up) return {};
+      const e = decodeEvents(f);
+      if (!e.ok) return errText(e.error, offset);
+      const { important, ec1, ec2, pm, pn, records } = e.value;
+      return { events: { important, ec1, ec2, pm, pn, records: records.map((r) => JSON.parse(JSON.stringify(r, (_k, v: unknown) => (v instanceof Uint8Array ? hexText(v) : v !== null && typeof v === 'object' && 'year' in v ? deviceTimeText(v as DeviceTime) : v))) as unknown) } };
+    }
+    case AFN.forward: {
+      if (!up) return {};
+      const d = decodeForwardResponse(f);
+      if (!d.ok) return errText(d.error, offset);
+      return { forward: { port: d.value.port, content: hexText(d.value.content), frames: d.value.inner.map((i) => describeDlt645(d.value.content.subarray(i.offset), i.offset)) } };
+    }
+    case AFN.control: {
+      const t = up ? undefined : decodeTimeSet(f);
+      return t?.ok ? { clock: deviceTimeText(t.value.time) } : {};
+    }
+    case AFN.setParameters: {
+      const p = up ? undefined : decodeSetParameters(f);
+      return p?.ok ? { parameters: p.value.items } : {};
+    }
+    case AFN.queryParameters: {
+      const p = up ? decodeQueryParametersResponse(f) : decodeQueryParameters(f);
+      return p.ok ? { parameters: p.value } : {};
+    }
+    case AFN.config: {
+      if (!up) return {};
+      const w = walkDataUnits(f);
+      const u = w.units.find((x) => x.fn.length === 1 && x.fn[0] === 1 && x.data);
+      if (!u?.data) return {};
+      const v = decodeTerminalVersion(u.data, 0);
+      return v.ok ? { version: { ...v.value, softwareDate: v.value.softwareDate && deviceTimeText(v.value.softwareDate).slice(0, 10), hardwareDate: v.value.hardwareDate && deviceTimeText(v.value.hardwareDate).slice(0, 10) } } : {};
+    }
     default:
-      return { unsupported: { reason: `AFN ${f.afn.toString(16).toUpperCase().padStart(2, '0')}H is not decoded yet`, raw: hexText(f.body) } };
+      return {};
   }
 }
 
-export function describeQgdw(bytes: Uint8Array, offset: number): Description {
-  const f = decodeQgdwFrame(bytes);
+function describeQgdwBody(f: QgdwFrame, offset: number): Description {
+  const w = walkDataUnits(f);
+  const out: Description = {
+    dataUnits: w.units.map((u) => {
+      const names = u.fn.map((fn) => fnName(f.afn, fn, f.control.up)).filter((n): n is string => n !== undefined);
+      return { pn: u.pn, fn: u.fn, ...(names.length ? { name: names.join('; ') } : {}), ...(u.data && u.data.length > 0 ? { data: hexText(u.data) } : {}) };
+    }),
+  };
+  if (w.rest) out['undecoded'] = { offset: offset + w.rest.offset, reason: w.rest.reason, raw: hexText(w.rest.raw) };
+  if (w.aux.pw) out['pw'] = hexText(w.aux.pw);
+  if (w.aux.ec) out['ec'] = w.aux.ec;
+  if (w.aux.tp) out['tp'] = w.aux.tp;
+  return { ...out, ...describeQgdwPayload(f, offset) };
+}
+
+export function describeQgdw(bytes: Uint8Array, offset: number, variant?: QgdwVariant): Description {
+  const f = decodeQgdwFrame(bytes, 0, variant);
   if (!f.ok) return { offset, protocol: 'qgdw1376', error: f.error.code, errorOffset: offset + f.error.offset, message: f.error.message };
   const v = f.value;
   return {
@@ -109,6 +179,7 @@ export function describeQgdw(bytes: Uint8Array, offset: number): Description {
     length: v.length,
     terminal: terminalKey(v.address),
     address: v.address,
+    ...(isBroadcast(v.address) ? { broadcast: true } : {}),
     control: { raw: v.control.raw, up: v.control.up, prm: v.control.prm, acd: v.control.acd, fcb: v.control.fcb, fcv: v.control.fcv, function: v.control.fnName },
     afn: v.afn.toString(16).toUpperCase().padStart(2, '0'),
     seq: { tpv: v.seq.tpv, fir: v.seq.fir, fin: v.seq.fin, con: v.seq.con, seq: v.seq.seq },
@@ -117,9 +188,9 @@ export function describeQgdw(bytes: Uint8Array, offset: number): Description {
 }
 
 /** One line of inspector output for a deframer event. */
-export function describeEvent(e: DeframeEvent): Description {
+export function describeEvent(e: DeframeEvent, options: { qgdwVariant?: QgdwVariant } = {}): Description {
   if (e.type === 'error') return { offset: e.offset, error: e.code, length: e.length, message: e.message };
-  return e.protocol === 'dlt645' ? describeDlt645(e.bytes, e.offset) : e.protocol === 'dlt698' ? describeDlt698(e.bytes, e.offset) : describeQgdw(e.bytes, e.offset);
+  return e.protocol === 'dlt645' ? describeDlt645(e.bytes, e.offset) : e.protocol === 'dlt698' ? describeDlt698(e.bytes, e.offset) : describeQgdw(e.bytes, e.offset, options.qgdwVariant);
 }
 
 /** Hex text as engineers paste it: spaces, newlines, commas, "0x" prefixes and "H" suffixes allowed. */

@@ -91,6 +91,15 @@ export const CLASS1: Record<number, FnDef> = {
     name: 'current forward reactive energy (total, tariffs 1..M)',
     elements: [READ_TIME, M, { series: 'forward reactive energy', format: 'A.11', quantity: 'energy.reactive.combined1', unit: Unit.UNIT_KVARH, countFrom: M.name }],
   },
+  ...Object.fromEntries(
+    ([
+      [132, 'reverse reactive energy', 'energy.reactive.combined2'],
+      [133, 'quadrant I reactive energy', 'energy.reactive.q1'],
+      [134, 'quadrant II reactive energy', 'energy.reactive.q2'],
+      [135, 'quadrant III reactive energy', 'energy.reactive.q3'],
+      [136, 'quadrant IV reactive energy', 'energy.reactive.q4'],
+    ] as const).map(([fn, name, quantity]) => [fn, { fn, name: `current ${name} (total, tariffs 1..M)`, elements: [READ_TIME, M, { series: name, format: 'A.11', quantity, unit: Unit.UNIT_KVARH, countFrom: M.name }] }]),
+  ),
   131: {
     fn: 131,
     name: 'current reverse active energy (total, tariffs 1..M)',

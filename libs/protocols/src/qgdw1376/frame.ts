@@ -8,6 +8,16 @@ import { fail, ok, type Result } from '../common/errors';
 
 export const QGDW_FIXED = 8; // 68 L L 68 ... CS 16
 export const QGDW_USER_MIN = 8; // C + A(5) + AFN + SEQ
+
+/**
+ * Field variants that are not in the standard but are deployed, chosen by configuration (a station or
+ * inspector option), never guessed from the bytes: `terminalAddressBytes: 4` is the A2 widened to four
+ * bytes (A = A1 2, A2 4, A3 1) that some provinces use for large terminal populations.
+ */
+export interface QgdwVariant {
+  terminalAddressBytes?: 2 | 4;
+}
+export const STANDARD_VARIANT: QgdwVariant = {};
 export const PROTOCOL_ID_2013 = 2;
 export const PROTOCOL_ID_2005 = 1;
 
@@ -57,6 +67,11 @@ export interface QgdwAddress {
   group: boolean;
 }
 
+/** A3 D0 = 1 and A2 = FFFFH: every terminal (of region A1, or of every region when A1 = FFFFH). */
+export function isBroadcast(a: QgdwAddress): boolean {
+  return a.group && (a.terminal === 0xffff || a.terminal === 0xffffffff);
+}
+
 /** "A1-A2" as used in topics and keys: region code, dash, terminal address as 5 decimal digits. */
 export function terminalKey(a: Pick<QgdwAddress, 'region' | 'terminal'>): string {
   return `${a.region}-${String(a.terminal).padStart(5, '0')}`;
@@ -93,8 +108,12 @@ export interface QgdwFrame {
 
 const hex2 = (b: number) => `${b.toString(16).toUpperCase().padStart(2, '0')}H`;
 
-export function decodeQgdwFrame(buf: Uint8Array, offset = 0): Result<QgdwFrame> {
+const bcdOk = (b: number) => b >> 4 <= 9 && (b & 0x0f) <= 9;
+
+export function decodeQgdwFrame(buf: Uint8Array, offset = 0, variant: QgdwVariant = STANDARD_VARIANT): Result<QgdwFrame> {
   const avail = buf.length - offset;
+  const a2Bytes = variant.terminalAddressBytes ?? 2;
+  const extra = a2Bytes - 2;
   if (avail < 6) return fail('TRUNCATED', buf.length, `1376.1 frame needs at least 6 header bytes, ${avail} left`);
   if (buf[offset] !== 0x68 || buf[offset + 5] !== 0x68) return fail('LENGTH_MISMATCH', buf[offset] !== 0x68 ? offset : offset + 5, 'start bytes 68H ... 68H not found');
   const l1 = buf[offset + 1]! | (buf[offset + 2]! << 8);
@@ -103,7 +122,7 @@ export function decodeQgdwFrame(buf: Uint8Array, offset = 0): Result<QgdwFrame> 
   const protocolId = l1 & 0x03;
   if (protocolId !== PROTOCOL_ID_2013 && protocolId !== PROTOCOL_ID_2005) return fail('LENGTH_MISMATCH', offset + 1, `protocol identifier ${protocolId} is not 1376.1`);
   const userLen = l1 >> 2;
-  if (userLen < QGDW_USER_MIN) return fail('LENGTH_MISMATCH', offset + 1, `user data length ${userLen} is below the minimum ${QGDW_USER_MIN}`);
+  if (userLen < QGDW_USER_MIN + extra) return fail('LENGTH_MISMATCH', offset + 1, `user data length ${userLen} is below the minimum ${QGDW_USER_MIN + extra}`);
   const total = userLen + QGDW_FIXED;
   if (avail < total) return fail('TRUNCATED', buf.length, `frame declares ${userLen} user bytes, needs ${total}, ${avail} left`);
   const csAt = offset + 6 + userLen;
@@ -113,22 +132,28 @@ export function decodeQgdwFrame(buf: Uint8Array, offset = 0): Result<QgdwFrame> 
   const a = offset + 7;
   const r0 = buf[a]!;
   const r1 = buf[a + 1]!;
-  for (const [b, at] of [
-    [r0, a],
-    [r1, a + 1],
-  ] as const) {
-    if (b >> 4 > 9 || (b & 0x0f) > 9) return fail('BAD_BCD', at, `region code byte ${hex2(b)} at ${at} is not BCD`);
+  // A1 is BCD; FFFFH is the all-regions wildcard of a broadcast.
+  const wildcard = r0 === 0xff && r1 === 0xff;
+  if (!wildcard) {
+    for (const [b, at] of [
+      [r0, a],
+      [r1, a + 1],
+    ] as const) {
+      if (!bcdOk(b)) return fail('BAD_BCD', at, `region code byte ${hex2(b)} at ${at} is not BCD`);
+    }
   }
-  const region = `${(r1 >> 4).toString()}${(r1 & 0x0f).toString()}${(r0 >> 4).toString()}${(r0 & 0x0f).toString()}`;
-  const a3 = buf[a + 4]!;
+  const region = wildcard ? 'FFFF' : `${(r1 >> 4).toString()}${(r1 & 0x0f).toString()}${(r0 >> 4).toString()}${(r0 & 0x0f).toString()}`;
+  let terminal = 0;
+  for (let k = a2Bytes - 1; k >= 0; k--) terminal = terminal * 256 + buf[a + 2 + k]!;
+  const a3 = buf[a + 2 + a2Bytes]!;
   return ok({
     protocolId,
     control: parseQgdwControl(buf[offset + 6]!),
-    address: { region, terminal: buf[a + 2]! | (buf[a + 3]! << 8), master: a3 >> 1, group: (a3 & 1) !== 0 },
-    afn: buf[offset + 12]!,
-    seq: parseSeq(buf[offset + 13]!),
-    body: buf.subarray(offset + 14, csAt),
-    bodyOffset: 14,
+    address: { region, terminal, master: a3 >> 1, group: (a3 & 1) !== 0 },
+    afn: buf[offset + 12 + extra]!,
+    seq: parseSeq(buf[offset + 13 + extra]!),
+    body: buf.subarray(offset + 14 + extra, csAt),
+    bodyOffset: 14 + extra,
     length: total,
   });
 }
@@ -185,12 +210,15 @@ export interface QgdwFrameSpec {
   /** Data units and AUX, already laid out. */
   body: Uint8Array;
   protocolId?: number;
+  variant?: QgdwVariant;
 }
 
 export function encodeQgdwFrame(spec: QgdwFrameSpec): Result<Uint8Array> {
-  if (!/^\d{4}$/.test(spec.address.region)) return fail('RANGE', 0, `region code "${spec.address.region}" must be 4 digits`);
-  if (spec.address.terminal < 0 || spec.address.terminal > 0xffff) return fail('RANGE', 0, `terminal address ${spec.address.terminal} out of range`);
-  const userLen = QGDW_USER_MIN + spec.body.length;
+  const a2Bytes = spec.variant?.terminalAddressBytes ?? 2;
+  const extra = a2Bytes - 2;
+  if (!/^\d{4}$/.test(spec.address.region) && spec.address.region !== 'FFFF') return fail('RANGE', 0, `region code "${spec.address.region}" must be 4 digits (or FFFF)`);
+  if (spec.address.terminal < 0 || spec.address.terminal >= 2 ** (8 * a2Bytes) || !Number.isInteger(spec.address.terminal)) return fail('RANGE', 0, `terminal address ${spec.address.terminal} out of range`);
+  const userLen = QGDW_USER_MIN + extra + spec.body.length;
   if (userLen > 0x3fff) return fail('RANGE', 0, `user data of ${userLen} bytes exceeds 16383`);
   const out = new Uint8Array(userLen + QGDW_FIXED);
   const l = (userLen << 2) | (spec.protocolId ?? PROTOCOL_ID_2013);
@@ -202,14 +230,14 @@ export function encodeQgdwFrame(spec: QgdwFrameSpec): Result<Uint8Array> {
   out[5] = 0x68;
   out[6] = spec.control;
   const r = spec.address.region;
-  out[7] = (Number(r[2]) << 4) | Number(r[3]);
-  out[8] = (Number(r[0]) << 4) | Number(r[1]);
-  out[9] = spec.address.terminal & 0xff;
-  out[10] = spec.address.terminal >> 8;
-  out[11] = ((spec.address.master & 0x7f) << 1) | (spec.address.group ? 1 : 0);
-  out[12] = spec.afn;
-  out[13] = spec.seq;
-  out.set(spec.body, 14);
+  out[7] = r === 'FFFF' ? 0xff : (Number(r[2]) << 4) | Number(r[3]);
+  out[8] = r === 'FFFF' ? 0xff : (Number(r[0]) << 4) | Number(r[1]);
+  let t = spec.address.terminal;
+  for (let k = 0; k < a2Bytes; k++, t = Math.floor(t / 256)) out[9 + k] = t & 0xff;
+  out[9 + a2Bytes] = ((spec.address.master & 0x7f) << 1) | (spec.address.group ? 1 : 0);
+  out[12 + extra] = spec.afn;
+  out[13 + extra] = spec.seq;
+  out.set(spec.body, 14 + extra);
   out[6 + userLen] = checksum8(out, 6, 6 + userLen);
   out[7 + userLen] = 0x16;
   return ok(out);

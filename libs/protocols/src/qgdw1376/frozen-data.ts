@@ -30,15 +30,40 @@ interface CurveDef {
 }
 export type FrozenDef = DailyDef | CurveDef;
 
-export const CLASS2: Record<number, FrozenDef> = {
-  81: { fn: 81, kind: 'curve', name: 'total active power curve', format: 'A.9', quantity: 'power.active.total', unit: Unit.UNIT_KW },
-  89: { fn: 89, kind: 'curve', name: 'phase A voltage curve', format: 'A.7', quantity: 'voltage.a', unit: Unit.UNIT_V },
-  90: { fn: 90, kind: 'curve', name: 'phase B voltage curve', format: 'A.7', quantity: 'voltage.b', unit: Unit.UNIT_V },
-  91: { fn: 91, kind: 'curve', name: 'phase C voltage curve', format: 'A.7', quantity: 'voltage.c', unit: Unit.UNIT_V },
-  97: { fn: 97, kind: 'curve', name: 'forward active energy per interval curve', format: 'A.13', quantity: 'energy.active.import.interval', unit: Unit.UNIT_KWH },
-  101: { fn: 101, kind: 'curve', name: 'forward active energy reading curve', format: 'A.11', quantity: 'energy.active.import', unit: Unit.UNIT_KWH },
-  161: { fn: 161, kind: 'daily', name: 'daily frozen forward active energy (total, tariffs 1..M)', format: 'A.14', quantity: 'energy.active.import', unit: Unit.UNIT_KWH },
-};
+const curve = (fn: number, name: string, format: QgdwFormatName, quantity: string, unit: Unit): FrozenDef => ({ fn, kind: 'curve', name, format, quantity, unit });
+const daily = (fn: number, name: string, format: QgdwFormatName, quantity: string, unit: Unit): FrozenDef => ({ fn, kind: 'daily', name, format, quantity, unit });
+const PH = ['a', 'b', 'c'] as const;
+
+export const CLASS2: Record<number, FrozenDef> = Object.fromEntries(
+  [
+    curve(81, 'total active power curve', 'A.9', 'power.active.total', Unit.UNIT_KW),
+    ...PH.map((p, k) => curve(82 + k, `phase ${p.toUpperCase()} active power curve`, 'A.9', `power.active.${p}`, Unit.UNIT_KW)),
+    curve(85, 'total reactive power curve', 'A.9', 'power.reactive.total', Unit.UNIT_KVAR),
+    ...PH.map((p, k) => curve(86 + k, `phase ${p.toUpperCase()} reactive power curve`, 'A.9', `power.reactive.${p}`, Unit.UNIT_KVAR)),
+    ...PH.map((p, k) => curve(89 + k, `phase ${p.toUpperCase()} voltage curve`, 'A.7', `voltage.${p}`, Unit.UNIT_V)),
+    ...PH.map((p, k) => curve(92 + k, `phase ${p.toUpperCase()} current curve`, 'A.25', `current.${p}`, Unit.UNIT_A)),
+    curve(95, 'zero-sequence current curve', 'A.25', 'current.n', Unit.UNIT_A),
+    curve(97, 'forward active energy per interval curve', 'A.13', 'energy.active.import.interval', Unit.UNIT_KWH),
+    curve(98, 'forward reactive energy per interval curve', 'A.13', 'energy.reactive.combined1.interval', Unit.UNIT_KVARH),
+    curve(99, 'reverse active energy per interval curve', 'A.13', 'energy.active.export.interval', Unit.UNIT_KWH),
+    curve(100, 'reverse reactive energy per interval curve', 'A.13', 'energy.reactive.combined2.interval', Unit.UNIT_KVARH),
+    curve(101, 'forward active energy reading curve', 'A.11', 'energy.active.import', Unit.UNIT_KWH),
+    curve(102, 'forward reactive energy reading curve', 'A.11', 'energy.reactive.combined1', Unit.UNIT_KVARH),
+    curve(103, 'reverse active energy reading curve', 'A.11', 'energy.active.export', Unit.UNIT_KWH),
+    curve(104, 'reverse reactive energy reading curve', 'A.11', 'energy.reactive.combined2', Unit.UNIT_KVARH),
+    curve(105, 'total power factor curve', 'A.5', 'power_factor.total', Unit.UNIT_PERCENT),
+    ...PH.map((p, k) => curve(106 + k, `phase ${p.toUpperCase()} power factor curve`, 'A.5', `power_factor.${p}`, Unit.UNIT_PERCENT)),
+    curve(145, 'quadrant I reactive energy reading curve', 'A.11', 'energy.reactive.q1', Unit.UNIT_KVARH),
+    curve(146, 'quadrant IV reactive energy reading curve', 'A.11', 'energy.reactive.q4', Unit.UNIT_KVARH),
+    curve(147, 'quadrant II reactive energy reading curve', 'A.11', 'energy.reactive.q2', Unit.UNIT_KVARH),
+    curve(148, 'quadrant III reactive energy reading curve', 'A.11', 'energy.reactive.q3', Unit.UNIT_KVARH),
+    daily(161, 'daily frozen forward active energy (total, tariffs 1..M)', 'A.14', 'energy.active.import', Unit.UNIT_KWH),
+    daily(162, 'daily frozen forward reactive energy (total, tariffs 1..M)', 'A.11', 'energy.reactive.combined1', Unit.UNIT_KVARH),
+    daily(163, 'daily frozen reverse active energy (total, tariffs 1..M)', 'A.14', 'energy.active.export', Unit.UNIT_KWH),
+    daily(164, 'daily frozen reverse reactive energy (total, tariffs 1..M)', 'A.11', 'energy.reactive.combined2', Unit.UNIT_KVARH),
+    ...(['q1', 'q2', 'q3', 'q4'] as const).map((q, k) => daily(165 + k, `daily frozen quadrant ${['I', 'II', 'III', 'IV'][k]} reactive energy (total, tariffs 1..M)`, 'A.11', `energy.reactive.${q}`, Unit.UNIT_KVARH)),
+  ].map((d) => [d.fn, d]),
+);
 
 export const DENSITY_MINUTES: Record<number, number> = { 1: 15, 2: 30, 3: 60, 254: 5, 255: 1 };
 

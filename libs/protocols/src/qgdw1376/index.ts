@@ -6,3 +6,6 @@ export * from './events';
 export * from './frozen-data';
 export * from './forward';
 export * from './parameters';
+export * from './units';
+export * from './config';
+export * from './names';

@@ -11,6 +11,8 @@ export const AFN = {
   linkCheck: 0x02,
   setParameters: 0x04,
   control: 0x05,
+  authentication: 0x06,
+  config: 0x09,
   queryParameters: 0x0a,
   class1: 0x0c,
   class2: 0x0d,
