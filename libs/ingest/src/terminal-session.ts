@@ -1,17 +1,21 @@
 import { Protocol } from '@gridstation/contracts';
-import { createAutoDeframer, dlt645, qgdw1376, type DeframeEvent, type Deframer } from '@gridstation/protocols';
+import { createAutoDeframer, dlt645, dlt698, qgdw1376, type DeframeEvent, type Deframer } from '@gridstation/protocols';
 import { TokenBucket } from '@gridstation/edge';
 
 // One terminal connection as a state machine. It reads bytes and says what should happen (decisions);
 // the server carries them out (sockets, bus, archive, registry). It holds no reference to the server or
 // the socket, so every rule of the protocol session is tested without a network.
 //
-//   anonymous --1376.1 login--------------> checking --archive knows it--> identified (terminal)
+//   anonymous --1376.1 or 698.45 login----> checking --archive knows it--> identified (terminal)
 //             --gateway registration------>          --unknown / archive unavailable--> refused, closed
 //             (or a source address on the gateway allow-list, see the server)        --> identified (gateway)
 //
 // Frames behind a login or registration wait until the archive answered. A session has one identity
-// for its whole life: a second login with another address is refused. DL/T 645 frames are taken only
+// for its whole life: a second login with another address is refused. A DL/T 698.45 terminal is known
+// by its server address (SA); its login and heartbeat are answered with LINK-Response, its REPORT-
+// Notification with REPORT-Response, both only once the bus has the frame; a refused 698.45 login gets
+// LINK-Response "illegal device" (the standard's refusal), other refused 698.45 frames go to the
+// dead-letter topic (there is no deny in 698.45). DL/T 645 frames are taken only
 // from an identified session, and only for meters the archive binds to it (a serial-to-TCP gateway, or a
 // terminal that forwards its meters' frames); anything else is refused and dead-lettered with the reason.
 // A connection that keeps sending what is refused, or keeps sending garbage, is closed.
@@ -79,6 +83,8 @@ export interface SessionOptions {
   deadLetterBurst: number;
   /** Bad inputs in a row over the budget after which the connection is closed as abusive. */
   maxSuppressed: number;
+  /** Minutes east of UTC of the terminals' clocks (the times in a 698.45 LINK-Response); default 480. */
+  tzOffsetMinutes?: number;
 }
 
 export const DEFAULT_SESSION: SessionOptions = {
@@ -93,9 +99,13 @@ export const DEFAULT_SESSION: SessionOptions = {
   maxSuppressed: 50,
 };
 
+type PendingLogin =
+  | { protocol: 'qgdw1376'; frame: qgdw1376.QgdwFrame; bytes: Uint8Array }
+  | { protocol: 'dlt698'; frame: dlt698.Dlt698Frame; apdu: Extract<dlt698.Apdu, { kind: 'linkRequest' }>; bytes: Uint8Array };
+
 type Phase =
   | { name: 'anonymous' }
-  | { name: 'checking'; identity: Identity; login?: { frame: qgdw1376.QgdwFrame; bytes: Uint8Array } }
+  | { name: 'checking'; identity: Identity; login?: PendingLogin }
   | { name: 'identified'; identity: Identity; meters: ReadonlySet<string> }
   | { name: 'closed' };
 
@@ -116,7 +126,7 @@ export class TerminalSession {
 
   constructor(
     private readonly options: SessionOptions = DEFAULT_SESSION,
-    now: () => number = Date.now,
+    private readonly now: () => number = Date.now,
   ) {
     this.bucket = new TokenBucket(options.frameRatePerSec, options.frameBurst, now);
     this.deadLetterBudget = new TokenBucket(options.deadLettersPerSec, options.deadLetterBurst, now);
@@ -174,12 +184,13 @@ export class TerminalSession {
       this.phase = { name: 'anonymous' };
       this.queued.length = 0;
       const reason: RefusalReason = verdict === 'unavailable' ? 'archive_unavailable' : identity.kind === 'terminal' ? 'unknown_terminal' : 'unknown_gateway';
-      const refusal = p.login ? this.refuse(p.login.frame, reason, identity.id) : [this.refusal(reason, identity.id, 0)];
+      const refusal = p.login?.protocol === 'qgdw1376' ? this.refuse(p.login.frame, reason, identity.id) : p.login?.protocol === 'dlt698' ? this.refuse698(p.login.frame, p.login.apdu, reason, identity.id) : [this.refusal(reason, identity.id, 0)];
       return [...refusal, { kind: 'close', reason: `${identity.kind} ${identity.id} refused: ${reason}` }];
     }
     this.phase = { name: 'identified', identity, meters: new Set(meters) };
     const out: SessionDecision[] = [{ kind: 'claim', id: identity.id }];
-    if (p.login) out.push(this.publishQgdw(p.login.frame, p.login.bytes, identity.id));
+    if (p.login?.protocol === 'qgdw1376') out.push(this.publishQgdw(p.login.frame, p.login.bytes, identity.id));
+    else if (p.login?.protocol === 'dlt698') out.push(this.publish698(p.login.frame, p.login.apdu, p.login.bytes, identity.id));
     out.push(...this.handleAll(this.queued.splice(0)));
     if (this.paused) {
       this.paused = false;
@@ -245,9 +256,7 @@ export class TerminalSession {
       return;
     }
     if (ev.protocol === 'dlt698') {
-      // Deframed and decodable (libs/protocols dlt698), not served by a terminal session yet: refused
-      // with the reason (dead letter) rather than misread as 1376.1.
-      this.badInput(out, 'UNSUPPORTED_PROTOCOL', 'a DL/T 698.45 frame: this station does not yet serve 698.45 terminals on this port', bytes, 0);
+      this.dlt698(bytes, out);
       return;
     }
     const d = qgdw1376.decodeQgdwFrame(bytes);
@@ -276,7 +285,7 @@ export class TerminalSession {
         if (current === undefined) {
           this.address = f.address;
           const identity: Identity = { kind: 'terminal', id: terminal };
-          this.phase = { name: 'checking', identity, login: { frame: f, bytes } };
+          this.phase = { name: 'checking', identity, login: { protocol: 'qgdw1376', frame: f, bytes } };
           out.push({ kind: 'check-identity', identity });
           return;
         }
@@ -297,6 +306,79 @@ export class TerminalSession {
   private publishQgdw(f: qgdw1376.QgdwFrame, bytes: Uint8Array, terminal: string): SessionDecision {
     const confirm = f.seq.con && f.control.prm ? qgdw1376.encodeConfirmAll(f) : undefined;
     return { kind: 'publish', key: terminal, protocol: Protocol.PROTOCOL_QGDW_1376_1, bytes, terminal, ...(confirm?.ok ? { confirm: confirm.value } : {}) };
+  }
+
+  private dlt698(bytes: Uint8Array, out: SessionDecision[]): void {
+    const d = dlt698.decodeDlt698Frame(bytes);
+    if (!d.ok) {
+      this.badInput(out, `DECODE_${d.error.code}`, d.error.message, bytes, d.error.offset);
+      return;
+    }
+    const f = d.value;
+    if (!f.control.fromServer) {
+      this.badInput(out, 'UNEXPECTED_DIRECTION', 'a DL/T 698.45 frame from a client (DIR = 0) arrived from a terminal', bytes, 3);
+      return;
+    }
+    if (f.split) {
+      this.badInput(out, 'UNSUPPORTED_SPLIT', 'a split DL/T 698.45 frame: split exchanges are not served on this port yet', bytes, 3);
+      return;
+    }
+    const apduAt = bytes.length - 3 - f.apdu.length;
+    const a = dlt698.decodeApdu(f.apdu, apduAt);
+    const inner = a.ok ? dlt698.unwrapSecurity(a.value, apduAt) : a;
+    if (!inner.ok) {
+      this.badInput(out, `DECODE_${inner.error.code}`, inner.error.message, bytes, inner.error.offset);
+      return;
+    }
+    const apdu = inner.value.apdu;
+    const terminal = f.server.address;
+    const current = this.identity;
+    if (apdu.kind === 'linkRequest') {
+      if (apdu.request === 'login') {
+        if (current !== undefined && current.id !== terminal) {
+          out.push(...this.refuse698(f, apdu, 'identity_change', terminal));
+          return;
+        }
+        if (current === undefined) {
+          const identity: Identity = { kind: 'terminal', id: terminal };
+          this.phase = { name: 'checking', identity, login: { protocol: 'dlt698', frame: f, apdu, bytes } };
+          out.push({ kind: 'check-identity', identity });
+          return;
+        }
+        out.push({ kind: 'claim', id: terminal });
+      } else if (apdu.request === 'heartbeat' && current?.id === terminal) out.push({ kind: 'claim', id: terminal });
+    }
+    if (current?.kind !== 'terminal' || current.id !== terminal) {
+      out.push(...this.refuse698(f, apdu, current ? 'address_mismatch' : 'not_logged_in', terminal, bytes));
+      return;
+    }
+    out.push(this.publish698(f, apdu, bytes, terminal));
+  }
+
+  /** Publish; the login/heartbeat and a report are answered once the bus has the frame. */
+  private publish698(f: dlt698.Dlt698Frame, apdu: dlt698.Apdu, bytes: Uint8Array, terminal: string): SessionDecision {
+    let confirm: Uint8Array | undefined;
+    if (apdu.kind === 'linkRequest') {
+      const t = dlt698.epochMsToDateTime(this.now(), this.options.tzOffsetMinutes ?? 480);
+      const r = dlt698.linkAnswer(f, apdu, t, t);
+      if (r.ok) confirm = r.value;
+    } else if (apdu.kind === 'reportNotification') {
+      const r = dlt698.reportAnswer(f, apdu);
+      if (r.ok) confirm = r.value;
+    }
+    return { kind: 'publish', key: terminal, protocol: Protocol.PROTOCOL_DLT698_45, bytes, terminal, ...(confirm ? { confirm } : {}) };
+  }
+
+  /** A refused 698.45 login is answered "illegal device"; other refused frames are dead-lettered. */
+  private refuse698(f: dlt698.Dlt698Frame, apdu: dlt698.Apdu, reason: RefusalReason, terminal: string, deadLetter?: Uint8Array): SessionDecision[] {
+    const out: SessionDecision[] = [this.refusal(reason, terminal, 0, apdu.kind === 'linkRequest' ? undefined : deadLetter)];
+    if (apdu.kind === 'linkRequest') {
+      const t = dlt698.epochMsToDateTime(this.now(), this.options.tzOffsetMinutes ?? 480);
+      const r = dlt698.linkAnswer(f, apdu, t, t, dlt698.LINK_RESULT.illegalDevice);
+      if (r.ok) out.push({ kind: 'send', bytes: r.value });
+    }
+    this.countRefusal(out);
+    return out;
   }
 
   private dlt645(bytes: Uint8Array, out: SessionDecision[]): void {

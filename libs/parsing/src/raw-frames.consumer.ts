@@ -1,7 +1,7 @@
 import { DeviceEventBatch, Protocol, RawFrameBatch, ReadingBatch, type DeviceEvent, type RawFrame, type Reading } from '@gridstation/contracts';
 import { buildDeadLetter, ConsumerPipeline, groupBy, protoDecoder, recordValue, step, TOPICS, type InboundBatch, type InboundMessage, type Item, type MessageBus, type OutboundMessage, type Outcome, type Subscription } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
-import { dlt645, normalizeFrame, qgdw1376, type NormalizeContext, type UnsupportedPart } from '@gridstation/protocols';
+import { dlt645, dlt698, normalizeFrame, qgdw1376, type NormalizeContext, type UnsupportedPart } from '@gridstation/protocols';
 import type { Logger } from '@gridstation/telemetry';
 import { gsMeter } from '@gridstation/telemetry';
 
@@ -47,14 +47,19 @@ export interface ParsedRecord {
   unsupported: UnsupportedPart[];
 }
 
-const protocolName = (p: Protocol): 'qgdw1376' | 'dlt645' | undefined =>
-  p === Protocol.PROTOCOL_QGDW_1376_1 ? 'qgdw1376' : p === Protocol.PROTOCOL_DLT645_2007 || p === Protocol.PROTOCOL_DLT645_1997 ? 'dlt645' : undefined;
+type ProtocolName = 'qgdw1376' | 'dlt645' | 'dlt698';
+const protocolName = (p: Protocol): ProtocolName | undefined =>
+  p === Protocol.PROTOCOL_QGDW_1376_1 ? 'qgdw1376' : p === Protocol.PROTOCOL_DLT645_2007 || p === Protocol.PROTOCOL_DLT645_1997 ? 'dlt645' : p === Protocol.PROTOCOL_DLT698_45 ? 'dlt698' : undefined;
 
 /**
  * The terminal a frame belongs to. A 1376.1 frame names its terminal in its own header; that is what
  * counts, whatever the record says (an external producer may leave it empty or get it wrong).
  */
-function terminalOf(frame: RawFrame, protocol: 'qgdw1376' | 'dlt645'): string {
+function terminalOf(frame: RawFrame, protocol: ProtocolName): string {
+  if (protocol === 'dlt698') {
+    const sa = dlt698.decodeServerAddress(frame.payload, 4);
+    return sa.ok ? sa.value.server.address : frame.terminalAddress;
+  }
   if (protocol !== 'qgdw1376') return frame.terminalAddress;
   const a = qgdw1376.peekQgdwAddress(frame.payload);
   return a ? qgdw1376.terminalKey(a) : frame.terminalAddress;

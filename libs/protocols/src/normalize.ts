@@ -16,6 +16,10 @@ import { decodeForwardResponse } from './qgdw1376/forward';
 import { decodeQgdwFrame, terminalKey, type QgdwFrame } from './qgdw1376/frame';
 import { decodeClass2 } from './qgdw1376/frozen-data';
 import { AFN, decodeLinkCheck } from './qgdw1376/link';
+import { decodeApdu, unwrapSecurity, type Apdu, type ResultNormal, type ResultRecord } from './dlt698/apdu';
+import type { Data, DateTime as Dlt698Time, Oad } from './dlt698/data';
+import { decodeDlt698Frame } from './dlt698/frame';
+import { dateTimeToEpochMs, EVENT_POWER_DOWN_OIS, valuesOf } from './dlt698/oad';
 
 // Decoded frames -> the station's contracts. Every value becomes a Reading (a value the device marked
 // as missing is kept, NaN with QUALITY_FLAG_DEVICE_INVALID), every event record a DeviceEvent, and
@@ -33,7 +37,7 @@ export interface NormalizeContext {
 }
 
 /** What kind of part was not decoded: a bounded set (fit for a metric label, unlike `what`). */
-export type UnsupportedKind = 'qgdw-erc' | 'qgdw-afn0c' | 'qgdw-afn0d' | 'qgdw-afn' | 'dlt645-item' | 'dlt645-forwarded';
+export type UnsupportedKind = 'qgdw-erc' | 'qgdw-afn0c' | 'qgdw-afn0d' | 'qgdw-afn' | 'dlt645-item' | 'dlt645-forwarded' | 'dlt698-oad' | 'dlt698-apdu';
 
 export interface UnsupportedPart {
   kind: UnsupportedKind;
@@ -44,7 +48,7 @@ export interface UnsupportedPart {
 }
 
 export interface Normalized {
-  /** "A1-A2" for 1376.1, the meter address for DL/T 645. */
+  /** "A1-A2" for 1376.1, the meter address for DL/T 645, the server address (SA) for DL/T 698.45. */
   device: string;
   readings: Reading[];
   events: DeviceEvent[];
@@ -259,8 +263,134 @@ function fromQgdw(ctx: NormalizeContext, f: QgdwFrame, out: Normalized): Result<
   }
 }
 
+// --- DL/T 698.45 ------------------------------------------------------------------------------------
+// The device is the frame's server address (SA): a terminal, or a meter speaking for itself. Values of
+// GET-Response and REPORT-Notification results are current values (dated at receipt); record rows are
+// dated by their storage / freeze / collection time column and belong to the meter of their TSA column
+// (202A0200, "target server address") when they have one, otherwise to the device's own meter (pn 0).
+// Frozen objects add their period to the quantity (5004 daily -> ".daily", 5006 monthly -> ".monthly";
+// 5002 minute freezes are curves and keep the plain quantity). Power-down records (3011 meter, 3106
+// terminal) become power-down / power-up events with their occurrence (201E) and end (2020) times.
+
+const OI = { tsa: 0x202a, freezeTime: 0x2021, storageTime: 0x6042, collectStart: 0x6040, collectSuccess: 0x6041, occurred: 0x201e, ended: 0x2020, terminalPower: 0x3106 } as const;
+const FROZEN_SUFFIX: Record<number, string> = { 0x5004: '.daily', 0x5005: '.settlement', 0x5006: '.monthly' };
+const oadKey = (o: Oad) => `${o.oi.toString(16).padStart(4, '0')}${((o.feature << 5) | o.attribute).toString(16).padStart(2, '0')}${o.index.toString(16).padStart(2, '0')}`;
+
+function timeOf(ctx: NormalizeContext, d: Data | undefined): number | undefined {
+  if (!d || (d.type !== 'dateTime' && d.type !== 'dateTimeS')) return undefined;
+  const t: Dlt698Time = d.value;
+  if (t.year === 0xffff || t.month === 0xff || t.month === 0) return undefined;
+  return dateTimeToEpochMs(t, ctx.tzOffsetMinutes);
+}
+
+function fromResults698(ctx: NormalizeContext, device: string, results: readonly ResultNormal[], out: Normalized): void {
+  const meter = ctx.meterOf?.(device, 0) ?? device;
+  for (const r of results) {
+    if (!r.value) continue; // a DAR: the device has no such data, which is an answer, not a value
+    const values = valuesOf(r.oad, r.value);
+    if (!values) {
+      out.unsupported.push({ kind: 'dlt698-oad', what: `OAD ${oadKey(r.oad)}`, reason: 'object not in the OI registry', raw: new Uint8Array(0) });
+      continue;
+    }
+    for (const v of values) out.readings.push(reading(ctx, meter, device, 0, v.quantity, v.unit, v.value, ctx.receivedAtMs, v.tariff));
+  }
+}
+
+function fromRecord698(ctx: NormalizeContext, device: string, rec: ResultRecord, out: Normalized): void {
+  if (!rec.rows) return;
+  const own = ctx.meterOf?.(device, 0) ?? device;
+  // Flatten the columns: a ROAD column's cell is an array with one value per inner OAD.
+  for (const row of rec.rows) {
+    const cells: Array<{ oad: Oad; value: Data | undefined; frozen?: Oad }> = [];
+    rec.columns.forEach((c, k) => {
+      const cell = row[k];
+      if (c.type === 'oad') cells.push({ oad: c.oad, value: cell });
+      else {
+        const items = cell && (cell.type === 'array' || cell.type === 'structure') ? cell.items : [];
+        c.oads.forEach((o, j) => cells.push({ oad: o, value: items[j], frozen: c.oad }));
+      }
+    });
+    const tsa = cells.find((c) => c.oad.oi === OI.tsa)?.value;
+    const meter = tsa?.type === 'tsa' ? tsa.address : tsa?.type === 'octetString' ? Buffer.from(tsa.bytes).toString('hex') : own;
+    const pick = (oi: number) => timeOf(ctx, cells.find((c) => c.oad.oi === oi)?.value);
+    if (EVENT_POWER_DOWN_OIS.has(rec.oad.oi)) {
+      const start = pick(OI.occurred);
+      const end = pick(OI.ended);
+      const terminalEvent = rec.oad.oi === OI.terminalPower;
+      const id = terminalEvent ? device : meter;
+      const kind = terminalEvent ? DeviceKind.DEVICE_KIND_TERMINAL : DeviceKind.DEVICE_KIND_METER;
+      const code = `OI${rec.oad.oi.toString(16).toUpperCase()}`;
+      if (start !== undefined) out.events.push(event(ctx, id, kind, terminalEvent ? EventType.EVENT_TYPE_TERMINAL_POWER_OFF : EventType.EVENT_TYPE_METER_POWER_DOWN, code, start, device, { endedAtMs: end ?? 0 }));
+      if (end !== undefined) out.events.push(event(ctx, id, kind, terminalEvent ? EventType.EVENT_TYPE_TERMINAL_POWER_ON : EventType.EVENT_TYPE_METER_POWER_UP, code, end, device));
+      continue;
+    }
+    const at = pick(OI.freezeTime) ?? pick(OI.storageTime) ?? pick(OI.collectSuccess) ?? pick(OI.collectStart) ?? ctx.receivedAtMs;
+    for (const c of cells) {
+      if (!c.value || c.value.type === 'null' || [OI.tsa, OI.freezeTime, OI.storageTime, OI.collectStart, OI.collectSuccess].includes(c.oad.oi as never)) continue;
+      const values = valuesOf(c.oad, c.value);
+      if (!values) {
+        out.unsupported.push({ kind: 'dlt698-oad', what: `OAD ${oadKey(c.oad)} in a record of ${oadKey(rec.oad)}`, reason: 'object not in the OI registry', raw: new Uint8Array(0) });
+        continue;
+      }
+      const suffix = FROZEN_SUFFIX[(c.frozen ?? rec.oad).oi] ?? '';
+      for (const v of values) out.readings.push(reading(ctx, meter, device, 0, `${v.quantity}${suffix}`, v.unit, v.value, at, v.tariff));
+    }
+  }
+}
+
+function fromDlt698(ctx: NormalizeContext, a: Apdu, out: Normalized): void {
+  const device = out.device;
+  switch (a.kind) {
+    case 'linkRequest':
+      out.link = a.request;
+      if (a.request !== 'heartbeat') out.events.push(event(ctx, device, DeviceKind.DEVICE_KIND_TERMINAL, a.request === 'login' ? EventType.EVENT_TYPE_LOGIN : EventType.EVENT_TYPE_LOGOUT, `LINK-${a.request}`, ctx.receivedAtMs, device));
+      return;
+    case 'getResponse': {
+      const s = a.response;
+      if (s.type === 'normal') fromResults698(ctx, device, [s.result], out);
+      else if (s.type === 'normalList') fromResults698(ctx, device, s.results, out);
+      else if (s.type === 'record') fromRecord698(ctx, device, s.result, out);
+      else if (s.type === 'recordList') for (const r of s.results) fromRecord698(ctx, device, r, out);
+      else {
+        fromResults698(ctx, device, s.results ?? [], out);
+        for (const r of s.records ?? []) fromRecord698(ctx, device, r, out);
+      }
+      return;
+    }
+    case 'reportNotification':
+      if (a.report.type === 'list') fromResults698(ctx, device, a.report.results, out);
+      else if (a.report.type === 'recordList') for (const r of a.report.results) fromRecord698(ctx, device, r, out);
+      else out.unsupported.push({ kind: 'dlt698-apdu', what: 'REPORT-Notification-TransData', reason: 'transparent data reports are not decoded', raw: a.report.body });
+      return;
+    case 'linkResponse':
+    case 'reportResponse':
+    case 'setResponse':
+    case 'actionResponse':
+    case 'errorResponse':
+    case 'connectResponse':
+    case 'releaseResponse':
+    case 'releaseNotification':
+      return;
+    default:
+      out.unsupported.push({ kind: 'dlt698-apdu', what: a.kind, reason: 'APDU carries no values the station stores', raw: new Uint8Array(0) });
+  }
+}
+
 /** Decodes one whole frame of either protocol and normalises it. Errors carry byte offsets. */
-export function normalizeFrame(protocol: 'dlt645' | 'qgdw1376', bytes: Uint8Array, ctx: NormalizeContext): Result<Normalized> {
+export function normalizeFrame(protocol: 'dlt645' | 'qgdw1376' | 'dlt698', bytes: Uint8Array, ctx: NormalizeContext): Result<Normalized> {
+  if (protocol === 'dlt698') {
+    const f = decodeDlt698Frame(bytes);
+    if (!f.ok) return f;
+    if (f.value.split) return fail('RANGE', 3, 'a fragment of a split APDU: the station normalises whole APDUs only');
+    const apduAt = bytes.length - 3 - f.value.apdu.length;
+    const a = decodeApdu(f.value.apdu, apduAt);
+    if (!a.ok) return a;
+    const inner = unwrapSecurity(a.value, apduAt);
+    if (!inner.ok) return inner;
+    const out: Normalized = { device: f.value.server.address, readings: [], events: [], unsupported: [] };
+    fromDlt698(ctx, inner.value.apdu, out);
+    return ok(out);
+  }
   if (protocol === 'qgdw1376') {
     const f = decodeQgdwFrame(bytes);
     if (!f.ok) return f;

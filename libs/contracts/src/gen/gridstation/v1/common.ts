@@ -16,6 +16,8 @@ export enum Protocol {
   PROTOCOL_DLT645_2007 = 2,
   /** PROTOCOL_DLT645_1997 - DL/T 645-1997 (legacy meter, 2-byte data identifiers). */
   PROTOCOL_DLT645_1997 = 3,
+  /** PROTOCOL_DLT698_45 - DL/T 698.45-2017 (object-oriented data exchange; terminals and meters). */
+  PROTOCOL_DLT698_45 = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -33,6 +35,9 @@ export function protocolFromJSON(object: any): Protocol {
     case 3:
     case "PROTOCOL_DLT645_1997":
       return Protocol.PROTOCOL_DLT645_1997;
+    case 4:
+    case "PROTOCOL_DLT698_45":
+      return Protocol.PROTOCOL_DLT698_45;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -50,6 +55,8 @@ export function protocolToJSON(object: Protocol): string {
       return "PROTOCOL_DLT645_2007";
     case Protocol.PROTOCOL_DLT645_1997:
       return "PROTOCOL_DLT645_1997";
+    case Protocol.PROTOCOL_DLT698_45:
+      return "PROTOCOL_DLT698_45";
     case Protocol.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
