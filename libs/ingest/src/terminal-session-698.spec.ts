@@ -85,7 +85,7 @@ describe('TerminalSession with DL/T 698.45 terminals', () => {
   it('sends a frame whose CRC is wrong to the dead-letter topic with the reason', () => {
     const s = new TerminalSession(undefined, () => NOW);
     const bad = Uint8Array.from(REPORT);
-    bad[20] ^= 0xff; // inside the APDU: the FCS no longer matches (the HCS still does, so it deframes)
+    bad[20] = bad[20]! ^ 0xff; // inside the APDU: the FCS no longer matches (the HCS still does, so it deframes)
     const out = s.receive(bad);
     expect(out).toEqual([expect.objectContaining({ kind: 'bad-input' })]);
   });

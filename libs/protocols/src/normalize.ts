@@ -371,7 +371,15 @@ function fromDlt698(ctx: NormalizeContext, a: Apdu, out: Normalized): void {
     case 'releaseResponse':
     case 'releaseNotification':
       return;
-    default:
+    case 'getRequest':
+    case 'setRequest':
+    case 'actionRequest':
+    case 'proxyRequest':
+    case 'proxyResponse':
+    case 'connectRequest':
+    case 'releaseRequest':
+    case 'securityRequest':
+    case 'securityResponse':
       out.unsupported.push({ kind: 'dlt698-apdu', what: a.kind, reason: 'APDU carries no values the station stores', raw: new Uint8Array(0) });
   }
 }

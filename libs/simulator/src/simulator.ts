@@ -1,10 +1,12 @@
 import type { TerminalRecord } from '@gridstation/archive';
 import { meterIdOf, QUARTER_MS, SimTerminal, type SimTerminalOptions } from './sim-terminal';
+import { SimTerminal698 } from './sim-terminal-698';
 import { GroundTruth } from './truth';
 
 // N simulated terminals with M meters each over real TCP. A run: provision the archive (the terminals
 // the station should accept), connect and log in (plus any unknown terminals, which must be refused),
-// then report rounds at a fixed rate; every value sent is kept in the ground truth.
+// then report rounds at a fixed rate; every value sent is kept in the ground truth. A mixed fleet adds
+// DL/T 698.45 concentrators (numbered after the 1376.1 ones) on the same port.
 
 export interface SimulatorOptions {
   host: string;
@@ -37,6 +39,8 @@ export interface SimulatorOptions {
   answerDelayMs?: number;
   /** Per terminal (by index), the line loss of its area: pn 1 becomes the area's master meter. */
   areaLoss?: (terminalIndex: number) => number | undefined;
+  /** DL/T 698.45 concentrators besides the 1376.1 terminals (same meters per terminal); default 0. */
+  dlt698Terminals?: number;
 }
 
 export const DEFAULT_SIMULATOR: Omit<SimulatorOptions, 'host' | 'port'> = {
@@ -71,6 +75,7 @@ export class Simulator {
   readonly truth: GroundTruth;
   readonly terminals: SimTerminal[] = [];
   readonly unknown: SimTerminal[] = [];
+  readonly terminals698: SimTerminal698[] = [];
   private rounds = 0;
   private stopped = false;
 
@@ -98,14 +103,17 @@ export class Simulator {
       this.terminals.push(new SimTerminal({ ...base(o.firstTerminal + i, o.seed * 100_000 + i), ...(loss === undefined ? {} : { areaLossRate: loss }) }, this.truth));
     }
     for (let i = 0; i < o.unknownTerminals; i++) this.unknown.push(new SimTerminal(base(60_000 + i, 9_999 + i), this.truth));
+    for (let i = 0; i < (o.dlt698Terminals ?? 0); i++) {
+      const b = base(o.firstTerminal + o.terminals + i, o.seed * 100_000 + o.terminals + i);
+      this.terminals698.push(new SimTerminal698({ host: b.host, port: b.port, region: b.region, terminal: b.terminal, meters: b.meters, startMs: b.startMs, tzOffsetMinutes: b.tzOffsetMinutes, heartbeatMs: b.heartbeatMs, seed: b.seed }, this.truth));
+    }
   }
 
   /** What the station's archive must hold for this run (the unknown terminals are left out on purpose). */
   archive(): TerminalRecord[] {
-    return this.terminals.map((t) => ({
-      address: t.key,
-      meters: Array.from({ length: this.o.metersPerTerminal }, (_, k) => ({ pn: k + 1, meterId: meterIdOf(t.o.terminal, k + 1, this.o.region), ...(k === 0 && t.o.areaLossRate !== undefined ? { role: 'master' as const } : {}) })),
-    }));
+    const meters = (terminal: number, master: boolean) =>
+      Array.from({ length: this.o.metersPerTerminal }, (_, k) => ({ pn: k + 1, meterId: meterIdOf(terminal, k + 1, this.o.region), ...(k === 0 && master ? { role: 'master' as const } : {}) }));
+    return [...this.terminals.map((t) => ({ address: t.key, meters: meters(t.o.terminal, t.o.areaLossRate !== undefined) })), ...this.terminals698.map((t) => ({ address: t.key, meters: meters(t.o.terminal, false) }))];
   }
 
   meterIds(): string[] {
@@ -114,7 +122,7 @@ export class Simulator {
 
   /** Connects every terminal (a few at a time) and logs in. */
   async connect(concurrency = 50): Promise<void> {
-    const all = [...this.terminals, ...this.unknown];
+    const all: Array<{ connect(): Promise<boolean> }> = [...this.terminals, ...this.terminals698, ...this.unknown];
     for (let i = 0; i < all.length; i += concurrency) {
       await Promise.all(all.slice(i, i + concurrency).map((t) => t.connect().catch(() => false)));
     }
@@ -128,6 +136,7 @@ export class Simulator {
       await hooks.before?.(r);
       if (this.o.spreadRounds) await this.spread(started + r * interval, interval);
       else for (const t of this.terminals) t.reportRound();
+      for (const t of this.terminals698) t.reportRound();
       hooks.after?.(r);
       this.rounds++;
       const next = started + (r + 1) * interval;
@@ -154,12 +163,12 @@ export class Simulator {
 
   async close(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.terminals, ...this.unknown].map((t) => t.close()));
+    await Promise.all([...this.terminals, ...this.terminals698, ...this.unknown].map((t) => t.close()));
   }
 
   stats(): SimulatorStats {
-    const s: SimulatorStats = { terminals: this.terminals.length, loggedIn: 0, refused: 0, rounds: this.rounds, framesSent: 0, confirmed: 0, denied: 0, readsAnswered: 0, readings: this.truth.readings.size, readingsSent: this.truth.sent };
-    for (const t of [...this.terminals, ...this.unknown]) {
+    const s: SimulatorStats = { terminals: this.terminals.length + this.terminals698.length, loggedIn: 0, refused: 0, rounds: this.rounds, framesSent: 0, confirmed: 0, denied: 0, readsAnswered: 0, readings: this.truth.readings.size, readingsSent: this.truth.sent };
+    for (const t of [...this.terminals, ...this.terminals698, ...this.unknown]) {
       if (t.stats.loggedIn) s.loggedIn++;
       if (t.stats.refused) s.refused++;
       s.framesSent += t.stats.framesSent;

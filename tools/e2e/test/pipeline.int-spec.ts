@@ -15,11 +15,13 @@ import { startProcess, stopProcess, waitReady, type ServiceProcess } from './pro
 
 // The collection pipeline as it runs in production: comm (two instances), parser and storage as separate
 // processes over real Kafka, ClickHouse (through the HA pool, with a dead replica listed first), HBase
-// (Thrift2) and Redis; the simulator speaking Q/GDW 1376.1 over TCP; storage killed with SIGKILL in
+// (Thrift2) and Redis; the simulator's mixed fleet speaking Q/GDW 1376.1 and DL/T 698.45 over TCP to the
+// same port; storage killed with SIGKILL in
 // mid-stream and restarted; a third-party client (kcat) publishing raw frames; a downlink read routed
 // through the registry. Then what is stored is compared with the ground truth, reading by reading.
 
 const TERMINALS = Number(process.env['GS_E2E_TERMINALS'] ?? 200);
+const TERMINALS_698 = Number(process.env['GS_E2E_TERMINALS_698'] ?? 40);
 const METERS = Number(process.env['GS_E2E_METERS'] ?? 2);
 const SECONDS = Number(process.env['GS_E2E_SECONDS'] ?? 60);
 const RATE = Number(process.env['GS_E2E_RATE'] ?? 1);
@@ -63,12 +65,13 @@ describe('collection pipeline end to end (real Kafka, ClickHouse, HBase, Redis)'
       eventEvery: 20,
       unknownTerminals: 1,
       heartbeatMs: 10_000,
+      dlt698Terminals: TERMINALS_698,
     });
     // The external producer's terminal (published with kcat below) is in the archive too.
     const external = { address: qgdw1376.terminalKey({ region, terminal: 50_000 }), meters: [{ pn: 1, meterId: meterIdOf(50_000, 1, region) }] };
     await new RedisArchive(redis).put([...sim.archive(), external]);
     await sim.connect();
-    expect(sim.stats()).toMatchObject({ loggedIn: TERMINALS, refused: 1 });
+    expect(sim.stats()).toMatchObject({ loggedIn: TERMINALS + TERMINALS_698, refused: 1 });
 
     const rounds = Math.round(SECONDS * RATE);
     const running = sim.run(rounds);
@@ -135,6 +138,12 @@ describe('collection pipeline end to end (real Kafka, ClickHouse, HBase, Redis)'
     const diff = diffWithTruth(sim.truth, stored);
     expect({ missing: diff.missing, unexpected: diff.unexpected, duplicated: diff.duplicated, wrong: diff.wrong }).toEqual({ missing: [], unexpected: [], duplicated: [], wrong: [] });
     expect(isExact(diff)).toBe(true);
+    // The 698.45 concentrators' meters are in it with every value they reported.
+    const meters698 = new Set(sim.terminals698.flatMap((t) => Array.from({ length: METERS }, (_, k) => t.meterId(k + 1))));
+    const truth698 = [...sim.truth.readings.values()].filter((r) => meters698.has(r.meterId)).length;
+    expect(truth698).toBeGreaterThan(0);
+    expect(stored.filter((r) => meters698.has(r.meterId)).length).toBe(truth698);
+    expect(sim.terminals698.every((t) => t.stats.confirmed >= rounds)).toBe(true);
     expect(stored.every((r) => r.quality === 0)).toBe(true);
     // Provenance: every row points at its raw frame and the Kafka record it came in.
     expect(stored.every((r) => r.frameId !== '' && r.sourceTopic === TOPICS.rawFrames && r.sourceOffset >= 0)).toBe(true);
@@ -189,7 +198,9 @@ describe('collection pipeline end to end (real Kafka, ClickHouse, HBase, Redis)'
       terminals: TERMINALS,
       metersPerTerminal: METERS,
       seconds: SECONDS,
+      dlt698Terminals: TERMINALS_698,
       readings: expected,
+      readings698: truth698,
       framesSent: sim.stats().framesSent,
       sendSeconds: (sentAt - started) / 1000,
       allStoredSeconds: (storedAt - started) / 1000,
