@@ -88,6 +88,13 @@ export type FollowReport = { results: ResultNormal[] } | { records: ResultRecord
 
 const KIND_OF = new Map<number, Apdu['kind']>(Object.entries(APDU).map(([k, v]) => [v, k as Apdu['kind']]));
 
+/** n items read in order (a plain loop: this is the hot path of every decoded answer). */
+function repeat<T>(n: number, read: () => T): T[] {
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = read();
+  return out;
+}
+
 function resultNormal(r: Reader): ResultNormal {
   const oad = r.oad();
   const c = r.u8('Get-Result');
@@ -104,7 +111,7 @@ function resultRecord(r: Reader): ResultRecord {
   if (c !== 1) throw new AxdrError('RANGE', r.base + r.at - 1, `A-ResultRecord choice ${c}`);
   const n = r.count('record rows');
   const rows: Data[][] = [];
-  for (let i = 0; i < n; i++) rows.push(columns.map(() => r.data()));
+  for (let i = 0; i < n; i++) rows.push(repeat(columns.length, () => r.data()));
   return { oad, columns, rows };
 }
 
@@ -146,11 +153,11 @@ function getResponse(r: Reader, choice: number): GetResponse {
     case 1:
       return { type: 'normal', result: resultNormal(r) };
     case 2:
-      return { type: 'normalList', results: Array.from({ length: r.count('GetResponseNormalList') }, () => resultNormal(r)) };
+      return { type: 'normalList', results: repeat(r.count('GetResponseNormalList'), () => resultNormal(r)) };
     case 3:
       return { type: 'record', result: resultRecord(r) };
     case 4:
-      return { type: 'recordList', results: Array.from({ length: r.count('GetResponseRecordList') }, () => resultRecord(r)) };
+      return { type: 'recordList', results: repeat(r.count('GetResponseRecordList'), () => resultRecord(r)) };
     case 5: {
       const lastBlock = r.u8('GetResponseNext') !== 0;
       const block = r.u16('GetResponseNext');

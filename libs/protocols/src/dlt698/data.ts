@@ -58,6 +58,9 @@ export const TAG = {
 
 export type DataType = keyof typeof TAG;
 const TYPE_OF = new Map<number, DataType>(Object.entries(TAG).map(([k, v]) => [v, k as DataType]));
+/** Two upper-case hex digits of each byte value (addresses are printed digit by digit). */
+export const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, '0'));
+const NULL_DATA: Data = Object.freeze({ type: 'null' }) as Data;
 
 /** An OAD: object identifier, attribute (bits 0-4) with its feature (bits 5-7), element index (0 = all). */
 export interface Oad {
@@ -157,9 +160,18 @@ export class Reader {
 
   u32(what = 'double-long-unsigned'): number {
     this.need(4, what);
-    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.at, 4).getUint32(0);
-    this.at += 4;
-    return v;
+    const b = this.buf;
+    const a = this.at;
+    this.at = a + 4;
+    return ((b[a]! << 24) | (b[a + 1]! << 16) | (b[a + 2]! << 8) | b[a + 3]!) >>> 0;
+  }
+
+  i32(what = 'double-long'): number {
+    this.need(4, what);
+    const b = this.buf;
+    const a = this.at;
+    this.at = a + 4;
+    return (b[a]! << 24) | (b[a + 1]! << 16) | (b[a + 2]! << 8) | b[a + 3]!;
   }
 
   bytes(n: number, what: string): Uint8Array {
@@ -189,9 +201,12 @@ export class Reader {
   }
 
   oad(): Oad {
-    const oi = this.u16('OAD');
-    const a = this.u8('OAD');
-    return { oi, attribute: a & 0x1f, feature: a >> 5, index: this.u8('OAD') };
+    this.need(4, 'OAD');
+    const b = this.buf;
+    const p = this.at;
+    this.at = p + 4;
+    const a = b[p + 2]!;
+    return { oi: (b[p]! << 8) | b[p + 1]!, attribute: a & 0x1f, feature: a >> 5, index: b[p + 3]! };
   }
 
   dateTime(withWeekAndMs: boolean): DateTime {
@@ -209,10 +224,12 @@ export class Reader {
   tsa(): { address: string; af: number } {
     const n = this.length('TSA');
     if (n === 0) return { address: '', af: 0 };
-    const b = this.bytes(n, 'TSA');
+    this.need(n, 'TSA');
+    const start = this.at;
+    this.at += n;
     let digits = '';
-    for (let i = b.length - 1; i >= 1; i--) digits += b[i]!.toString(16).padStart(2, '0').toUpperCase();
-    return { address: digits, af: b[0]! };
+    for (let i = start + n - 1; i >= start + 1; i--) digits += HEX[this.buf[i]!]!;
+    return { address: digits, af: this.buf[start]! };
   }
 
   csd(): Csd {
@@ -291,11 +308,32 @@ export class Reader {
     }
   }
 
-  /** One Data (tag and value). */
+  /** One Data (tag and value). The numeric types of metering values are read first, without a lookup. */
   data(depth = 0): Data {
     if (depth > 16) throw new AxdrError('RANGE', this.base + this.at, 'Data nested more than 16 deep');
     const tagAt = this.at;
     const tag = this.u8('Data');
+    switch (tag) {
+      case 6:
+        return { type: 'doubleLongUnsigned', value: this.u32('double-long-unsigned') };
+      case 5:
+        return { type: 'doubleLong', value: this.i32('double-long') };
+      case 18:
+        return { type: 'longUnsigned', value: this.u16('long-unsigned') };
+      case 16: {
+        const v = this.u16('long');
+        return { type: 'long', value: v > 32767 ? v - 65536 : v };
+      }
+      case 1:
+      case 2: {
+        const n = this.count(tag === 1 ? 'array' : 'structure');
+        const items: Data[] = new Array<Data>(n);
+        for (let i = 0; i < n; i++) items[i] = this.data(depth + 1);
+        return { type: tag === 1 ? 'array' : 'structure', items };
+      }
+      case 0:
+        return NULL_DATA;
+    }
     const type = TYPE_OF.get(tag);
     if (!type) throw new AxdrError('RANGE', this.base + tagAt, `unknown Data type ${tag}`);
     return this.value(type, depth);
@@ -317,12 +355,8 @@ export class Reader {
         const bits = this.length(type);
         return { type, bits, bytes: this.bytes(Math.ceil(bits / 8), type) };
       }
-      case 'doubleLong': {
-        this.need(4, type);
-        const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.at, 4).getInt32(0);
-        this.at += 4;
-        return { type, value: v };
-      }
+      case 'doubleLong':
+        return { type, value: this.i32(type) };
       case 'doubleLongUnsigned':
         return { type, value: this.u32(type) };
       case 'octetString':

@@ -37,6 +37,27 @@ describe('DL/T 698.45 link layer', () => {
     expect(crc16x25(new TextEncoder().encode('123456789'))).toBe(0x906e);
   });
 
+  it('CRC-16/X-25 by slices of four equals the bitwise definition for every length and offset', () => {
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256;
+    for (let n = 0; n < 70; n++) {
+      const b = Uint8Array.from({ length: n + 3 }, rnd);
+      for (const from of [0, 1, 2, 3]) expect(crc16x25(b, from, b.length)).toBe(crcBitwise(b.subarray(from)));
+    }
+  });
+
+  it('checks the FCS of frames of every APDU length (the FCS runs on from the HCS)', () => {
+    for (let n = 1; n < 40; n++) {
+      const apdu = Array.from({ length: n }, (_, k) => (k * 37 + n) & 0xff);
+      const f = frame(0x83, [0x05, 1, 0, 0, 0, 0, 0], 0x10, apdu);
+      const d = decodeDlt698Frame(f);
+      expect(d.ok && [...d.value.apdu]).toEqual(apdu);
+      const bad = Uint8Array.from(f);
+      bad[f.length - 4] = bad[f.length - 4]! ^ 0x01;
+      expect(decodeDlt698Frame(bad)).toMatchObject({ ok: false, error: { code: 'CHECKSUM' } });
+    }
+  });
+
   it('decodes a GET-Request frame published by an independent parser, HCS and FCS included', () => {
     const f = decodeDlt698Frame(hex('68 18 00 43 26 01 30 01 00 00 00 00 A1 83 EE 05 01 02 20 00 02 01 00 6B AF 16'));
     expect(f.ok).toBe(true);

@@ -105,35 +105,41 @@ function numberOf(d: Data | undefined): number | null {
 export function valuesOf(oad: Oad, data: Data): ScaledValue[] | undefined {
   const def = OI_REGISTRY.get(oad.oi);
   if (!def || (oad.attribute !== 2 && !(def.layout === 'tariffs' && oad.attribute === 4))) return undefined;
-  const scaler = oad.attribute === 4 ? def.scaler - 2 : def.scaler;
-  const factor = 10 ** scaler / (def.kilo ? 1000 : 1);
-  const scale = (d: Data | undefined) => {
-    const n = numberOf(d);
-    return n === null ? null : Math.round(n * factor * 1e9) / 1e9;
-  };
+  const factor = oad.attribute === 4 ? FACTOR_HIGH.get(def.oi)! : FACTOR.get(def.oi)!;
   const items = data.type === 'array' ? data.items : [data];
   const first = oad.index === 0 ? 1 : oad.index;
   const out: ScaledValue[] = [];
-  items.forEach((d, k) => {
+  for (let k = 0; k < items.length; k++) {
+    const d = items[k]!;
+    if (d.type === 'null') continue;
     const i = first + k; // element number, from 1
-    if (d.type === 'null') return;
+    const n = numberOf(d);
+    const value = n === null ? null : Math.round(n * factor * 1e9) / 1e9;
     switch (def.layout) {
       case 'tariffs':
-        out.push({ quantity: def.quantity, tariff: i - 1, unit: def.unit, value: scale(d) });
+        out.push({ quantity: def.quantity, tariff: i - 1, unit: def.unit, value });
         break;
       case 'phases':
-        if (PHASES[i - 1]) out.push({ quantity: `${def.quantity}.${PHASES[i - 1]}`, tariff: 0, unit: def.unit, value: scale(d) });
+        if (i <= 3) out.push({ quantity: PHASE_QUANTITY.get(def.oi)![i - 1]!, tariff: 0, unit: def.unit, value });
         break;
       case 'totalAndPhases':
-        out.push({ quantity: `${def.quantity}.${i === 1 ? 'total' : PHASES[i - 2]}`, tariff: 0, unit: def.unit, value: scale(d) });
+        if (i <= 4) out.push({ quantity: PHASE_QUANTITY.get(def.oi)![i - 1]!, tariff: 0, unit: def.unit, value });
         break;
       case 'single':
-        out.push({ quantity: def.quantity, tariff: 0, unit: def.unit, value: scale(d) });
+        out.push({ quantity: def.quantity, tariff: 0, unit: def.unit, value });
         break;
     }
-  });
+  }
   return out;
 }
+
+// Per OI, computed once: the factor from the meter's integer to the station's unit (attribute 2, and
+// attribute 4, the high-precision energy with two more decimals), and the quantity of each element.
+const FACTOR = new Map([...OI_REGISTRY.values()].map((d) => [d.oi, 10 ** d.scaler / (d.kilo ? 1000 : 1)]));
+const FACTOR_HIGH = new Map([...OI_REGISTRY.values()].map((d) => [d.oi, 10 ** (d.scaler - 2) / (d.kilo ? 1000 : 1)]));
+const PHASE_QUANTITY = new Map(
+  [...OI_REGISTRY.values()].map((d) => [d.oi, d.layout === 'totalAndPhases' ? ['total', ...PHASES].map((p) => `${d.quantity}.${p}`) : PHASES.map((p) => `${d.quantity}.${p}`)]),
+);
 
 /** Milliseconds since the epoch of a device time at `tzOffsetMinutes` east of UTC. */
 export function dateTimeToEpochMs(t: DateTime, tzOffsetMinutes: number): number {
