@@ -48,8 +48,9 @@ function value(v: unknown): unknown {
   return v;
 }
 
-function item(x: { name: string; value: unknown; quantity?: string; unit?: number; tariff?: number }): Description {
+function item(x: { name: string; value: unknown; quantity?: string; unit?: number; tariff?: number; at?: DeviceTime }): Description {
   const out: Description = { name: x.name, value: value(x.value) };
+  if (x.at) out['at'] = deviceTimeText(x.at);
   if (x.unit !== undefined && UNIT_TEXT[x.unit as Unit]) out['unit'] = UNIT_TEXT[x.unit as Unit];
   if (x.quantity) out['quantity'] = x.quantity;
   if (x.tariff !== undefined) out['tariff'] = x.tariff;

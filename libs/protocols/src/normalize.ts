@@ -180,7 +180,7 @@ function fromDlt645(ctx: NormalizeContext, f: Dlt645Frame, p: Dlt645Payload, ter
   for (const x of p.fields) {
     if (!x.quantity || x.unit === undefined) continue;
     if (typeof x.value !== 'number' && x.value !== null) continue;
-    out.readings.push(reading(ctx, meter, terminal, 0, x.quantity, x.unit as Unit, x.value, ctx.receivedAtMs, x.tariff ?? p.item.tariff ?? 0));
+    out.readings.push(reading(ctx, meter, terminal, 0, x.quantity, x.unit as Unit, x.value, x.at ? ms(ctx, x.at) : ctx.receivedAtMs, x.tariff ?? p.item.tariff ?? 0));
   }
 }
 

@@ -95,9 +95,9 @@ describe('DL/T 645-2007 frames from the standard', () => {
   });
 
   it('keeps the bytes of an identifier it does not know, marked unsupported', () => {
-    const { payload } = decode('68 01 00 00 00 00 00 68 91 06 33 33 33 39 34 35 A3 16');
+    const { payload } = decode('68 01 00 00 00 00 00 68 91 06 33 33 33 3A 34 35 A4 16');
     expect(payload.kind).toBe('read-reply');
-    expect(payload.di).toBe('06000000');
+    expect(payload.di).toBe('07000000');
     expect(payload.unsupported?.reason).toMatch(/not in the registry/);
     expect([...payload.unsupported!.raw]).toEqual([0x01, 0x02]);
   });

@@ -1,7 +1,8 @@
 import { addOffset33, checksum8, removeOffset33 } from '../common/bytes';
 import { fail, ok, type CodecError, type Result } from '../common/errors';
 import { decodeTime, encodeTime } from '../common/time';
-import { decodeBcd, encodeBcd, type DeviceTime } from '../common/values';
+import { Unit } from '@gridstation/contracts';
+import { bcd, decodeBcd, encodeBcd, type BcdFormat, type DeviceTime } from '../common/values';
 import { lookup1997, lookup2007, type DataItemDef, type FieldDef } from './registry';
 
 // DL/T 645-2007 (and -1997) frames:
@@ -162,6 +163,8 @@ export interface DecodedField {
   unit?: number;
   /** Position in the block: 0 = total, n = tariff n (blocks only). */
   tariff?: number;
+  /** The time the value belongs to, when the item says (load profile records); otherwise "now". */
+  at?: DeviceTime;
 }
 
 export interface Dlt645Payload {
@@ -214,6 +217,12 @@ function decodeField(data: Uint8Array, at: number, f: FieldDef, tariff?: number)
       value = s;
       break;
     }
+    case 'ascii': {
+      let s = '';
+      for (let i = at + f.format.bytes - 1; i >= at; i--) s += String.fromCharCode(data[i]!);
+      value = s.replace(/[\0 ]+$/, '');
+      break;
+    }
   }
   const out: DecodedField = { name: f.name, value };
   if (f.quantity !== undefined) out.quantity = f.quantity;
@@ -233,6 +242,19 @@ export function decodeItemValues(item: DataItemDef, data: Uint8Array, at: number
     out.push(v.value);
     p += f.format.bytes;
   }
+  if (item.loadRecords) return decodeLoadRecords(item, data, p, end);
+  if (item.repeatedGroup) {
+    const size = item.repeatedGroup.reduce((n, f) => n + f.format.bytes, 0);
+    if ((end - p) % size !== 0 || end - p < size) return fail('LENGTH_MISMATCH', p, `${item.id} block of ${end - p} bytes is not a whole number of ${size}-byte groups`);
+    for (let t = 0; p < end; t++) {
+      for (const f of item.repeatedGroup) {
+        const v = decodeField(data, p, f, t);
+        if (!v.ok) return v;
+        out.push(v.value);
+        p += f.format.bytes;
+      }
+    }
+  }
   if (item.repeated) {
     const size = item.repeated.format.bytes;
     if ((end - p) % size !== 0 || end - p < size) return fail('LENGTH_MISMATCH', p, `${item.id} block of ${end - p} bytes is not a whole number of ${size}-byte values`);
@@ -244,6 +266,100 @@ export function decodeItemValues(item: DataItemDef, data: Uint8Array, at: number
   }
   if (p !== end) return fail('LENGTH_MISMATCH', p, `${item.id} has ${end - p} unexpected trailing bytes`);
   return ok(out);
+}
+
+/** The six classes of a load profile record: their values, each block ended by AAH. */
+export const LOAD_CLASSES: ReadonlyArray<ReadonlyArray<FieldDef>> = (() => {
+  const f = (name: string, format: FieldDef['format'], quantity: string, unit: Unit): FieldDef => ({ name, format, quantity, unit });
+  const ph = ['a', 'b', 'c'];
+  const tp = ['total', 'a', 'b', 'c'];
+  return [
+    [...ph.map((p) => f(`voltage ${p}`, bcd(2, 1), `voltage.${p}`, Unit.UNIT_V)), ...ph.map((p) => f(`current ${p}`, bcd(3, 3, true), `current.${p}`, Unit.UNIT_A)), f('frequency', bcd(2, 2), 'frequency', Unit.UNIT_HZ)],
+    [...tp.map((p) => f(`active power ${p}`, bcd(3, 4, true), `power.active.${p}`, Unit.UNIT_KW)), ...tp.map((p) => f(`reactive power ${p}`, bcd(3, 4, true), `power.reactive.${p}`, Unit.UNIT_KVAR))],
+    tp.map((p) => f(`power factor ${p}`, bcd(2, 3, true), `power_factor.${p}`, Unit.UNIT_NONE)),
+    [
+      f('forward active energy', bcd(4, 2), 'energy.active.import', Unit.UNIT_KWH),
+      f('reverse active energy', bcd(4, 2), 'energy.active.export', Unit.UNIT_KWH),
+      f('combined reactive energy 1', bcd(4, 2), 'energy.reactive.combined1', Unit.UNIT_KVARH),
+      f('combined reactive energy 2', bcd(4, 2), 'energy.reactive.combined2', Unit.UNIT_KVARH),
+    ],
+    (['q1', 'q2', 'q3', 'q4'] as const).map((q) => f(`reactive energy ${q}`, bcd(4, 2), `energy.reactive.${q}`, Unit.UNIT_KVARH)),
+    [f('active demand', bcd(3, 4), 'demand.active', Unit.UNIT_KW), f('reactive demand', bcd(3, 4), 'demand.reactive', Unit.UNIT_KVAR)],
+  ];
+})();
+
+const LOAD_TIME = { kind: 'time', layout: 'YYMMDDhhmm', bytes: 5 } as const;
+
+/** Load profile records back to back: A0 A0 | length | YYMMDDhhmm | 6 x (class block, AA) | sum | E5. */
+function decodeLoadRecords(item: DataItemDef, data: Uint8Array, at: number, end: number): Result<DecodedField[]> {
+  const out: DecodedField[] = [];
+  let p = at;
+  while (p < end) {
+    if (p + 3 > end || data[p] !== 0xa0 || data[p + 1] !== 0xa0) return fail('RANGE', p, `${item.id}: a load record starts with A0H A0H`);
+    const n = data[p + 2]!; // bytes from the time to the last AAH
+    const bodyAt = p + 3;
+    const sumAt = bodyAt + n;
+    if (sumAt + 2 > end) return fail('LENGTH_MISMATCH', p + 2, `${item.id}: load record of ${n} bytes, ${end - bodyAt} left`);
+    if (data[sumAt + 1] !== 0xe5) return fail('RANGE', sumAt + 1, `${item.id}: a load record ends with E5H`);
+    let sum = 0;
+    for (let i = p; i < sumAt; i++) sum = (sum + data[i]!) & 0xff;
+    if (sum !== data[sumAt]) return fail('CHECKSUM', sumAt, `${item.id}: load record sum ${hex(data[sumAt]!)}, computed ${hex(sum)}`);
+    const t = decodeTime(data, bodyAt, LOAD_TIME);
+    if (!t.ok) return t;
+    let q = bodyAt + 5;
+    for (const cls of LOAD_CLASSES) {
+      if (q >= sumAt) return fail('LENGTH_MISMATCH', q, `${item.id}: load record ends before all six classes`);
+      if (data[q] !== 0xaa) {
+        for (const f of cls) {
+          if (q + f.format.bytes > sumAt) return fail('LENGTH_MISMATCH', q, `${item.id}: ${f.name} cut off`);
+          const v = decodeField(data, q, f);
+          if (!v.ok) return v;
+          out.push(t.value ? { ...v.value, at: t.value } : v.value);
+          q += f.format.bytes;
+        }
+        if (data[q] !== 0xaa) return fail('RANGE', q, `${item.id}: class block not ended by AAH`);
+      }
+      q++;
+    }
+    if (q !== sumAt) return fail('LENGTH_MISMATCH', q, `${item.id}: ${sumAt - q} bytes after the sixth class`);
+    p = sumAt + 2;
+  }
+  return ok(out);
+}
+
+export interface LoadRecordToEncode {
+  at: DeviceTime;
+  /** Per class (six), its values in LOAD_CLASSES order, or undefined when the class is not recorded. */
+  classes: ReadonlyArray<readonly number[] | undefined>;
+}
+
+/** The data of a load profile reply (meter side: simulator, tests): the records back to back. */
+export function encodeLoadRecords(records: readonly LoadRecordToEncode[]): Result<Uint8Array> {
+  const out: number[] = [];
+  for (const r of records) {
+    const body: number[] = [];
+    const t = new Uint8Array(5);
+    encodeTime(r.at, LOAD_TIME, t, 0);
+    body.push(...t);
+    for (let c = 0; c < 6; c++) {
+      const values = r.classes[c];
+      if (values) {
+        const cls = LOAD_CLASSES[c]!;
+        if (values.length !== cls.length) return fail('RANGE', 0, `load class ${c + 1} takes ${cls.length} values`);
+        for (let k = 0; k < cls.length; k++) {
+          const f = cls[k]!.format as BcdFormat;
+          const b = new Uint8Array(f.bytes);
+          const e = encodeBcd(values[k]!, f, b, 0);
+          if (!e.ok) return e;
+          body.push(...b);
+        }
+      }
+      body.push(0xaa);
+    }
+    const rec = [0xa0, 0xa0, body.length, ...body];
+    out.push(...rec, rec.reduce((a, b) => (a + b) & 0xff, 0), 0xe5);
+  }
+  return ok(Uint8Array.from(out));
 }
 
 function shift(e: CodecError, by: number): CodecError {
@@ -383,8 +499,10 @@ export function encodeReadReply(address: string, di: string, values: readonly En
   const diNum = parseInt(di, 16) >>> 0;
   const item = version === '2007' ? lookup2007(diNum) : lookup1997(diNum);
   if (!item) return fail('RANGE', 0, `data identifier ${di} is not in the registry`);
+  if (item.loadRecords) return fail('RANGE', 0, `${di}: load profile replies are built with encodeLoadRecords`);
   const defs: FieldDef[] = [...item.fields];
   if (item.repeated) while (defs.length < values.length) defs.push(item.repeated);
+  if (item.repeatedGroup) while (defs.length < values.length) defs.push(...item.repeatedGroup);
   if (defs.length !== values.length) return fail('RANGE', 0, `${di} takes ${defs.length} values, got ${values.length}`);
   const size = defs.reduce((s, f) => s + f.format.bytes, 0);
   const data = new Uint8Array(d.value.length + size);
@@ -407,6 +525,12 @@ export function encodeReadReply(address: string, di: string, values: readonly En
       case 'hex': {
         if (typeof v !== 'string' || v.length !== f.format.bytes * 2) return fail('RANGE', p, `${f.name} needs ${f.format.bytes * 2} hex digits`);
         for (let k = 0; k < f.format.bytes; k++) data[p + k] = parseInt(v.slice(v.length - 2 * (k + 1), v.length - 2 * k), 16);
+        break;
+      }
+      case 'ascii': {
+        if (typeof v !== 'string' || v.length > f.format.bytes || /[^\x20-\x7e]/.test(v)) return fail('RANGE', p, `${f.name}: at most ${f.format.bytes} printable ASCII characters`);
+        const padded = v.padEnd(f.format.bytes, ' ');
+        for (let k = 0; k < f.format.bytes; k++) data[p + k] = padded.charCodeAt(f.format.bytes - 1 - k);
         break;
       }
     }
