@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
-import type { ReadClockRequest, ReadClockResponse, SetClockRequest, SetClockResponse, ReadCurrentDataRequest, ReadCurrentDataResponse, ReadFrozenDataRequest, ReadFrozenDataResponse, ReadMeterConfigRequest, ReadMeterConfigResponse, WriteMeterConfigRequest, WriteMeterConfigResponse } from '@gridstation/contracts';
+import type { ReadClockRequest, ReadClockResponse, SetClockRequest, SetClockResponse, ReadCurrentDataRequest, ReadCurrentDataResponse, ReadFrozenDataRequest, ReadFrozenDataResponse, ReadMeterConfigRequest, ReadMeterConfigResponse, ReadObjectsRequest, ReadObjectsResponse, WriteMeterConfigRequest, WriteMeterConfigResponse } from '@gridstation/contracts';
 import { deadlineOf } from '@gridstation/service';
 import { Downlink, FORWARDED_HEADER } from './downlink';
 
@@ -40,5 +40,10 @@ export class DownlinkController {
   @GrpcMethod('DownlinkService', 'SetClock')
   setClock(req: SetClockRequest, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<SetClockResponse> {
     return this.downlink.setClock(req, deadlineOf(call, SERVER_MAX_MS), metadata.get(FORWARDED_HEADER)[0]?.toString());
+  }
+
+  @GrpcMethod('DownlinkService', 'ReadObjects')
+  readObjects(req: ReadObjectsRequest, metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<ReadObjectsResponse> {
+    return this.downlink.readObjects(req, deadlineOf(call, SERVER_MAX_MS), metadata.get(FORWARDED_HEADER)[0]?.toString());
   }
 }

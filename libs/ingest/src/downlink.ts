@@ -9,6 +9,9 @@ import {
   type ReadFrozenDataResponse,
   type ReadClockRequest,
   type ReadClockResponse,
+  type ObjectResult,
+  type ReadObjectsRequest,
+  type ReadObjectsResponse,
   type ReadMeterConfigRequest,
   type ReadMeterConfigResponse,
   type SetClockRequest,
@@ -17,7 +20,7 @@ import {
   type WriteMeterConfigResponse,
 } from '@gridstation/contracts';
 import type { DeviceArchive } from '@gridstation/archive';
-import { deviceTimeToEpochMs, epochMsToDeviceTime, normalizeFrame, qgdw1376, type DeviceTime } from '@gridstation/protocols';
+import { deviceTimeToEpochMs, dlt698, epochMsToDeviceTime, normalizeFrame, qgdw1376, type DeviceTime } from '@gridstation/protocols';
 import type { ConnectionRegistry } from './registry';
 import type { TerminalServer } from './terminal-server';
 
@@ -52,6 +55,10 @@ const confirmed = (f: qgdw1376.QgdwFrame): boolean => {
 const DEFAULT_TIMEOUT_MS = 10_000;
 const QUARTER_MS = 15 * 60_000;
 const ADDRESS = /^\d{4}-\d{5}$/;
+/** A DL/T 698.45 server address as the station keys it: BCD digits, 2 to 32 of them. */
+const SERVER_ADDRESS = /^(?:\d{2}){1,16}$/;
+const OAD_TEXT = /^[0-9a-fA-F]{8}$/;
+const METER_ADDRESS = /^\d{12}$/;
 
 export class Downlink {
   private readonly clients = new Map<string, DownlinkServiceClient>();
@@ -147,6 +154,56 @@ export class Downlink {
     });
   }
 
+  /** DL/T 698.45 GET: the device's own objects, or the latest collected records of meters behind it. */
+  async readObjects(req: ReadObjectsRequest, deadlineMs: number, forwardedBy?: string): Promise<ReadObjectsResponse> {
+    const problems: string[] = [];
+    if (!SERVER_ADDRESS.test(req.terminalAddress)) problems.push('terminal_address must be the server address (an even number of digits, e.g. "410190000201")');
+    if (req.oads.length === 0 || req.oads.length > 32) problems.push(`oads: 1 to 32 (got ${req.oads.length})`);
+    const badOads = req.oads.filter((o) => !OAD_TEXT.test(o));
+    if (badOads.length) problems.push(`oads must be 8 hex digits each (not ${badOads.slice(0, 3).map((o) => JSON.stringify(o)).join(', ')})`);
+    if (req.meters.length > 32 || req.meters.some((m) => !METER_ADDRESS.test(m))) problems.push('meters: at most 32 addresses of 12 digits');
+    if (problems.length) throw new DownlinkError('INVALID_ARGUMENT', problems.join('; '));
+    const conn = this.server.connectionOf(req.terminalAddress);
+    const link = conn?.link698;
+    if (!conn || !link) {
+      if (conn) throw new DownlinkError('INVALID_ARGUMENT', `terminal ${req.terminalAddress} does not speak DL/T 698.45`);
+      return this.elsewhere(req.terminalAddress, deadlineMs, forwardedBy, (c, md, o, cb) => c.readObjects(req, md, o, cb));
+    }
+    return this.inTurn(req.terminalAddress, deadlineMs, async () => {
+      const piid = conn.nextPiid();
+      const oads = req.oads.map((o) => dlt698.parseOad(o));
+      const request: dlt698.GetRequest =
+        req.meters.length === 0
+          ? oads.length === 1
+            ? { type: 'normal', oad: oads[0]! }
+            : { type: 'normalList', oads }
+          : {
+              type: 'record',
+              oad: dlt698.parseOad('60120300'),
+              rsd: { selector: 10, last: 1, ms: { type: 'addresses', values: req.meters } },
+              rcsd: ['202A0200', '60420200', ...req.oads].map((o) => ({ type: 'oad' as const, oad: dlt698.parseOad(o) })),
+            };
+      const frame = dlt698.encodeDlt698Frame({
+        control: { fromServer: false, initiator: true, split: false, scrambled: false, function: 3 },
+        server: link.server,
+        client: link.client,
+        apdu: dlt698.encodeApdu({ kind: 'getRequest', piid, request }),
+      });
+      if (!frame.ok) throw new DownlinkError('INVALID_ARGUMENT', frame.error.message);
+      const timeoutMs = Math.max(1, Math.min(req.timeoutMs || DEFAULT_TIMEOUT_MS, deadlineMs - Date.now()));
+      const sent = Date.now();
+      let reply: { apdu: dlt698.Apdu; bytes: Uint8Array; atMs: number };
+      try {
+        reply = await conn.request698(frame.value, (a) => (a.kind === 'getResponse' || a.kind === 'errorResponse') && (a.piid & 0x3f) === piid, timeoutMs);
+      } catch (e) {
+        throw new DownlinkError('DEADLINE_EXCEEDED', e instanceof Error ? e.message : String(e));
+      }
+      const common = { replyFrame: Buffer.from(reply.bytes), servedBy: this.instanceId, roundTripMs: reply.atMs - sent };
+      if (reply.apdu.kind === 'errorResponse') throw new DownlinkError('UNAVAILABLE', `terminal ${req.terminalAddress} answered ERROR-Response ${reply.apdu.error}`);
+      return { ...common, readings: await this.decode698(req.terminalAddress, reply), results: reply.apdu.kind === 'getResponse' ? resultsOf(reply.apdu.response) : [] };
+    });
+  }
+
   /**
    * Where every request goes: to the terminal when this instance holds its connection (in the
    * terminal's turn: one request at a time, the reply matched by its SEQ), otherwise forwarded once to
@@ -209,6 +266,18 @@ export class Downlink {
     return n.ok ? n.value.readings : [];
   }
 
+  private async decode698(terminal: string, reply: { bytes: Uint8Array; atMs: number }) {
+    const t = await this.archive.terminal(terminal);
+    const own = t?.meters.find((m) => m.pn === 0)?.meterId;
+    const n = normalizeFrame('dlt698', reply.bytes, {
+      receivedAtMs: reply.atMs,
+      tzOffsetMinutes: this.tzOffsetMinutes,
+      source: { frameId: '', topic: '', partition: -1, offset: -1, indexInBatch: 0 },
+      meterOf: (_t, pn) => (pn === 0 ? own : undefined),
+    });
+    return n.ok ? n.value.readings : [];
+  }
+
   private call<T>(address: string, deadlineMs: number, invoke: Invoke<T>): Promise<T> {
     let client = this.clients.get(address);
     if (!client) this.clients.set(address, (client = new DownlinkServiceClient(address, credentials.createInsecure())));
@@ -227,6 +296,24 @@ export class Downlink {
   close(): void {
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
+  }
+}
+
+/** What the device said per OAD (normal reads) or per record table (record reads). */
+function resultsOf(r: dlt698.GetResponse): ObjectResult[] {
+  const normal = (x: dlt698.ResultNormal): ObjectResult => ({ oad: dlt698.oadText(x.oad).toUpperCase(), dar: x.value ? 0 : (x.dar ?? 255) });
+  const record = (x: dlt698.ResultRecord): ObjectResult => ({ oad: dlt698.oadText(x.oad).toUpperCase(), dar: x.rows ? 0 : (x.dar ?? 255) });
+  switch (r.type) {
+    case 'normal':
+      return [normal(r.result)];
+    case 'normalList':
+      return r.results.map(normal);
+    case 'record':
+      return [record(r.result)];
+    case 'recordList':
+      return r.results.map(record);
+    case 'next':
+      return [...(r.results ?? []).map(normal), ...(r.records ?? []).map(record)];
   }
 }
 

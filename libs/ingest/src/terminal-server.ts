@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Direction, Protocol, type RawFrame } from '@gridstation/contracts';
 import { buildDeadLetter, TOPICS, type MessageBus } from '@gridstation/bus';
 import type { DeviceArchive } from '@gridstation/archive';
-import type { qgdw1376 } from '@gridstation/protocols';
+import type { dlt698, qgdw1376 } from '@gridstation/protocols';
 import type { Logger } from '@gridstation/telemetry';
 import { FramePublisher, type FrameSource } from './frame-publisher';
 import { commMetrics as metrics } from './metrics';
@@ -105,11 +105,18 @@ interface Waiting {
   resolve(r: { frame: qgdw1376.QgdwFrame; bytes: Uint8Array; atMs: number }): void;
 }
 
+interface Waiting698 {
+  match(a: dlt698.Apdu): boolean;
+  resolve(r: { apdu: dlt698.Apdu; bytes: Uint8Array; atMs: number }): void;
+}
+
 /** One terminal connection: its socket, its session, and the downlink requests waiting for replies. */
 export class TerminalConnection implements FrameSource {
   private seq = 0;
   private frameNo = 0;
   private readonly waiting = new Set<Waiting>();
+  private readonly waiting698 = new Set<Waiting698>();
+  private piid = 0;
   private throttledUntil = 0;
   isClosed = false;
   /** Refusals of this connection logged at warn so far (then at debug: one noisy socket must not flood the log). */
@@ -132,6 +139,46 @@ export class TerminalConnection implements FrameSource {
 
   get address(): qgdw1376.QgdwAddress | undefined {
     return this.session.address;
+  }
+
+  /** Set when the terminal speaks DL/T 698.45: where requests to it are addressed. */
+  get link698(): { server: dlt698.ServerAddress; client: number } | undefined {
+    return this.session.link698;
+  }
+
+  /** The next DL/T 698.45 PIID (service number 0..63) for a request to this terminal. */
+  nextPiid(): number {
+    this.piid = (this.piid + 1) & 0x3f;
+    return this.piid;
+  }
+
+  /** As request(), for a DL/T 698.45 terminal: resolves with the first response APDU `match` accepts. */
+  request698(bytes: Uint8Array, match: (a: dlt698.Apdu) => boolean, timeoutMs: number): Promise<{ apdu: dlt698.Apdu; bytes: Uint8Array; atMs: number }> {
+    return new Promise((resolve, reject) => {
+      const w: Waiting698 = {
+        match,
+        resolve: (r) => {
+          clearTimeout(timer);
+          this.waiting698.delete(w);
+          resolve(r);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiting698.delete(w);
+        reject(new Error(`terminal ${this.terminal ?? this.id} did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting698.add(w);
+      this.write(bytes);
+    });
+  }
+
+  answer698(apdu: dlt698.Apdu, bytes: Uint8Array): void {
+    for (const w of this.waiting698) {
+      if (w.match(apdu)) {
+        w.resolve({ apdu, bytes, atMs: Date.now() });
+        return;
+      }
+    }
   }
 
   get remote(): string {
@@ -367,6 +414,9 @@ export class TerminalServer {
           break;
         case 'reply':
           c.answer(d.frame, d.bytes);
+          break;
+        case 'reply698':
+          c.answer698(d.apdu, d.bytes);
           break;
         case 'close':
           this.log.info({ connection: c.id, remote: c.remote, reason: d.reason }, 'closing connection');

@@ -53,6 +53,8 @@ export type SessionDecision =
   | { kind: 'resume' }
   /** A response (PRM = 0) that may answer a downlink request of this connection. */
   | { kind: 'reply'; frame: qgdw1376.QgdwFrame; bytes: Uint8Array }
+  /** A DL/T 698.45 response APDU (GET/SET/ACTION-Response, ERROR-Response) that may answer a downlink request. */
+  | { kind: 'reply698'; apdu: dlt698.Apdu; bytes: Uint8Array }
   | { kind: 'close'; reason: string };
 
 export interface Identity {
@@ -99,6 +101,8 @@ export const DEFAULT_SESSION: SessionOptions = {
   maxSuppressed: 50,
 };
 
+const RESPONSES_698: ReadonlySet<dlt698.Apdu['kind']> = new Set(['getResponse', 'setResponse', 'actionResponse', 'proxyResponse', 'errorResponse']);
+
 type PendingLogin =
   | { protocol: 'qgdw1376'; frame: qgdw1376.QgdwFrame; bytes: Uint8Array }
   | { protocol: 'dlt698'; frame: dlt698.Dlt698Frame; apdu: Extract<dlt698.Apdu, { kind: 'linkRequest' }>; bytes: Uint8Array };
@@ -123,6 +127,8 @@ export class TerminalSession {
   private suppressed = 0;
   /** The terminal's address as it last sent it (A3 included): what downlink requests are addressed to. */
   address?: qgdw1376.QgdwAddress;
+  /** A DL/T 698.45 terminal's server and client addresses as it last sent them (downlink requests use them). */
+  link698?: { server: dlt698.ServerAddress; client: number };
 
   constructor(
     private readonly options: SessionOptions = DEFAULT_SESSION,
@@ -188,6 +194,7 @@ export class TerminalSession {
       return [...refusal, { kind: 'close', reason: `${identity.kind} ${identity.id} refused: ${reason}` }];
     }
     this.phase = { name: 'identified', identity, meters: new Set(meters) };
+    if (p.login?.protocol === 'dlt698') this.link698 = { server: p.login.frame.server, client: p.login.frame.client };
     const out: SessionDecision[] = [{ kind: 'claim', id: identity.id }];
     if (p.login?.protocol === 'qgdw1376') out.push(this.publishQgdw(p.login.frame, p.login.bytes, identity.id));
     else if (p.login?.protocol === 'dlt698') out.push(this.publish698(p.login.frame, p.login.apdu, p.login.bytes, identity.id));
@@ -352,6 +359,8 @@ export class TerminalSession {
       out.push(...this.refuse698(f, apdu, current ? 'address_mismatch' : 'not_logged_in', terminal, bytes));
       return;
     }
+    this.link698 = { server: f.server, client: f.client };
+    if (RESPONSES_698.has(apdu.kind)) out.push({ kind: 'reply698', apdu, bytes });
     out.push(this.publish698(f, apdu, bytes, terminal));
   }
 

@@ -265,7 +265,8 @@ function fromQgdw(ctx: NormalizeContext, f: QgdwFrame, out: Normalized): Result<
 
 // --- DL/T 698.45 ------------------------------------------------------------------------------------
 // The device is the frame's server address (SA): a terminal, or a meter speaking for itself. Values of
-// GET-Response and REPORT-Notification results are current values (dated at receipt); record rows are
+// GET-Response and REPORT-Notification results are current values (dated by the APDU's time tag, the
+// device's own time of sending, or else at receipt); record rows are
 // dated by their storage / freeze / collection time column and belong to the meter of their TSA column
 // (202A0200, "target server address") when they have one, otherwise to the device's own meter (pn 0).
 // Frozen objects add their period to the quantity (5004 daily -> ".daily", 5006 monthly -> ".monthly";
@@ -283,7 +284,7 @@ function timeOf(ctx: NormalizeContext, d: Data | undefined): number | undefined 
   return dateTimeToEpochMs(t, ctx.tzOffsetMinutes);
 }
 
-function fromResults698(ctx: NormalizeContext, device: string, results: readonly ResultNormal[], out: Normalized): void {
+function fromResults698(ctx: NormalizeContext, device: string, results: readonly ResultNormal[], out: Normalized, atMs = ctx.receivedAtMs): void {
   const meter = ctx.meterOf?.(device, 0) ?? device;
   for (const r of results) {
     if (!r.value) continue; // a DAR: the device has no such data, which is an answer, not a value
@@ -292,7 +293,7 @@ function fromResults698(ctx: NormalizeContext, device: string, results: readonly
       out.unsupported.push({ kind: 'dlt698-oad', what: `OAD ${oadKey(r.oad)}`, reason: 'object not in the OI registry', raw: new Uint8Array(0) });
       continue;
     }
-    for (const v of values) out.readings.push(reading(ctx, meter, device, 0, v.quantity, v.unit, v.value, ctx.receivedAtMs, v.tariff));
+    for (const v of values) out.readings.push(reading(ctx, meter, device, 0, v.quantity, v.unit, v.value, atMs, v.tariff));
   }
 }
 
@@ -347,18 +348,19 @@ function fromDlt698(ctx: NormalizeContext, a: Apdu, out: Normalized): void {
       return;
     case 'getResponse': {
       const s = a.response;
-      if (s.type === 'normal') fromResults698(ctx, device, [s.result], out);
-      else if (s.type === 'normalList') fromResults698(ctx, device, s.results, out);
+      const at = a.timeTag ? dateTimeToEpochMs(a.timeTag.sent, ctx.tzOffsetMinutes) : ctx.receivedAtMs;
+      if (s.type === 'normal') fromResults698(ctx, device, [s.result], out, at);
+      else if (s.type === 'normalList') fromResults698(ctx, device, s.results, out, at);
       else if (s.type === 'record') fromRecord698(ctx, device, s.result, out);
       else if (s.type === 'recordList') for (const r of s.results) fromRecord698(ctx, device, r, out);
       else {
-        fromResults698(ctx, device, s.results ?? [], out);
+        fromResults698(ctx, device, s.results ?? [], out, at);
         for (const r of s.records ?? []) fromRecord698(ctx, device, r, out);
       }
       return;
     }
     case 'reportNotification':
-      if (a.report.type === 'list') fromResults698(ctx, device, a.report.results, out);
+      if (a.report.type === 'list') fromResults698(ctx, device, a.report.results, out, a.timeTag ? dateTimeToEpochMs(a.timeTag.sent, ctx.tzOffsetMinutes) : ctx.receivedAtMs);
       else if (a.report.type === 'recordList') for (const r of a.report.results) fromRecord698(ctx, device, r, out);
       else out.unsupported.push({ kind: 'dlt698-apdu', what: 'REPORT-Notification-TransData', reason: 'transparent data reports are not decoded', raw: a.report.body });
       return;

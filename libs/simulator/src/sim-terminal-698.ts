@@ -50,6 +50,8 @@ export class SimTerminal698 {
   private loginWaiter?: (ok: boolean) => void;
   private closed = false;
   readonly server: dlt698.ServerAddress;
+  /** The latest round's task record of each meter, by column OAD (what a record read answers). */
+  private readonly latest = new Map<string, Map<string, dlt698.Data>>();
 
   constructor(
     readonly o: SimTerminal698Options,
@@ -108,6 +110,7 @@ export class SimTerminal698 {
     const at = this.o.startMs + this.round++ * QUARTER_MS;
     const stored: dlt698.Data = { type: 'dateTimeS', value: { ...deviceTime(at, this.o.tzOffsetMinutes) } };
     const rows = this.models.map((m, k) => this.row(k + 1, m, at, stored));
+    rows.forEach((row, k) => this.latest.set(this.meterId(k + 1), new Map(COLUMNS.map((c, i) => [dlt698.oadText(c.oad), row[i]!]))));
     for (let i = 0; i < rows.length; i += ROWS_PER_FRAME) {
       const apdu: dlt698.Apdu = { kind: 'reportNotification', piid: this.nextPiid(), report: { type: 'recordList', results: [{ oad: dlt698.parseOad('60120300'), columns: COLUMNS, rows: rows.slice(i, i + ROWS_PER_FRAME) }] } };
       this.send(this.frame(apdu, 3));
@@ -193,5 +196,37 @@ export class SimTerminal698 {
       this.loginWaiter?.(accepted);
       if (!accepted) this.socket?.end();
     } else if (a.value.kind === 'reportResponse') this.stats.confirmed++;
+    else if (a.value.kind === 'getRequest' && f.value.control.initiator) this.answerGet(a.value);
+  }
+
+  /**
+   * GET-Request: a record read of the task table (60120300, selector 10 with meter addresses) answers
+   * each meter's latest record in the columns asked for; the device's own clock (40000200) and address
+   * (40010200) are answered; anything else gets DAR 6 (object undefined).
+   */
+  private answerGet(req: Extract<dlt698.Apdu, { kind: 'getRequest' }>): void {
+    const q = req.request;
+    const own = (oad: dlt698.Oad): dlt698.ResultNormal => {
+      const key = dlt698.oadText(oad);
+      if (key === '40000200') return { oad, value: { type: 'dateTime', value: dlt698.epochMsToDateTime(Date.now(), this.o.tzOffsetMinutes) } };
+      if (key === '40010200') return { oad, value: { type: 'octetString', bytes: Uint8Array.from(this.server.address.match(/../g)!.map((x) => parseInt(x, 16))) } };
+      return { oad, dar: 6 };
+    };
+    let response: dlt698.GetResponse | undefined;
+    if (q.type === 'normal') response = { type: 'normal', result: own(q.oad) };
+    else if (q.type === 'normalList') response = { type: 'normalList', results: q.oads.map(own) };
+    else if (q.type === 'record') {
+      const ms = q.rsd.selector === 10 ? q.rsd.ms : undefined;
+      const meters = ms?.type === 'addresses' ? ms.values : [...this.latest.keys()];
+      const keys = q.rcsd.map((c) => (c.type === 'oad' ? dlt698.oadText(c.oad) : ''));
+      const rows = meters.flatMap((m) => {
+        const r = this.latest.get(m);
+        return r ? [keys.map((k): dlt698.Data => r.get(k) ?? { type: 'null' })] : [];
+      });
+      response = { type: 'record', result: { oad: q.oad, columns: q.rcsd, ...(rows.length > 0 ? { rows } : { dar: 6 }) } };
+    }
+    if (!response) return;
+    this.stats.readsAnswered++;
+    this.send(must(dlt698.encodeDlt698Frame({ control: { fromServer: true, initiator: true, split: false, scrambled: false, function: 3 }, server: this.server, client: 0, apdu: dlt698.encodeApdu({ kind: 'getResponse', piid: req.piid, response }) })));
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { RedisArchive } from '@gridstation/archive';
 import { closeRedis, createRedis } from '@gridstation/cache';
-import { DeadLetter, DownlinkServiceClient, Protocol, RawFrameBatch, ReadingQueryServiceClient, type GetCurveResponse, type GetLatestReadingsResponse, type ReadCurrentDataResponse } from '@gridstation/contracts';
+import { DeadLetter, DownlinkServiceClient, Protocol, RawFrameBatch, ReadingQueryServiceClient, type GetCurveResponse, type GetLatestReadingsResponse, type ReadCurrentDataResponse, type ReadObjectsResponse } from '@gridstation/contracts';
 import { TOPICS } from '@gridstation/bus';
 import { ThriftHBaseStore } from '@gridstation/hbase';
 import { ClickHouseHaPool, ClickHouseReadingStore, decodeReadingRow, METER_TABLE, readingRange } from '@gridstation/persistence';
@@ -112,7 +112,16 @@ describe('collection pipeline end to end (real Kafka, ClickHouse, HBase, Redis)'
     const target = sim.terminals[5]!;
     const downlink = new DownlinkServiceClient(`127.0.0.1:${commB.env['GS_GRPC_PORT']}`, insecure());
     const read = await unary<unknown, ReadCurrentDataResponse>(downlink, 'readCurrentData', { terminalAddress: target.key, measurementPoint: 1, fns: [25, 33], timeoutMs: 5000 }, 15_000);
+    // The same for a DL/T 698.45 concentrator: a record read of one meter's latest task record.
+    const t698 = sim.terminals698[3]!;
+    const objects = await unary<unknown, ReadObjectsResponse>(downlink, 'readObjects', { terminalAddress: t698.key, oads: ['00100400', '20000200'], meters: [t698.meterId(1)], timeoutMs: 5000 }, 15_000);
     downlink.close();
+    expect(objects.servedBy).toBe(commA.env['GS_INSTANCE_ID']);
+    expect(objects.results).toEqual([{ oad: '60120300', dar: 0 }]);
+    expect(objects.readings.map((r) => [r.meterId, r.quantity, r.tariff])).toEqual([
+      ...[0, 1, 2, 3, 4].map((t) => [t698.meterId(1), 'energy.active.import', t]),
+      ...['a', 'b', 'c'].map((p) => [t698.meterId(1), `voltage.${p}`, 0]),
+    ]);
     expect(read.servedBy).toBe(commA.env['GS_INSTANCE_ID']);
     expect(read.readings.filter((r) => r.meterId === target.meterId(1)).length).toBe(23 + 20);
     expect(qgdw1376.decodeQgdwFrame(read.replyFrame).ok).toBe(true);

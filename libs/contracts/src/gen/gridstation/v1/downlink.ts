@@ -20,6 +20,36 @@ import {
 } from "@grpc/grpc-js";
 import { Reading } from "./reading";
 
+export interface ReadObjectsRequest {
+  /** The terminal's server address (SA), 12 digits, as it logged in. */
+  terminalAddress: string;
+  /**
+   * Object attribute descriptors, 8 hex digits each, e.g. "00100200" (forward active energy), "20000200"
+   * (voltages). With `meters`, the columns wanted besides the meter address and storage time.
+   */
+  oads: string[];
+  /** Meter addresses (12 digits) whose latest collected records are wanted; empty: the device itself. */
+  meters: string[];
+  /** How long to wait for the answer once the request is sent (default 10000 ms). */
+  timeoutMs: number;
+}
+
+export interface ObjectResult {
+  oad: string;
+  /** 0 = the value is in `readings` (or was not a measured value); otherwise the device's DAR code. */
+  dar: number;
+}
+
+export interface ReadObjectsResponse {
+  /** The decoded answer. */
+  readings: Reading[];
+  replyFrame: Buffer;
+  servedBy: string;
+  roundTripMs: number;
+  /** Per OAD asked for (device reads) or per record table (meter reads): what the device said. */
+  results: ObjectResult[];
+}
+
 export interface ReadClockRequest {
   terminalAddress: string;
   timeoutMs: number;
@@ -149,6 +179,316 @@ export interface ReadCurrentDataResponse {
   /** Round-trip time to the terminal, milliseconds. */
   roundTripMs: number;
 }
+
+function createBaseReadObjectsRequest(): ReadObjectsRequest {
+  return { terminalAddress: "", oads: [], meters: [], timeoutMs: 0 };
+}
+
+export const ReadObjectsRequest: MessageFns<ReadObjectsRequest> = {
+  encode(message: ReadObjectsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.terminalAddress !== "") {
+      writer.uint32(10).string(message.terminalAddress);
+    }
+    for (const v of message.oads) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.meters) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(32).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadObjectsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReadObjectsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.terminalAddress = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.oads.push(reader.string());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.meters.push(reader.string());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.timeoutMs = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ReadObjectsRequest {
+    return {
+      terminalAddress: isSet(object.terminalAddress) ? globalThis.String(object.terminalAddress) : "",
+      oads: globalThis.Array.isArray(object?.oads) ? object.oads.map((e: any) => globalThis.String(e)) : [],
+      meters: globalThis.Array.isArray(object?.meters) ? object.meters.map((e: any) => globalThis.String(e)) : [],
+      timeoutMs: isSet(object.timeoutMs) ? globalThis.Number(object.timeoutMs) : 0,
+    };
+  },
+
+  toJSON(message: ReadObjectsRequest): unknown {
+    const obj: any = {};
+    if (message.terminalAddress !== "") {
+      obj.terminalAddress = message.terminalAddress;
+    }
+    if (message.oads?.length) {
+      obj.oads = message.oads;
+    }
+    if (message.meters?.length) {
+      obj.meters = message.meters;
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadObjectsRequest>, I>>(base?: I): ReadObjectsRequest {
+    return ReadObjectsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadObjectsRequest>, I>>(object: I): ReadObjectsRequest {
+    const message = createBaseReadObjectsRequest();
+    message.terminalAddress = object.terminalAddress ?? "";
+    message.oads = object.oads?.map((e) => e) || [];
+    message.meters = object.meters?.map((e) => e) || [];
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseObjectResult(): ObjectResult {
+  return { oad: "", dar: 0 };
+}
+
+export const ObjectResult: MessageFns<ObjectResult> = {
+  encode(message: ObjectResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.oad !== "") {
+      writer.uint32(10).string(message.oad);
+    }
+    if (message.dar !== 0) {
+      writer.uint32(16).uint32(message.dar);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseObjectResult();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.oad = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.dar = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ObjectResult {
+    return {
+      oad: isSet(object.oad) ? globalThis.String(object.oad) : "",
+      dar: isSet(object.dar) ? globalThis.Number(object.dar) : 0,
+    };
+  },
+
+  toJSON(message: ObjectResult): unknown {
+    const obj: any = {};
+    if (message.oad !== "") {
+      obj.oad = message.oad;
+    }
+    if (message.dar !== 0) {
+      obj.dar = Math.round(message.dar);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ObjectResult>, I>>(base?: I): ObjectResult {
+    return ObjectResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ObjectResult>, I>>(object: I): ObjectResult {
+    const message = createBaseObjectResult();
+    message.oad = object.oad ?? "";
+    message.dar = object.dar ?? 0;
+    return message;
+  },
+};
+
+function createBaseReadObjectsResponse(): ReadObjectsResponse {
+  return { readings: [], replyFrame: Buffer.alloc(0), servedBy: "", roundTripMs: 0, results: [] };
+}
+
+export const ReadObjectsResponse: MessageFns<ReadObjectsResponse> = {
+  encode(message: ReadObjectsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.readings) {
+      Reading.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.replyFrame.length !== 0) {
+      writer.uint32(18).bytes(message.replyFrame);
+    }
+    if (message.servedBy !== "") {
+      writer.uint32(26).string(message.servedBy);
+    }
+    if (message.roundTripMs !== 0) {
+      writer.uint32(32).uint32(message.roundTripMs);
+    }
+    for (const v of message.results) {
+      ObjectResult.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadObjectsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReadObjectsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.readings.push(Reading.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.replyFrame = Buffer.from(reader.bytes());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.servedBy = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.roundTripMs = reader.uint32();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.results.push(ObjectResult.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ReadObjectsResponse {
+    return {
+      readings: globalThis.Array.isArray(object?.readings) ? object.readings.map((e: any) => Reading.fromJSON(e)) : [],
+      replyFrame: isSet(object.replyFrame) ? Buffer.from(bytesFromBase64(object.replyFrame)) : Buffer.alloc(0),
+      servedBy: isSet(object.servedBy) ? globalThis.String(object.servedBy) : "",
+      roundTripMs: isSet(object.roundTripMs) ? globalThis.Number(object.roundTripMs) : 0,
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ObjectResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReadObjectsResponse): unknown {
+    const obj: any = {};
+    if (message.readings?.length) {
+      obj.readings = message.readings.map((e) => Reading.toJSON(e));
+    }
+    if (message.replyFrame.length !== 0) {
+      obj.replyFrame = base64FromBytes(message.replyFrame);
+    }
+    if (message.servedBy !== "") {
+      obj.servedBy = message.servedBy;
+    }
+    if (message.roundTripMs !== 0) {
+      obj.roundTripMs = Math.round(message.roundTripMs);
+    }
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ObjectResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadObjectsResponse>, I>>(base?: I): ReadObjectsResponse {
+    return ReadObjectsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadObjectsResponse>, I>>(object: I): ReadObjectsResponse {
+    const message = createBaseReadObjectsResponse();
+    message.readings = object.readings?.map((e) => Reading.fromPartial(e)) || [];
+    message.replyFrame = object.replyFrame ?? Buffer.alloc(0);
+    message.servedBy = object.servedBy ?? "";
+    message.roundTripMs = object.roundTripMs ?? 0;
+    message.results = object.results?.map((e) => ObjectResult.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 function createBaseReadClockRequest(): ReadClockRequest {
   return { terminalAddress: "", timeoutMs: 0 };
@@ -1746,6 +2086,21 @@ export const DownlinkServiceService = {
     responseSerialize: (value: SetClockResponse): Buffer => Buffer.from(SetClockResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetClockResponse => SetClockResponse.decode(value),
   },
+  /**
+   * Reads objects of a DL/T 698.45 terminal or meter (GET-Request), routed like the 1376.1 reads: the
+   * device's own attributes (GET-Request-NormalList), or, with `meters`, the latest collected records of
+   * those meters from the terminal's task table (GET-Request-Record of 60120300, selector 10). The answer
+   * also goes through the pipeline like every frame from the terminal.
+   */
+  readObjects: {
+    path: "/gridstation.v1.DownlinkService/ReadObjects",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ReadObjectsRequest): Buffer => Buffer.from(ReadObjectsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadObjectsRequest => ReadObjectsRequest.decode(value),
+    responseSerialize: (value: ReadObjectsResponse): Buffer => Buffer.from(ReadObjectsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReadObjectsResponse => ReadObjectsResponse.decode(value),
+  },
 } as const;
 
 export interface DownlinkServiceServer extends UntypedServiceImplementation {
@@ -1766,6 +2121,13 @@ export interface DownlinkServiceServer extends UntypedServiceImplementation {
   readClock: handleUnaryCall<ReadClockRequest, ReadClockResponse>;
   /** Sets the terminal's clock to the station's (AFN 05H F31). */
   setClock: handleUnaryCall<SetClockRequest, SetClockResponse>;
+  /**
+   * Reads objects of a DL/T 698.45 terminal or meter (GET-Request), routed like the 1376.1 reads: the
+   * device's own attributes (GET-Request-NormalList), or, with `meters`, the latest collected records of
+   * those meters from the terminal's task table (GET-Request-Record of 60120300, selector 10). The answer
+   * also goes through the pipeline like every frame from the terminal.
+   */
+  readObjects: handleUnaryCall<ReadObjectsRequest, ReadObjectsResponse>;
 }
 
 export interface DownlinkServiceClient extends Client {
@@ -1869,6 +2231,27 @@ export interface DownlinkServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetClockResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Reads objects of a DL/T 698.45 terminal or meter (GET-Request), routed like the 1376.1 reads: the
+   * device's own attributes (GET-Request-NormalList), or, with `meters`, the latest collected records of
+   * those meters from the terminal's task table (GET-Request-Record of 60120300, selector 10). The answer
+   * also goes through the pipeline like every frame from the terminal.
+   */
+  readObjects(
+    request: ReadObjectsRequest,
+    callback: (error: ServiceError | null, response: ReadObjectsResponse) => void,
+  ): ClientUnaryCall;
+  readObjects(
+    request: ReadObjectsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReadObjectsResponse) => void,
+  ): ClientUnaryCall;
+  readObjects(
+    request: ReadObjectsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReadObjectsResponse) => void,
   ): ClientUnaryCall;
 }
 
