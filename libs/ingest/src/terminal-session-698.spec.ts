@@ -19,6 +19,11 @@ const STRANGER = hex('68 1E 00 81 05 99 00 00 00 00 00 00 EA 5B 01 00 00 00 3C 0
 // REPORT-Notification-List, PIID 2: 00100200 (forward active energy) = [1234.56, 1000.00] kWh, no time tag.
 const REPORT = hex('68 25 00 83 05 01 00 00 00 00 00 00 FE FC 88 01 02 01 00 10 02 00 01 01 02 06 00 01 E2 40 06 00 01 86 A0 00 3C BD 16');
 
+// The same REPORT split in two application-layer fragments (C = A3H: the split bit set): fragment 0
+// (first, header 00 00) with the first ten APDU bytes, fragment 1 (last, header 01 40) with the rest.
+const FRAGMENT_0 = hex('68 1B 00 A3 05 01 00 00 00 00 00 00 D5 D1 00 00 88 01 02 01 00 10 02 00 01 01 95 3E 16');
+const FRAGMENT_1 = hex('68 1D 00 A3 05 01 00 00 00 00 00 00 A2 24 01 40 02 06 00 01 E2 40 06 00 01 86 A0 00 22 AD 16');
+
 const must = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T => {
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
@@ -88,5 +93,30 @@ describe('TerminalSession with DL/T 698.45 terminals', () => {
     bad[20] = bad[20]! ^ 0xff; // inside the APDU: the FCS no longer matches (the HCS still does, so it deframes)
     const out = s.receive(bad);
     expect(out).toEqual([expect.objectContaining({ kind: 'bad-input' })]);
+  });
+
+  it('reassembles a split REPORT: each fragment confirmed, the whole APDU published once and answered after the bus ack', () => {
+    const s = new TerminalSession(undefined, () => NOW);
+    s.receive(LOGIN);
+    s.identityChecked('known');
+    const first = s.receive(FRAGMENT_0);
+    expect(first.map((d) => d.kind)).toEqual(['send']);
+    const c0 = must(dlt698.decodeDlt698Frame((first[0] as { bytes: Uint8Array }).bytes));
+    expect({ fromServer: c0.control.fromServer, split: c0.split }).toEqual({ fromServer: false, split: { index: 0, kind: 'confirm' } });
+    const last = s.receive(FRAGMENT_1);
+    expect(last.map((d) => d.kind)).toEqual(['send', 'publish']);
+    expect(must(dlt698.decodeDlt698Frame((last[0] as { bytes: Uint8Array }).bytes)).split).toEqual({ index: 1, kind: 'confirm' });
+    const pub = last[1] as Extract<SessionDecision, { kind: 'publish' }>;
+    // The published frame is the whole APDU in one frame: byte for byte the unsplit REPORT.
+    expect(Buffer.from(pub.bytes)).toEqual(Buffer.from(REPORT));
+    expect(apduOf(pub.confirm!).a).toMatchObject({ kind: 'reportResponse', piid: 2 });
+  });
+
+  it('starts a split exchange over when a fragment is out of order, and takes no fragments before login', () => {
+    const s = new TerminalSession(undefined, () => NOW);
+    expect(s.receive(FRAGMENT_0)).toEqual([expect.objectContaining({ kind: 'refused', reason: 'not_logged_in' })]);
+    s.receive(LOGIN);
+    s.identityChecked('known');
+    expect(s.receive(FRAGMENT_1)).toEqual([expect.objectContaining({ kind: 'bad-input', code: 'SPLIT_OUT_OF_ORDER' })]);
   });
 });

@@ -116,6 +116,7 @@ type Phase =
 export class TerminalSession {
   private phase: Phase = { name: 'anonymous' };
   private readonly deframer: Deframer = createAutoDeframer();
+  private readonly reassembler = new dlt698.SplitReassembler();
   private readonly bucket: TokenBucket;
   private readonly deadLetterBudget: TokenBucket;
   /** Deframed input that arrived while the identity was being checked, in arrival order. */
@@ -315,20 +316,58 @@ export class TerminalSession {
     return { kind: 'publish', key: terminal, protocol: Protocol.PROTOCOL_QGDW_1376_1, bytes, terminal, ...(confirm?.ok ? { confirm: confirm.value } : {}) };
   }
 
-  private dlt698(bytes: Uint8Array, out: SessionDecision[]): void {
+  /**
+   * One fragment of a split APDU (698.45 application-layer splitting): each is confirmed to the
+   * terminal so it sends the next; the last one completes the APDU, which continues as one frame
+   * (re-framed here, the same addresses and control without the split bit) and is published as such.
+   * Fragments are taken only from an identified terminal; out of order, the exchange starts over.
+   */
+  private fragment698(f: dlt698.Dlt698Frame, bytes: Uint8Array, out: SessionDecision[]): Uint8Array | undefined {
+    const split = f.split!;
+    if (split.kind === 'confirm') return undefined;
+    if (this.identity?.id !== f.server.address) {
+      out.push(this.refusal(this.identity ? 'address_mismatch' : 'not_logged_in', f.server.address, 0, bytes));
+      this.countRefusal(out);
+      return undefined;
+    }
+    const r = this.reassembler.push(f);
+    if (!r.ok) {
+      this.badInput(out, 'SPLIT_OUT_OF_ORDER', r.error.message, bytes, 3);
+      return undefined;
+    }
+    const confirm = dlt698.encodeDlt698Frame({ control: { ...f.control, fromServer: false, scrambled: false }, server: f.server, client: f.client, split: { index: split.index, kind: 'confirm' }, apdu: new Uint8Array(0) });
+    if (confirm.ok) out.push({ kind: 'send', bytes: confirm.value });
+    if (r.value === undefined) return undefined;
+    const whole = dlt698.encodeDlt698Frame({ control: { ...f.control, split: false, scrambled: false }, server: f.server, client: f.client, apdu: r.value });
+    if (!whole.ok) {
+      this.badInput(out, 'SPLIT_TOO_LARGE', `a reassembled APDU of ${r.value.length} bytes: ${whole.error.message}`, bytes, 3);
+      return undefined;
+    }
+    return whole.value;
+  }
+
+  private dlt698(received: Uint8Array, out: SessionDecision[]): void {
+    let bytes = received;
     const d = dlt698.decodeDlt698Frame(bytes);
     if (!d.ok) {
       this.badInput(out, `DECODE_${d.error.code}`, d.error.message, bytes, d.error.offset);
       return;
     }
-    const f = d.value;
+    let f = d.value;
     if (!f.control.fromServer) {
       this.badInput(out, 'UNEXPECTED_DIRECTION', 'a DL/T 698.45 frame from a client (DIR = 0) arrived from a terminal', bytes, 3);
       return;
     }
     if (f.split) {
-      this.badInput(out, 'UNSUPPORTED_SPLIT', 'a split DL/T 698.45 frame: split exchanges are not served on this port yet', bytes, 3);
-      return;
+      const whole = this.fragment698(f, bytes, out);
+      if (!whole) return;
+      const again = dlt698.decodeDlt698Frame(whole);
+      if (!again.ok) {
+        this.badInput(out, `DECODE_${again.error.code}`, again.error.message, whole, again.error.offset);
+        return;
+      }
+      bytes = whole;
+      f = again.value;
     }
     const apduAt = bytes.length - 3 - f.apdu.length;
     const a = dlt698.decodeApdu(f.apdu, apduAt);
