@@ -141,7 +141,7 @@ function eventsOf(ctx: NormalizeContext, terminal: string, rec: EventRecord): { 
     case 10:
     case 24:
     case 25: {
-      if (!('pn' in rec)) break;
+      if (!('phases' in rec)) break;
       const type =
         rec.erc === 10 ? EventType.EVENT_TYPE_PHASE_LOSS : rec.erc === 24 ? EventType.EVENT_TYPE_VOLTAGE_ANOMALY : EventType.EVENT_TYPE_CURRENT_ANOMALY;
       const meter = ctx.meterOf?.(terminal, rec.pn);
@@ -152,6 +152,13 @@ function eventsOf(ctx: NormalizeContext, terminal: string, rec: EventRecord): { 
       const kind = meter ? DeviceKind.DEVICE_KIND_METER : T;
       return { events: [event(ctx, device, kind, type, `ERC${rec.erc}`, ms(ctx, rec.at), terminal, { measurementPoint: rec.pn, attributes })] };
     }
+  }
+  if ('described' in rec) {
+    const meter = rec.pn ? ctx.meterOf?.(terminal, rec.pn) : undefined;
+    const attributes: Record<string, string> = { name: rec.name };
+    for (const [k, v] of Object.entries(rec.details)) if (v !== null) attributes[k] = String(v);
+    if (rec.starts !== undefined) attributes['state'] = rec.starts ? 'start' : 'end';
+    return { events: [event(ctx, meter ?? terminal, meter ? DeviceKind.DEVICE_KIND_METER : T, EventType.EVENT_TYPE_OTHER, `ERC${rec.erc}`, ms(ctx, rec.at), terminal, { measurementPoint: rec.pn ?? 0, attributes })] };
   }
   const raw = 'raw' in rec ? rec.raw : new Uint8Array(0);
   return {

@@ -29,6 +29,8 @@ export type EventRecord =
     }
   | { erc: 24; name: 'voltage out of limits'; at: DeviceTime | null; pn: number; starts: boolean; phases: PhaseSet; kind: 'above-upper-upper' | 'below-lower-lower' | 'unknown'; voltages: Array<number | null> }
   | { erc: 25; name: 'current out of limits'; at: DeviceTime | null; pn: number; starts: boolean; phases: PhaseSet; kind: 'above-upper-upper' | 'above-upper' | 'unknown'; currents: Array<number | null> }
+  /** Records whose fields are decoded but carry no supply or circuit meaning for the station: named details. */
+  | { erc: number; name: string; described: true; at: DeviceTime | null; pn?: number; starts?: boolean; details: Record<string, string | number | boolean | null> }
   | { erc: number; name: 'unsupported'; raw: Uint8Array };
 
 export interface EventsPayload {
@@ -122,8 +124,87 @@ export function decodeEventRecord(erc: number, buf: Uint8Array, at: number, le: 
       const kind = (['unknown', 'above-upper-upper', 'above-upper', 'unknown'] as const)[type]!;
       return ok({ erc: 25, name: 'current out of limits', ...common, kind, currents: [num(rest.read('A.25')), num(rest.read('A.25')), num(rest.read('A.25'))] });
     }
+    default: {
+      const d = describedRecord(erc, buf, at, le);
+      if (d) return d;
+    }
   }
   return ok({ erc, name: 'unsupported', raw: buf.slice(at, at + le) });
+}
+
+const ascii = (b: Uint8Array, at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n)).replace(/[\0\s]+$/, '');
+const hexOf = (b: Uint8Array, at: number, n: number) => [...b.subarray(at, at + n)].map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join('');
+
+/**
+ * ERC 1, 2, 3, 4, 12, 13, 20, 21, 31 (appendix "event records" of Q/GDW 1376.1-2013): every one starts
+ * with its occurrence time (A.15); a word with D15 = start/end and D11-D0 = pn where a point is named.
+ */
+const DESCRIBED_LENGTH: Record<number, (le: number) => boolean> = {
+  1: (le) => le === 14,
+  2: (le) => le === 6,
+  3: (le) => le >= 6 && (le - 6) % 4 === 0,
+  4: (le) => le === 7,
+  12: (le) => le === 7,
+  13: (le) => le === 8,
+  20: (le) => le === 22,
+  21: (le) => le === 6,
+  31: (le) => le === 21,
+};
+
+function describedRecord(erc: number, buf: Uint8Array, at: number, le: number): Result<EventRecord> | undefined {
+  if (!DESCRIBED_LENGTH[erc]?.(le)) return undefined;
+  const t = time(decodeFormat(buf, at, FORMATS['A.15']));
+  if (!t.ok) return t;
+  const word = (p: number) => ({ pn: (buf[p]! | (buf[p + 1]! << 8)) & 0x0fff, starts: ((buf[p]! | (buf[p + 1]! << 8)) & 0x8000) !== 0 });
+  const base = { erc, described: true as const, at: t.value };
+  switch (erc) {
+    case 1:
+      if (le !== 14) return undefined;
+      return ok({ ...base, name: 'data initialisation / version change', details: { dataInitialised: (buf[at + 5]! & 1) !== 0, versionChanged: (buf[at + 5]! & 2) !== 0, versionBefore: ascii(buf, at + 6, 4), versionAfter: ascii(buf, at + 10, 4) } });
+    case 2:
+      if (le !== 6) return undefined;
+      return ok({ ...base, name: 'parameters lost', details: { terminalParameters: (buf[at + 5]! & 1) !== 0, pointParameters: (buf[at + 5]! & 2) !== 0 } });
+    case 3: {
+      if (le < 6 || (le - 6) % 4 !== 0) return undefined;
+      const units: string[] = [];
+      for (let p = at + 6; p < at + le; p += 4) units.push(hexOf(buf, p, 4));
+      return ok({ ...base, name: 'parameters changed', details: { master: buf[at + 5]!, units: units.join(',') } });
+    }
+    case 4:
+      if (le !== 7) return undefined;
+      return ok({ ...base, name: 'state input change', details: { state: buf[at + 5]!, changed: buf[at + 6]! } });
+    case 12:
+      if (le !== 7) return undefined;
+      return ok({ ...base, name: 'meter clock out of tolerance', ...word(at + 5), details: {} });
+    case 13:
+      if (le !== 8) return undefined;
+      return ok({ ...base, name: 'meter fault', ...word(at + 5), details: { programmingTimesChanged: (buf[at + 7]! & 1) !== 0, demandResetsChanged: (buf[at + 7]! & 2) !== 0, batteryLow: (buf[at + 7]! & 4) !== 0, powerDownsChanged: (buf[at + 7]! & 8) !== 0, constantChanged: (buf[at + 7]! & 16) !== 0 } });
+    case 20:
+      if (le !== 22) return undefined;
+      return ok({ ...base, name: 'message authentication error', details: { pw: hexOf(buf, at + 5, 16), master: buf[at + 21]! } });
+    case 21:
+      if (le !== 6) return undefined;
+      return ok({ ...base, name: 'terminal fault', details: { code: buf[at + 5]!, fault: ['', 'memory', 'clock', 'main board communication', '485 meter reading', 'display board'][buf[at + 5]!] ?? 'other' } });
+    case 31: {
+      if (le !== 21) return undefined;
+      const lastRead = decodeFormat(buf, at + 7, FORMATS['A.15']);
+      const active = decodeFormat(buf, at + 12, FORMATS['A.14']);
+      const reactive = decodeFormat(buf, at + 17, FORMATS['A.11']);
+      const last = lastRead.ok && lastRead.value && typeof lastRead.value === 'object' ? lastRead.value : null;
+      return ok({
+        ...base,
+        name: 'meter reading failure (RS-485)',
+        ...word(at + 5),
+        details: {
+          lastSuccess: last ? `${last.year}-${String(last.month).padStart(2, '0')}-${String(last.day).padStart(2, '0')} ${String(last.hour).padStart(2, '0')}:${String(last.minute).padStart(2, '0')}` : null,
+          activeEnergy: active.ok && typeof active.value === 'number' ? active.value : null,
+          reactiveEnergy: reactive.ok && typeof reactive.value === 'number' ? reactive.value : null,
+        },
+      });
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Decodes an AFN 0E answer or active report (uplink). */
