@@ -149,6 +149,7 @@ export class CollectionEngine {
     for (const i of plan.items) {
       const def = qgdw1376.CLASS2[i.fn];
       if (!def) problems.push(`item F${i.fn} is not an AFN 0DH item this station reads`);
+      else if (def.kind === 'monthly') problems.push(`item F${i.fn}: monthly freezes are read on demand (ReadFrozenData), not planned yet`);
       else if (def.kind === 'curve' && i.intervalMs !== 900_000) problems.push(`item F${i.fn}: curves are collected at 15 minutes (interval ${i.intervalMs} ms)`);
       else if (def.kind === 'daily' && i.intervalMs !== DAY_MS) problems.push(`item F${i.fn}: a daily freeze has one slot a day (interval ${DAY_MS} ms, not ${i.intervalMs})`);
     }

@@ -25,7 +25,7 @@ import { dateTimeToEpochMs, EVENT_POWER_DOWN_OIS, valuesOf } from './dlt698/oad'
 // as missing is kept, NaN with QUALITY_FLAG_DEVICE_INVALID), every event record a DeviceEvent, and
 // whatever is recognised but not yet supported is returned with its bytes. Nothing is dropped silently.
 // Conventions: power factor is a ratio (1376.1 sends percent), device clocks are read in the configured
-// zone, a daily freeze is dated 00:00 of its day.
+// zone, a daily freeze is dated 00:00 of its day, a monthly freeze 00:00 of the month's first day.
 
 export interface NormalizeContext {
   receivedAtMs: number;
@@ -235,8 +235,8 @@ function fromQgdw(ctx: NormalizeContext, f: QgdwFrame, out: Normalized): Result<
         const start = ms(ctx, u.start);
         u.values.forEach((v, k) => {
           const dataTime = u.kind === 'curve' ? start + k * (u.intervalMinutes ?? 15) * 60_000 : start;
-          const tariff = u.kind === 'daily' ? k : 0;
-          const quantity = u.kind === 'daily' ? `${u.quantity}.daily` : u.quantity;
+          const tariff = u.kind === 'curve' ? 0 : k;
+          const quantity = u.kind === 'curve' ? u.quantity : `${u.quantity}.${u.kind}`;
           out.readings.push(reading(ctx, meterOf(u.pn), terminal, u.pn, quantity, u.unit, v, dataTime, tariff));
         });
       }

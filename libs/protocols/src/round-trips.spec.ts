@@ -128,7 +128,7 @@ describe('encode -> decode round trips for every supported item', () => {
     const def = CLASS2[fn]!;
     fc.assert(
       fc.property(fc.array(qValue(FORMATS[def.format]), { minLength: 1, maxLength: 96 }), deviceTime, (values, t) => {
-        const start = { ...t, second: 0, ...(def.kind === 'daily' ? { hour: 0, minute: 0 } : {}) };
+        const start = { ...t, second: 0, ...(def.kind === 'daily' ? { hour: 0, minute: 0 } : def.kind === 'monthly' ? { day: 1, hour: 0, minute: 0 } : {}) };
         const frame = must(encodeClass2Response({ region: '0001', terminal: 2, master: 1, group: false }, 0, [{ pn: 1, fn, start, density: 1, values: values as Array<number | null> }]));
         const u = must(decodeClass2(must(decodeQgdwFrame(frame)))).units[0]!;
         expect(u.values.map(zero)).toEqual(values.map(zero));

@@ -5,7 +5,7 @@ import { validDeviceTime, type DeviceTime } from './values';
 // standards print them, e.g. YYMMDDhhmm); on the wire the least significant pair comes first.
 
 export type TimeToken = 'YY' | 'MM' | 'DD' | 'hh' | 'mm' | 'ss' | 'WW';
-export type TimeLayout = 'YYMMDDhhmmss' | 'YYMMDDhhmm' | 'YYMMDDWW' | 'YYMMDD' | 'hhmmss' | 'MMDDhhmm' | 'DDhh';
+export type TimeLayout = 'YYMMDDhhmmss' | 'YYMMDDhhmm' | 'YYMMDDWW' | 'YYMMDD' | 'YYMM' | 'hhmmss' | 'MMDDhhmm' | 'DDhh';
 
 export interface TimeFormat {
   kind: 'time';

@@ -39,3 +39,18 @@ describe('AFN 0E records with decoded fields (ERC 1, 31)', () => {
     expect(n.events[1]!.attributes).toMatchObject({ lastSuccess: '2026-12-02 10:45', activeEnergy: '1234.5678' });
   });
 });
+
+describe('AFN 0D monthly freezes (Td_m)', () => {
+  it('F177: the month, the reading time, M, total and tariffs; stored as a monthly quantity dated the 1st', () => {
+    // DA p1 (01 01), DT F177 (01 16), Td_m 11 26 (November 2026), read at 2026-12-01 00:00 (00 00 01 12 26),
+    // M = 1, 1234.5678 kWh (78 56 34 12 00), 1000.0000 kWh (00 00 00 10 00).
+    const frame = wrap('88 01 41 01 00 00 0D 60 01 01 01 16 11 26 00 00 01 12 26 01 78 56 34 12 00 00 00 00 10 00');
+    const d = describeQgdw(frame, 0);
+    expect(d['dataUnits']).toEqual([expect.objectContaining({ pn: [1], fn: [177], name: 'monthly frozen forward active energy (total, tariffs)' })]);
+    const n = must(normalizeFrame('qgdw1376', frame, { receivedAtMs: 0, tzOffsetMinutes: 480, source: { frameId: 'f', topic: 't', partition: 0, offset: 0, indexInBatch: 0 }, meterOf: () => 'm1' }));
+    expect(n.readings.map((r) => [r.quantity, r.tariff, r.value, r.dataTimeMs])).toEqual([
+      ['energy.active.import.monthly', 0, 1234.5678, Date.UTC(2026, 9, 31, 16, 0)],
+      ['energy.active.import.monthly', 1, 1000, Date.UTC(2026, 9, 31, 16, 0)],
+    ]);
+  });
+});

@@ -5,7 +5,7 @@ import { bcd, decodeBcd, encodeBcd, validDeviceTime, type BcdFormat, type Device
 // Data formats of Q/GDW 1376.1 appendix A used by the supported Fn. Numbers are BCD, low byte first; a
 // signed format keeps its sign in D7 of the last byte.
 
-export type QgdwFormatName = 'A.1' | 'A.5' | 'A.7' | 'A.9' | 'A.11' | 'A.13' | 'A.14' | 'A.15' | 'A.20' | 'A.25' | 'BIN1';
+export type QgdwFormatName = 'A.1' | 'A.5' | 'A.7' | 'A.9' | 'A.11' | 'A.13' | 'A.14' | 'A.15' | 'A.20' | 'A.21' | 'A.25' | 'BIN1';
 
 export type QgdwFormat = { name: QgdwFormatName; bytes: number } & (
   | { kind: 'bcd'; bcd: BcdFormat }
@@ -33,6 +33,8 @@ export const FORMATS: Record<QgdwFormatName, QgdwFormat> = {
   'A.15': { name: 'A.15', bytes: 5, kind: 'time', time: time('YYMMDDhhmm') },
   /** DD MM YY. */
   'A.20': { name: 'A.20', bytes: 3, kind: 'time', time: time('YYMMDD') },
+  /** MM YY (a month: monthly freezes' Td_m). */
+  'A.21': { name: 'A.21', bytes: 2, kind: 'time', time: time('YYMM') },
   /** ±XXX.XXX (current, A). */
   'A.25': { name: 'A.25', bytes: 3, kind: 'bcd', bcd: bcd(3, 3, true) },
   /** One binary byte (counts such as the tariff number M). */

@@ -6,15 +6,23 @@ import { decodeFormat, encodeFormat, FORMATS, type QgdwFormatName, type QgdwValu
 import { AFN, readDataUnitId } from './link';
 
 // Class 2 data (AFN 0D): frozen values. Each data unit starts with a time label:
-// - daily freezes: Td_d = the day (A.20);
+// - daily freezes: Td_d = the day (A.20); monthly freezes: Td_m = the month (A.21), dated its first day;
 // - curves: Td_c = start time (A.15), density m (1 byte), number of points n (1 byte); point k is at
 //   start + k * interval(m). m: 1 = 15 min, 2 = 30 min, 3 = 60 min, 254 = 5 min, 255 = 1 min.
 
-export type FrozenKind = 'daily' | 'curve';
+export type FrozenKind = 'daily' | 'monthly' | 'curve';
 
 interface DailyDef {
   fn: number;
   kind: 'daily';
+  name: string;
+  format: QgdwFormatName;
+  quantity: string;
+  unit: Unit;
+}
+interface MonthlyDef {
+  fn: number;
+  kind: 'monthly';
   name: string;
   format: QgdwFormatName;
   quantity: string;
@@ -28,10 +36,11 @@ interface CurveDef {
   quantity: string;
   unit: Unit;
 }
-export type FrozenDef = DailyDef | CurveDef;
+export type FrozenDef = DailyDef | MonthlyDef | CurveDef;
 
 const curve = (fn: number, name: string, format: QgdwFormatName, quantity: string, unit: Unit): FrozenDef => ({ fn, kind: 'curve', name, format, quantity, unit });
 const daily = (fn: number, name: string, format: QgdwFormatName, quantity: string, unit: Unit): FrozenDef => ({ fn, kind: 'daily', name, format, quantity, unit });
+const monthly = (fn: number, name: string, format: QgdwFormatName, quantity: string, unit: Unit): FrozenDef => ({ fn, kind: 'monthly', name, format, quantity, unit });
 const PH = ['a', 'b', 'c'] as const;
 
 export const CLASS2: Record<number, FrozenDef> = Object.fromEntries(
@@ -62,6 +71,11 @@ export const CLASS2: Record<number, FrozenDef> = Object.fromEntries(
     daily(163, 'daily frozen reverse active energy (total, tariffs 1..M)', 'A.14', 'energy.active.export', Unit.UNIT_KWH),
     daily(164, 'daily frozen reverse reactive energy (total, tariffs 1..M)', 'A.11', 'energy.reactive.combined2', Unit.UNIT_KVARH),
     ...(['q1', 'q2', 'q3', 'q4'] as const).map((q, k) => daily(165 + k, `daily frozen quadrant ${['I', 'II', 'III', 'IV'][k]} reactive energy (total, tariffs 1..M)`, 'A.11', `energy.reactive.${q}`, Unit.UNIT_KVARH)),
+    monthly(177, 'monthly frozen forward active energy (total, tariffs 1..M)', 'A.14', 'energy.active.import', Unit.UNIT_KWH),
+    monthly(178, 'monthly frozen forward reactive energy (total, tariffs 1..M)', 'A.11', 'energy.reactive.combined1', Unit.UNIT_KVARH),
+    monthly(179, 'monthly frozen reverse active energy (total, tariffs 1..M)', 'A.14', 'energy.active.export', Unit.UNIT_KWH),
+    monthly(180, 'monthly frozen reverse reactive energy (total, tariffs 1..M)', 'A.11', 'energy.reactive.combined2', Unit.UNIT_KVARH),
+    ...(['q1', 'q2', 'q3', 'q4'] as const).map((q, k) => monthly(181 + k, `monthly frozen quadrant ${['I', 'II', 'III', 'IV'][k]} reactive energy (total, tariffs 1..M)`, 'A.11', `energy.reactive.${q}`, Unit.UNIT_KVARH)),
   ].map((d) => [d.fn, d]),
 );
 
@@ -118,8 +132,8 @@ export function decodeClass2(frame: QgdwFrame, table: Record<number, FrozenDef> 
     }
     p += 4;
     const unit: FrozenUnit = { pn: pn[0]!, fn: def.fn, name: def.name, kind: def.kind, quantity: def.quantity, unit: def.unit, start: null, values: [] };
-    if (def.kind === 'daily') {
-      const day = read('A.20');
+    if (def.kind === 'daily' || def.kind === 'monthly') {
+      const day = read(def.kind === 'daily' ? 'A.20' : 'A.21');
       if (!day.ok) return day;
       const readAt = read('A.15');
       if (!readAt.ok) return readAt;
@@ -172,10 +186,11 @@ export function encodeClass2Request(address: QgdwFrame['address'], pseq: number,
     if (!def) return fail('RANGE', 0, `F${u.fn} not supported`);
     body.push(...encodePn(u.pn), ...encodeFn(u.fn));
     const t = new Uint8Array(5);
-    if (def.kind === 'daily') {
-      const r = encodeFormat(u.start, FORMATS['A.20'], t, 0);
+    if (def.kind === 'daily' || def.kind === 'monthly') {
+      const f = FORMATS[def.kind === 'daily' ? 'A.20' : 'A.21'];
+      const r = encodeFormat(u.start, f, t, 0);
       if (!r.ok) return r;
-      body.push(...t.subarray(0, 3));
+      body.push(...t.subarray(0, f.bytes));
     } else {
       const r = encodeFormat(u.start, FORMATS['A.15'], t, 0);
       if (!r.ok) return r;
@@ -205,7 +220,7 @@ export function decodeClass2Request(frame: QgdwFrame, table: Record<number, Froz
       for (const f of fn) {
         const def = table[f];
         if (!def) return fail('RANGE', frame.bodyOffset + p - 2, `AFN 0D F${f} not supported`);
-        const label = def.kind === 'daily' ? FORMATS['A.20'] : FORMATS['A.15'];
+        const label = def.kind === 'daily' ? FORMATS['A.20'] : def.kind === 'monthly' ? FORMATS['A.21'] : FORMATS['A.15'];
         const need = label.bytes + (def.kind === 'curve' ? 2 : 0);
         if (p + need > limit) return fail('TRUNCATED', frame.bodyOffset + p, `F${f} time label needs ${need} bytes, ${limit - p} left`);
         const start = decodeFormat(body, p, label);
@@ -247,8 +262,8 @@ export function encodeClass2Response(address: QgdwFrame['address'], rseq: number
     const def = table[u.fn];
     if (!def) return fail('RANGE', 0, `F${u.fn} not supported`);
     body.push(...encodePn(u.pn), ...encodeFn(u.fn));
-    if (def.kind === 'daily') {
-      for (const r of [put(u.start, 'A.20'), put(u.readAt ?? u.start, 'A.15'), put(u.values.length - 1, 'BIN1')]) if (!r.ok) return r;
+    if (def.kind === 'daily' || def.kind === 'monthly') {
+      for (const r of [put(u.start, def.kind === 'daily' ? 'A.20' : 'A.21'), put(u.readAt ?? u.start, 'A.15'), put(u.values.length - 1, 'BIN1')]) if (!r.ok) return r;
     } else {
       for (const r of [put(u.start, 'A.15'), put(u.density ?? 1, 'BIN1'), put(u.values.length, 'BIN1')]) if (!r.ok) return r;
     }
