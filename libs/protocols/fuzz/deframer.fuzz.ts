@@ -3,7 +3,7 @@
 // is well delimited (its decoder may reject the content, e.g. a non-BCD address, but never its length,
 // checksum or end byte); normalisation of every frame returns a result.
 //   npm run -s fuzz:deframer -- [seconds] [seed]
-import { createAutoDeframer, normalizeFrame, qgdw1376, dlt645, dlt698, type DeframeEvent } from '../src';
+import { createAutoDeframer, describeEvent, normalizeFrame, qgdw1376, dlt645, dlt698, type DeframeEvent } from '../src';
 
 const ctx = {
   receivedAtMs: 0,
@@ -30,10 +30,8 @@ export function fuzz(data: Buffer): void {
     if (!decoded.ok && (decoded.error.code === 'CHECKSUM' || decoded.error.code === 'TRUNCATED' || decoded.error.code === 'LENGTH_MISMATCH')) {
       throw new Error(`deframer emitted a badly delimited frame: ${decoded.error.message}`);
     }
-    if (e.protocol === 'dlt698') {
-      if (decoded.ok && typeof dlt698.decodeApdu((decoded.value as dlt698.Dlt698Frame).apdu).ok !== 'boolean') throw new Error('decodeApdu returned no result');
-      continue;
-    }
+    if (e.protocol === 'dlt698' && decoded.ok && typeof dlt698.decodeApdu((decoded.value as dlt698.Dlt698Frame).apdu).ok !== 'boolean') throw new Error('decodeApdu returned no result');
+    if (typeof describeEvent(e).offset !== 'number') throw new Error('describeEvent returned no offset');
     const n = normalizeFrame(e.protocol, e.bytes, ctx);
     if (typeof n.ok !== 'boolean') throw new Error('normalizeFrame returned no result');
   }

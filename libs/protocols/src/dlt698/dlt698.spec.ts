@@ -315,3 +315,44 @@ describe('698.45 in the stream and for people', () => {
     expect(describeDlt698(published, 0)).toMatchObject({ protocol: 'dlt698.45', server: { address: '00000000013001', logic: 2 }, client: 0xa1, apdu: 'GET-Request', type: 'normal', items: [{ oad: '20000201', name: 'voltage' }] });
   });
 });
+
+describe('every registered OAD: encode -> frame -> decode -> scaled values', () => {
+  // Scalers and element layouts as DL/T 698.45-2017 appendix gives them for attribute 2 (and energy's
+  // high-precision attribute 4), written out here rather than taken from the registry under test.
+  const CASES: Array<{ oad: string; type: 'doubleLongUnsigned' | 'doubleLong' | 'longUnsigned' | 'long'; elements: number; scale: number; quantity: (k: number) => [string, number] }> = [
+    ...['0000', '0010', '0020', '0030', '0040', '0050', '0060', '0070', '0080'].flatMap((oi) => [
+      { oad: `${oi}0200`, type: oi === '0000' || oi === '0030' || oi === '0040' ? ('doubleLong' as const) : ('doubleLongUnsigned' as const), elements: 5, scale: 0.01, quantity: (k: number): [string, number] => ['', k] },
+    ]),
+    { oad: '20000200', type: 'longUnsigned', elements: 3, scale: 0.1, quantity: (k) => [`voltage.${'abc'[k]}`, 0] },
+    { oad: '20010200', type: 'doubleLong', elements: 3, scale: 0.001, quantity: (k) => [`current.${'abc'[k]}`, 0] },
+    { oad: '20020200', type: 'longUnsigned', elements: 3, scale: 0.1, quantity: (k) => [`angle.voltage.${'abc'[k]}`, 0] },
+    { oad: '20040200', type: 'doubleLong', elements: 4, scale: 0.0001, quantity: (k) => [`power.active.${['total', 'a', 'b', 'c'][k]}`, 0] },
+    { oad: '20050200', type: 'doubleLong', elements: 4, scale: 0.0001, quantity: (k) => [`power.reactive.${['total', 'a', 'b', 'c'][k]}`, 0] },
+    { oad: '20060200', type: 'doubleLong', elements: 4, scale: 0.0001, quantity: (k) => [`power.apparent.${['total', 'a', 'b', 'c'][k]}`, 0] },
+    { oad: '200A0200', type: 'long', elements: 4, scale: 0.001, quantity: (k) => [`power_factor.${['total', 'a', 'b', 'c'][k]}`, 0] },
+  ];
+  const limits = { doubleLongUnsigned: [0, 2 ** 32 - 1], doubleLong: [-(2 ** 31), 2 ** 31 - 1], longUnsigned: [0, 65535], long: [-32768, 32767] } as const;
+
+  it.each(CASES.map((c) => [c.oad, c] as const))('%s', (_name, c) => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: limits[c.type][0], max: limits[c.type][1] }), { minLength: c.elements, maxLength: c.elements }), (ints) => {
+        const oad = parseOad(c.oad);
+        const value: Data = { type: 'array', items: ints.map((v) => ({ type: c.type, value: v }) as Data) };
+        const bytes = encodeDlt698Frame({ control: { fromServer: true, initiator: true, split: false, scrambled: false, function: 3 }, server: { type: 'single', logic: 0, address: '000000000001' }, client: 0, apdu: encodeApdu({ kind: 'getResponse', piid: 1, response: { type: 'normal', result: { oad, value } } }) });
+        if (!bytes.ok) throw new Error(bytes.error.message);
+        const f = decodeDlt698Frame(bytes.value);
+        if (!f.ok) throw new Error(f.error.message);
+        const a = decodeApdu(f.value.apdu);
+        if (!a.ok || a.value.kind !== 'getResponse' || a.value.response.type !== 'normal') throw new Error('not a GET-Response-Normal');
+        const got = valuesOf(a.value.response.result.oad, a.value.response.result.value!)!;
+        expect(got.map((v) => v.value)).toEqual(ints.map((v) => Math.round(v * c.scale * 1e9) / 1e9));
+        got.forEach((v, k) => {
+          const [q, tariff] = c.quantity(k);
+          if (q) expect(v.quantity).toBe(q);
+          expect(v.tariff).toBe(tariff);
+        });
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
