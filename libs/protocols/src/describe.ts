@@ -10,7 +10,7 @@ import { decodeQgdwFrame, isBroadcast, terminalKey, type QgdwFrame, type QgdwVar
 import { decodeClass2, decodeClass2Request } from './qgdw1376/frozen-data';
 import { fnName } from './qgdw1376/names';
 import { AFN, decodeConfirm, decodeLinkCheck } from './qgdw1376/link';
-import { decodeQueryParameters, decodeQueryParametersResponse, decodeSetParameters } from './qgdw1376/parameters';
+import { decodeQueryParameters, decodeQueryParametersResponse, decodeSetParameters, describeParameterData } from './qgdw1376/parameters';
 import { walkDataUnits } from './qgdw1376/units';
 import * as dlt698 from './dlt698';
 
@@ -160,7 +160,8 @@ function describeQgdwBody(f: QgdwFrame, offset: number): Description {
   const out: Description = {
     dataUnits: w.units.map((u) => {
       const names = u.fn.map((fn) => fnName(f.afn, fn, f.control.up)).filter((n): n is string => n !== undefined);
-      return { pn: u.pn, fn: u.fn, ...(names.length ? { name: names.join('; ') } : {}), ...(u.data && u.data.length > 0 ? { data: hexText(u.data) } : {}) };
+      const params = (f.afn === AFN.setParameters || (f.afn === AFN.queryParameters && f.control.up)) && u.fn.length === 1 && u.data ? describeParameterData(u.fn[0]!, u.data) : undefined;
+      return { pn: u.pn, fn: u.fn, ...(names.length ? { name: names.join('; ') } : {}), ...(u.data && u.data.length > 0 ? { data: hexText(u.data) } : {}), ...(params ? { values: params } : {}) };
     }),
   };
   if (w.rest) out['undecoded'] = { offset: offset + w.rest.offset, reason: w.rest.reason, raw: hexText(w.rest.raw) };

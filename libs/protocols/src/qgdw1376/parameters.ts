@@ -290,3 +290,29 @@ export function decodeQueryParametersResponse(frame: QgdwFrame): Result<Paramete
   const aux = (frame.control.up && frame.control.acd ? 2 : 0) + (frame.seq.tpv ? 6 : 0);
   return getItems(frame, frame.body.length - aux);
 }
+
+// --- read-only views of common parameters (inspector) ---------------------------------------------
+
+const bcdByte = (b: number) => (b >> 4) * 10 + (b & 0x0f);
+
+/**
+ * The fields of parameter Fn data the station does not set but engineers read in captures:
+ * F1 uplink communication (RTS delay x 20 ms, send delay s, answer timeout s D0-D11 and retries D12-D13,
+ * which classes need confirmation, heartbeat minutes), F25 measurement point basics (PT and CT ratios,
+ * rated voltage A.7, rated current XX.X A (A.22), rated apparent power XX.XXXX kVA (A.23), connection).
+ * Undefined for other Fn or a wrong length.
+ */
+export function describeParameterData(fn: number, d: Uint8Array): Record<string, number | string | boolean> | undefined {
+  if (fn === 1 && d.length === 6) {
+    const t = d[2]! | (d[3]! << 8);
+    return { rtsDelayMs: d[0]! * 20, sendDelaySeconds: d[1]!, answerTimeoutSeconds: t & 0x0fff, retries: (t >> 12) & 0x03, confirmClass1: (d[4]! & 1) !== 0, confirmClass2: (d[4]! & 2) !== 0, confirmClass3: (d[4]! & 4) !== 0, heartbeatMinutes: d[5]! };
+  }
+  if (fn === 25 && d.length === 11) {
+    const voltage = bcdByte(d[5]!) * 10 + bcdByte(d[4]!) / 10;
+    const current = bcdByte(d[6]!) / 10;
+    const load = bcdByte(d[9]!) + bcdByte(d[8]!) / 100 + bcdByte(d[7]!) / 10_000;
+    const connection = ['', 'three-phase three-wire', 'three-phase four-wire', 'single-phase'][d[10]! & 0x03] ?? '';
+    return { ptRatio: u16(d, 0), ctRatio: u16(d, 2), ratedVoltage: Math.round(voltage * 10) / 10, ratedCurrent: current, ratedLoadKva: Math.round(load * 10_000) / 10_000, connection, ...(connection === 'single-phase' ? { phase: ['', 'A', 'B', 'C'][(d[10]! >> 2) & 0x03] ?? '' } : {}) };
+  }
+  return undefined;
+}

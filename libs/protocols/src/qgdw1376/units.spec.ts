@@ -53,9 +53,21 @@ describe('1376.1 data units of every AFN', () => {
     expect(w.aux.pw).toHaveLength(16);
     const d = describeQgdw(wrap(`4A 01 41 01 00 02 04 71 00 00 01 00 ${f1} 00 00 04 00 ${f3} ${PW16}`), 0);
     expect(d['dataUnits']).toEqual([
-      { pn: [0], fn: [1], name: 'terminal uplink communication parameters', data: '00 00 1E 30 01 05' },
+      {
+        pn: [0],
+        fn: [1],
+        name: 'terminal uplink communication parameters',
+        data: '00 00 1E 30 01 05',
+        values: { rtsDelayMs: 0, sendDelaySeconds: 0, answerTimeoutSeconds: 30, retries: 3, confirmClass1: true, confirmClass2: false, confirmClass3: false, heartbeatMinutes: 5 },
+      },
       expect.objectContaining({ pn: [0], fn: [3], name: 'master station IP address and port' }),
     ]);
+  });
+
+  it('prints F25 measurement point basics of an AFN 0A answer', () => {
+    // p1 (01 01), F25 (01 03): PT 1, CT 40, 220.0 V (A.7: 00 22), 5.0 A (A.22: 50), 50.0000 kVA (A.23: 00 00 50), three-phase four-wire (02).
+    const d = describeQgdw(wrap('88 01 41 01 00 00 0A 60 01 01 01 03 01 00 28 00 00 22 50 00 00 50 02'), 0);
+    expect(d['dataUnits']).toEqual([expect.objectContaining({ pn: [1], fn: [25], values: { ptRatio: 1, ctRatio: 40, ratedVoltage: 220, ratedCurrent: 5, ratedLoadKva: 50, connection: 'three-phase four-wire' } })]);
   });
 
   it('prints an AFN 01 reset and its PW; an AFN 09 F1 version answer is decoded', () => {
