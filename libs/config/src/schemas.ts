@@ -345,6 +345,8 @@ export const stationConfigSchema = z
     /** Memory the embedded engines may take: DuckDB's memory_limit and threads, LevelDB's block cache and open files. */
     GS_DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'expected a size like 256MB').default('256MB'),
     GS_DUCKDB_THREADS: positiveInt(2),
+    /** How a new DuckDB file stores readings: 'log' (appended, identity applied when read) or 'merge' (primary key, merged per batch). */
+    GS_DUCKDB_LAYOUT: z.enum(['log', 'merge']).default('log'),
     GS_LEVELDB_CACHE_BYTES: positiveInt(8 * 1024 * 1024),
     GS_LEVELDB_MAX_OPEN_FILES: positiveInt(256),
     /** Bytes of records a partition of the in-process bus holds before publishers wait (backpressure). */
@@ -368,7 +370,7 @@ export const stationConfigSchema = z
     dataDir: e.GS_DATA_DIR,
     archiveFile: e.GS_ARCHIVE_FILE,
     deadLetters: { maxFileBytes: e.GS_DEAD_LETTER_FILE_BYTES, maxFiles: e.GS_DEAD_LETTER_FILES },
-    duckdb: { memoryLimit: e.GS_DUCKDB_MEMORY_LIMIT, threads: e.GS_DUCKDB_THREADS },
+    duckdb: { memoryLimit: e.GS_DUCKDB_MEMORY_LIMIT, threads: e.GS_DUCKDB_THREADS, layout: e.GS_DUCKDB_LAYOUT },
     leveldb: { cacheBytes: e.GS_LEVELDB_CACHE_BYTES, writeBufferBytes: 4 * 1024 * 1024, maxOpenFiles: e.GS_LEVELDB_MAX_OPEN_FILES },
     runSeconds: e.GS_RUN_SECONDS,
     terminal: terminal(e),
