@@ -82,7 +82,14 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
   const where = `readings: DuckDB ${resolve(config.dataDir, 'readings.duckdb')} | raw frames + per-meter rows: LevelDB ${resolve(config.dataDir, 'meter-data')} | dead letters: ${resolve(deadLetterFile)} | tasks: LevelDB ${resolve(config.dataDir, 'tasks')} | gRPC ${svc.grpcAddress} (ReadingQueryService, DownlinkService, TaskService, ProgramService, CollectionService) | terminals tcp/${comm.port}`;
   let timer: NodeJS.Timeout | undefined;
   if (config.summaryIntervalMs > 0) {
-    const summary = new LiveSummary({ comm: () => comm.stats(), parser: () => parser.stats(), storage: () => storage.stats(), deadLetters: () => deadLetterLog.written });
+    const summary = new LiveSummary({
+      comm: () => comm.stats(),
+      parser: () => parser.stats(),
+      storage: () => storage.stats(),
+      deadLetters: () => deadLetterLog.written,
+      intervalLatency: () => storage.readings.takeIntervalLatency(),
+      ...(sim ? { offered: () => sim!.truth.sent } : {}),
+    });
     process.stdout.write(`gridstation embedded: ${where}\n`);
     timer = setInterval(() => process.stdout.write(`${new Date().toISOString()} ${summary.line()}\n`), config.summaryIntervalMs);
     timer.unref();

@@ -14,4 +14,4 @@ export { ReadingQueries, QueryError, encodePageToken, decodePageToken, withinDea
 export { ReadingQueryController } from './query.controller';
 export { StorageFeatureModule } from './storage.module';
 export { managedClickHouseStore, managedDuckDbStore } from './managed-stores';
-export { LatencyWindow } from './latency';
+export { IntervalLatency, LatencyWindow } from './latency';

@@ -5,7 +5,7 @@ import type { DeviceArchive } from '@gridstation/archive';
 import type { PutRow, WideColumnStore } from '@gridstation/hbase';
 import type { Logger } from '@gridstation/telemetry';
 import { DualTriggerBatcher } from './batcher';
-import { LatencyWindow } from './latency';
+import { IntervalLatency, LatencyWindow } from './latency';
 import { framePut, readingPuts } from './meter-rows';
 import { toStoredReading, type StoredReading } from './model';
 import { METER_ID } from './query-service';
@@ -43,6 +43,7 @@ export class ReadingsConsumer {
   private readonly wide: DualTriggerBatcher<PutRow>;
   private subscription?: Subscription;
   private readonly latency = new LatencyWindow();
+  private readonly interval = new IntervalLatency();
   private readonly counts: ReadingsStats = { readingsStored: 0, framesStored: 0, byOutcome: {} };
   private readonly pipeline: ConsumerPipeline<CheckedRecord>;
 
@@ -64,6 +65,11 @@ export class ReadingsConsumer {
       .effect('store', (items) => this.store(items))
       .effect('publish-validated', (items) => this.publishValidated(items))
       .effect('remember', async (items) => this.remember(items));
+  }
+
+  /** Frame receipt -> both stores, p50 and p99 over every reading stored since the last call. */
+  takeIntervalLatency(): { p50?: number; p99?: number; count: number } {
+    return this.interval.take();
   }
 
   async start(): Promise<void> {
@@ -159,6 +165,7 @@ export class ReadingsConsumer {
       for (const r of value.toWrite) {
         if (r.receivedAtMs > 0) {
           this.latency.add(done - r.receivedAtMs);
+          this.interval.add(done - r.receivedAtMs);
           storageMetrics.latency.record((done - r.receivedAtMs) / 1000);
         }
       }
