@@ -365,6 +365,8 @@ export const stationConfigSchema = z
     GS_SIM_TERMINALS: z.coerce.number().int().nonnegative().default(0),
     GS_SIM_METERS: positiveInt(8),
     GS_SIM_RATE: z.coerce.number().positive().default(1),
+    /** DL/T 698.45 concentrators the simulator adds to its 1376.1 terminals (a mixed fleet on the same port). */
+    GS_SIM_TERMINALS_698: z.coerce.number().int().nonnegative().default(0),
     GS_SUMMARY_INTERVAL_MS: z.coerce.number().int().nonnegative().default(0),
     ...schedulerEnv,
     /** Workers the embedded scheduler runs in this process (production; trial ones are added on demand). */
@@ -382,7 +384,7 @@ export const stationConfigSchema = z
     terminal: terminal(e),
     batch: batch(e),
     tzOffsetMinutes: e.GS_DEVICE_TZ_OFFSET_MINUTES,
-    simulator: { terminals: e.GS_SIM_TERMINALS, metersPerTerminal: e.GS_SIM_METERS, roundsPerSecond: e.GS_SIM_RATE },
+    simulator: { terminals: e.GS_SIM_TERMINALS, metersPerTerminal: e.GS_SIM_METERS, roundsPerSecond: e.GS_SIM_RATE, dlt698Terminals: e.GS_SIM_TERMINALS_698 },
     summaryIntervalMs: e.GS_SUMMARY_INTERVAL_MS,
     outage: outage(e),
     limits: limits(e),
