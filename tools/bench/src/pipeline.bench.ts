@@ -432,6 +432,21 @@ async function main(): Promise<void> {
         out.push(`| embedded step ${emb[i]!.label}: p50 / p99 after / before | ${r((emb[i]!.p50Ms ?? 0) / Math.max(1, embBefore[i]!.p50Ms ?? 0))} / ${r((emb[i]!.p99Ms ?? 0) / Math.max(1, embBefore[i]!.p99Ms ?? 0))} | p99 ${ms(emb[i]!.p99Ms)} vs ${ms(embBefore[i]!.p99Ms)} ms; stored ${k(emb[i]!.storedPerSec)} vs ${k(embBefore[i]!.storedPerSec)}/s |`);
       }
     }
+    // The issue's targets, each with its status in this run and its ratio to the limit it is measured against.
+    const met = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'MET' : 'NOT MET');
+    const why = profiling ? 'see the CPU profiles below' : 'run with profiling for the profile shares';
+    const DEMO_LOAD = 100 * 8 * 43; // the npm start default: 100 terminals x 8 meters x 43 readings per round per second
+    const demoStep = emb?.find((x) => Math.abs(x.offeredPerSec - DEMO_LOAD) <= DEMO_LOAD * 0.25);
+    const targets: Array<[string, string, boolean | undefined, string]> = [
+      ['distributed: >= 250,000 readings/s sustained into both stores, p99 <= 500 ms', k(pipelineSustained), pipelineSustained === undefined ? undefined : pipelineSustained >= 250_000, `${r(pipelineSustained === undefined ? undefined : pipelineSustained / 250_000)} of the target`],
+      ['distributed: >= 0.5 of the raw ClickHouse insert rate', r(ratios.pipelineSustainedOverRawClickHouse), ratios.pipelineSustainedOverRawClickHouse === undefined ? undefined : ratios.pipelineSustainedOverRawClickHouse >= 0.5, `raw ClickHouse ${k(chResult?.rowsPerSec)}/s`],
+      ['embedded: >= 1,000,000 readings/s', k(embeddedSustained), embeddedSustained === undefined ? undefined : embeddedSustained >= 1_000_000, `${r(embeddedSustained === undefined ? undefined : embeddedSustained / 1_000_000)} of the target`],
+      [`embedded: p99 <= 250 ms at the default demo load (${k(DEMO_LOAD)}/s)`, demoStep ? `${ms(demoStep.p99Ms)} ms` : '-', demoStep?.p99Ms === undefined ? undefined : demoStep.p99Ms <= 250, demoStep ? `step ${demoStep.label}` : 'no step near that load in this run'],
+    ];
+    out.push(`\nTargets${short ? ' (short run: its steps stop at a low rate, so the sustained figures are lower bounds, not capacities)' : ''}`);
+    out.push('| target | this run | status | ratio / note |');
+    out.push('|---|---:|---|---|');
+    for (const [name, value, ok, note] of targets) out.push(`| ${name} | ${value} | ${met(ok)} | ${note}${ok === false ? `; ${why}` : ''} |`);
     if (profiling && pipe) {
       out.push('\nCPU profiles of the pipeline services (self time, % of the run)');
       for (const [name, p] of Object.entries(pipe.profiles)) {
