@@ -100,22 +100,52 @@ export interface ServerStats {
   maxConnections: number;
 }
 
-interface Waiting {
-  match(f: qgdw1376.QgdwFrame): boolean;
-  resolve(r: { frame: qgdw1376.QgdwFrame; bytes: Uint8Array; atMs: number }): void;
+interface Waiting<T> {
+  match(reply: T): boolean;
+  resolve(r: { reply: T; bytes: Uint8Array; atMs: number }): void;
 }
 
-interface Waiting698 {
-  match(a: dlt698.Apdu): boolean;
-  resolve(r: { apdu: dlt698.Apdu; bytes: Uint8Array; atMs: number }): void;
+/** Requests sent to one terminal waiting for their reply (1376.1 frames or 698.45 APDUs). */
+class Replies<T> {
+  private readonly waiting = new Set<Waiting<T>>();
+
+  /** Sends with `send` and resolves with the first reply `match` accepts, or rejects after `timeoutMs`. */
+  wait(send: () => void, match: (reply: T) => boolean, timeoutMs: number, who: string): Promise<{ reply: T; bytes: Uint8Array; atMs: number }> {
+    return new Promise((resolve, reject) => {
+      const w: Waiting<T> = {
+        match,
+        resolve: (r) => {
+          clearTimeout(timer);
+          this.waiting.delete(w);
+          resolve(r);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiting.delete(w);
+        reject(new Error(`terminal ${who} did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.add(w);
+      send();
+    });
+  }
+
+  /** A reply arrived: the first waiting request it answers gets it. */
+  offer(reply: T, bytes: Uint8Array): void {
+    for (const w of this.waiting) {
+      if (w.match(reply)) {
+        w.resolve({ reply, bytes, atMs: Date.now() });
+        return;
+      }
+    }
+  }
 }
 
 /** One terminal connection: its socket, its session, and the downlink requests waiting for replies. */
 export class TerminalConnection implements FrameSource {
   private seq = 0;
   private frameNo = 0;
-  private readonly waiting = new Set<Waiting>();
-  private readonly waiting698 = new Set<Waiting698>();
+  private readonly replies = new Replies<qgdw1376.QgdwFrame>();
+  private readonly replies698 = new Replies<dlt698.Apdu>();
   private piid = 0;
   private throttledUntil = 0;
   isClosed = false;
@@ -153,32 +183,13 @@ export class TerminalConnection implements FrameSource {
   }
 
   /** As request(), for a DL/T 698.45 terminal: resolves with the first response APDU `match` accepts. */
-  request698(bytes: Uint8Array, match: (a: dlt698.Apdu) => boolean, timeoutMs: number): Promise<{ apdu: dlt698.Apdu; bytes: Uint8Array; atMs: number }> {
-    return new Promise((resolve, reject) => {
-      const w: Waiting698 = {
-        match,
-        resolve: (r) => {
-          clearTimeout(timer);
-          this.waiting698.delete(w);
-          resolve(r);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiting698.delete(w);
-        reject(new Error(`terminal ${this.terminal ?? this.id} did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiting698.add(w);
-      this.write(bytes);
-    });
+  async request698(bytes: Uint8Array, match: (a: dlt698.Apdu) => boolean, timeoutMs: number): Promise<{ apdu: dlt698.Apdu; bytes: Uint8Array; atMs: number }> {
+    const r = await this.replies698.wait(() => this.write(bytes), match, timeoutMs, this.terminal ?? this.id);
+    return { apdu: r.reply, bytes: r.bytes, atMs: r.atMs };
   }
 
   answer698(apdu: dlt698.Apdu, bytes: Uint8Array): void {
-    for (const w of this.waiting698) {
-      if (w.match(apdu)) {
-        w.resolve({ apdu, bytes, atMs: Date.now() });
-        return;
-      }
-    }
+    this.replies698.offer(apdu, bytes);
   }
 
   get remote(): string {
@@ -215,34 +226,16 @@ export class TerminalConnection implements FrameSource {
   }
 
   /** Sends a request and resolves with the first reply `match` accepts, or rejects after `timeoutMs`. */
-  request(bytes: Uint8Array, match: (f: qgdw1376.QgdwFrame) => boolean, timeoutMs: number): Promise<{ frame: qgdw1376.QgdwFrame; bytes: Uint8Array; atMs: number }> {
-    return new Promise((resolve, reject) => {
-      const w: Waiting = {
-        match,
-        resolve: (r) => {
-          clearTimeout(timer);
-          this.waiting.delete(w);
-          resolve(r);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiting.delete(w);
-        reject(new Error(`terminal ${this.terminal ?? this.id} did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiting.add(w);
-      this.write(bytes);
-    });
+  async request(bytes: Uint8Array, match: (f: qgdw1376.QgdwFrame) => boolean, timeoutMs: number): Promise<{ frame: qgdw1376.QgdwFrame; bytes: Uint8Array; atMs: number }> {
+    const r = await this.replies.wait(() => this.write(bytes), match, timeoutMs, this.terminal ?? this.id);
+    return { frame: r.reply, bytes: r.bytes, atMs: r.atMs };
   }
 
   /** A response frame arrived: the first waiting request it answers gets it. */
   answer(frame: qgdw1376.QgdwFrame, bytes: Uint8Array): void {
-    for (const w of this.waiting) {
-      if (w.match(frame)) {
-        w.resolve({ frame, bytes, atMs: Date.now() });
-        return;
-      }
-    }
+    this.replies.offer(frame, bytes);
   }
+
 }
 
 export class TerminalServer {

@@ -11,7 +11,7 @@ import { decodeClass2, decodeClass2Request } from './qgdw1376/frozen-data';
 import { fnName } from './qgdw1376/names';
 import { AFN, decodeConfirm, decodeLinkCheck } from './qgdw1376/link';
 import { decodeQueryParameters, decodeQueryParametersResponse, decodeSetParameters, describeParameterData } from './qgdw1376/parameters';
-import { walkDataUnits } from './qgdw1376/units';
+import { walkDataUnits, type UnitWalk } from './qgdw1376/units';
 import * as dlt698 from './dlt698';
 
 // A plain-JSON description of a frame or a deframing error, for people (the inspector) and for tools
@@ -85,7 +85,7 @@ export function describeDlt645(bytes: Uint8Array, offset: number): Description {
 const errText = (e: { code: string; offset: number; message: string }, offset: number): Description => ({ error: e.code, errorOffset: offset + e.offset, message: e.message });
 
 /** Decoded payloads of the AFNs whose content is known (the data units are listed for every AFN). */
-function describeQgdwPayload(f: QgdwFrame, offset: number): Description {
+function describeQgdwPayload(f: QgdwFrame, offset: number, w: UnitWalk): Description {
   const up = f.control.up;
   switch (f.afn) {
     case AFN.linkCheck: {
@@ -144,7 +144,6 @@ function describeQgdwPayload(f: QgdwFrame, offset: number): Description {
     }
     case AFN.config: {
       if (!up) return {};
-      const w = walkDataUnits(f);
       const u = w.units.find((x) => x.fn.length === 1 && x.fn[0] === 1 && x.data);
       if (!u?.data) return {};
       const v = decodeTerminalVersion(u.data, 0);
@@ -168,7 +167,7 @@ function describeQgdwBody(f: QgdwFrame, offset: number): Description {
   if (w.aux.pw) out['pw'] = hexText(w.aux.pw);
   if (w.aux.ec) out['ec'] = w.aux.ec;
   if (w.aux.tp) out['tp'] = w.aux.tp;
-  return { ...out, ...describeQgdwPayload(f, offset) };
+  return { ...out, ...describeQgdwPayload(f, offset, w) };
 }
 
 export function describeQgdw(bytes: Uint8Array, offset: number, variant?: QgdwVariant): Description {

@@ -12,35 +12,22 @@ import { AFN, readDataUnitId } from './link';
 
 export type FrozenKind = 'daily' | 'monthly' | 'curve';
 
-interface DailyDef {
+/** One AFN 0D item: its time label (Td_d, Td_m or Td_c) follows from `kind`. */
+export interface FrozenDef {
   fn: number;
-  kind: 'daily';
+  kind: FrozenKind;
   name: string;
   format: QgdwFormatName;
   quantity: string;
   unit: Unit;
 }
-interface MonthlyDef {
-  fn: number;
-  kind: 'monthly';
-  name: string;
-  format: QgdwFormatName;
-  quantity: string;
-  unit: Unit;
-}
-interface CurveDef {
-  fn: number;
-  kind: 'curve';
-  name: string;
-  format: QgdwFormatName;
-  quantity: string;
-  unit: Unit;
-}
-export type FrozenDef = DailyDef | MonthlyDef | CurveDef;
 
-const curve = (fn: number, name: string, format: QgdwFormatName, quantity: string, unit: Unit): FrozenDef => ({ fn, kind: 'curve', name, format, quantity, unit });
-const daily = (fn: number, name: string, format: QgdwFormatName, quantity: string, unit: Unit): FrozenDef => ({ fn, kind: 'daily', name, format, quantity, unit });
-const monthly = (fn: number, name: string, format: QgdwFormatName, quantity: string, unit: Unit): FrozenDef => ({ fn, kind: 'monthly', name, format, quantity, unit });
+const item =
+  (kind: FrozenKind) =>
+  (fn: number, name: string, format: QgdwFormatName, quantity: string, unit: Unit): FrozenDef => ({ fn, kind, name, format, quantity, unit });
+const curve = item('curve');
+const daily = item('daily');
+const monthly = item('monthly');
 const PH = ['a', 'b', 'c'] as const;
 
 export const CLASS2: Record<number, FrozenDef> = Object.fromEntries(
