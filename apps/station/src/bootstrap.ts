@@ -39,7 +39,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
       // Global: collection's ports use the terminal server, the downlink and the scheduler.
       { ...CommFeatureModule.register({ ...t, instanceId: config.instanceId, grpcAddress: t.advertiseGrpc }), global: true },
       ParserFeatureModule.register({ producer: 'station', tzOffsetMinutes: config.tzOffsetMinutes }),
-      StorageFeatureModule.register({ batchRows: config.batch.rows, batchDelayMs: config.batch.delayMs, validity: { ...DEFAULT_VALIDITY, recentCapacity: config.batch.duplicateWindow }, producer: 'station' }),
+      StorageFeatureModule.register({ batchRows: config.batch.rows, batchDelayMs: config.batch.delayMs, wideLayout: config.batch.wideLayout, validity: { ...DEFAULT_VALIDITY, recentCapacity: config.batch.duplicateWindow }, producer: 'station' }),
       // The same scheduler as the distributed service, with its workers in this process.
       { ...SchedulerFeatureModule.register({ scheduler: { ...config.scheduling, owner: config.instanceId }, capacity: config.capacity, inProcessWorkers: true }), global: true },
       // Collection plans on that scheduler, reading terminals through this process's downlink.

@@ -12,7 +12,7 @@ export function bootstrap(config: StorageConfig, telemetry: Telemetry, handleSig
     handleSignals,
     imports: [
       StorageAdaptersModule.register(config),
-      StorageFeatureModule.register({ batchRows: config.batch.rows, batchDelayMs: config.batch.delayMs, validity: { ...DEFAULT_VALIDITY, recentCapacity: config.batch.duplicateWindow }, producer: `storage-${config.instanceId}` }),
+      StorageFeatureModule.register({ batchRows: config.batch.rows, batchDelayMs: config.batch.delayMs, wideLayout: config.batch.wideLayout, validity: { ...DEFAULT_VALIDITY, recentCapacity: config.batch.duplicateWindow }, producer: `storage-${config.instanceId}` }),
     ],
     grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/query.proto'] },
   });

@@ -124,6 +124,12 @@ export const batchEnv = {
    * this delay is paid about twice by a record arriving during a flush; under load the row trigger fires first.
    */
   GS_BATCH_DELAY_MS: positiveInt(50),
+  /**
+   * How readings are laid out in the wide-column table: `packed` (one cell per meter, data time and
+   * frame, holding all of that frame's values at that time) or `cells` (one cell per reading, the
+   * earlier layout). Both read back alike; a table may hold both.
+   */
+  GS_HBASE_LAYOUT: z.enum(['packed', 'cells']).default('packed'),
 };
 
 /** Minutes east of UTC of the devices' clocks (480 = China Standard Time). */

@@ -91,7 +91,7 @@ const terminal = (e: TerminalEnv): TerminalConfig => ({
   gatewayModels: e.GS_GATEWAY_MODELS,
 });
 
-const batch = (e: z.infer<z.ZodObject<typeof batchEnv>>) => ({ rows: e.GS_BATCH_ROWS, delayMs: e.GS_BATCH_DELAY_MS, duplicateWindow: e.GS_DUPLICATE_WINDOW });
+const batch = (e: z.infer<z.ZodObject<typeof batchEnv>>) => ({ rows: e.GS_BATCH_ROWS, delayMs: e.GS_BATCH_DELAY_MS, duplicateWindow: e.GS_DUPLICATE_WINDOW, wideLayout: e.GS_HBASE_LAYOUT });
 
 type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>> & { GS_HTTP_PORT: number; GS_GRPC_PORT: number };
 

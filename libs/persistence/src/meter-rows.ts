@@ -12,7 +12,14 @@ import type { StoredReading } from './model';
 //            them over 16 pre-split regions, and because it is derived from the meter id, all rows of a
 //            meter still share one prefix: a meter's time range is one short scan, never 16.
 //     kind   'R' reading row (one per data time), 'F' frame row (one per raw frame that carried the meter).
-//   family r: qualifier "<quantity>#<tariff>", value = float64 | quality u32 | unit u8 | frame id (UTF-8)
+//   family r, one of two layouts (both read back alike, and one row may hold both):
+//     packed  qualifier "@<frame id>": every value that frame carried for this meter at this data time,
+//             value = version u8 (1) | stored at f64 ms | count u16 | count x (quantity length u16 |
+//             quantity UTF-8 | tariff u32 | value f64 | quality u32 | unit u8). One cell for some 40
+//             readings: the store moves bytes instead of cells. Rewriting a frame rewrites its cell;
+//             two frames with a value for the same identity are read back as the newer write.
+//     cells   qualifier "<quantity>#<tariff>", value = float64 | quality u32 | unit u8 | frame id (UTF-8):
+//             one cell per reading (the earlier layout, GS_HBASE_LAYOUT=cells).
 //   family f: "raw" = the frame bytes, "ref" = JSON {topic, partition, offset, terminal, protocol, receivedAtMs}
 // Puts are idempotent: the same reading written twice lands in the same cell.
 
@@ -105,16 +112,62 @@ function rowKeyIn(arena: Arena, meterId: string, dataTimeMs: number): Buffer {
   return b;
 }
 
-/** Groups readings into one put per (meter, data time) row. */
-export function readingPuts(rows: readonly StoredReading[]): PutRow[] {
+export type ReadingLayout = 'packed' | 'cells';
+
+/** Qualifiers of packed cells start with this; a quantity never does (quantities are dotted names). */
+export const PACKED_MARK = '@';
+const PACKED_VERSION = 1;
+
+/** One packed cell: the readings of one frame for one meter at one data time (all share meter, time and frame). */
+export function encodePackedCell(readings: readonly StoredReading[], arena = new Arena()): Buffer {
+  let size = 11;
+  for (const r of readings) size += 19 + Buffer.byteLength(r.quantity);
+  const b = arena.take(size);
+  b[0] = PACKED_VERSION;
+  b.writeDoubleBE(readings.reduce((m, r) => Math.max(m, r.storedAtMs), 0), 1);
+  b.writeUInt16BE(readings.length, 9);
+  let at = 11;
+  for (const r of readings) {
+    const q = b.write(r.quantity, at + 2);
+    b.writeUInt16BE(q, at);
+    at += 2 + q;
+    b.writeUInt32BE(r.tariff >>> 0, at);
+    b.writeDoubleBE(r.value, at + 4);
+    b.writeUInt32BE(r.quality >>> 0, at + 12);
+    b[at + 16] = r.unit;
+    at += 17;
+  }
+  return b;
+}
+
+/**
+ * Groups readings into one put per (meter, data time) row: packed, one cell per frame in the row; or one
+ * cell per reading.
+ */
+export function readingPuts(rows: readonly StoredReading[], layout: ReadingLayout = 'packed'): PutRow[] {
   // The row key is built once per row, not once per reading (a row holds some 40 readings).
   const arena = new Arena();
   const byRow = new Map<string, PutRow>();
-  for (const r of rows) {
+  const put = (r: StoredReading): PutRow => {
     const k = `${r.meterId}|${r.dataTimeMs}`;
-    let put = byRow.get(k);
-    if (!put) byRow.set(k, (put = { row: rowKeyIn(arena, r.meterId, r.dataTimeMs), cells: [] }));
-    put.cells.push({ family: 'r', qualifier: `${r.quantity}#${r.tariff}`, value: encodeCellValue(r, arena) });
+    let p = byRow.get(k);
+    if (!p) byRow.set(k, (p = { row: rowKeyIn(arena, r.meterId, r.dataTimeMs), cells: [] }));
+    return p;
+  };
+  if (layout === 'cells') {
+    for (const r of rows) put(r).cells.push({ family: 'r', qualifier: `${r.quantity}#${r.tariff}`, value: encodeCellValue(r, arena) });
+    return [...byRow.values()];
+  }
+  const byCell = new Map<string, StoredReading[]>();
+  for (const r of rows) {
+    const k = `${r.meterId}|${r.dataTimeMs}|${r.frameId}`;
+    const list = byCell.get(k);
+    if (list) list.push(r);
+    else byCell.set(k, [r]);
+  }
+  for (const list of byCell.values()) {
+    const first = list[0]!;
+    put(first).cells.push({ family: 'r', qualifier: PACKED_MARK + first.frameId, value: encodePackedCell(list, arena) });
   }
   return [...byRow.values()];
 }
@@ -153,16 +206,30 @@ export interface DecodedCell {
   frameId: string;
 }
 
-/** The readings held by one reading row (what a per-meter scan returns). */
+/**
+ * The readings held by one reading row (what a per-meter scan returns), one per identity, ordered by
+ * quantity and tariff. Where two packed cells hold the same identity, the one stored later wins; a packed
+ * cell wins over a per-reading cell.
+ */
 export function decodeReadingRow(row: Row): DecodedCell[] {
   const sep = row.row.indexOf(0, 1);
   const meterId = row.row.subarray(1, sep).toString();
   const dataTimeMs = Number(row.row.readBigInt64BE(sep + 2));
-  return row.cells
-    .filter((c) => c.family === 'r')
-    .map((c) => {
-      const hash = c.qualifier.lastIndexOf('#');
-      return {
+  const byIdentity = new Map<string, { cell: DecodedCell; storedAtMs: number }>();
+  const offer = (cell: DecodedCell, storedAtMs: number) => {
+    const k = `${cell.quantity}#${cell.tariff}`;
+    const had = byIdentity.get(k);
+    if (!had || had.storedAtMs <= storedAtMs) byIdentity.set(k, { cell, storedAtMs });
+  };
+  for (const c of row.cells) {
+    if (c.family !== 'r') continue;
+    if (c.qualifier.startsWith(PACKED_MARK)) {
+      decodePackedCell(c.value, meterId, dataTimeMs, c.qualifier.slice(PACKED_MARK.length), offer);
+      continue;
+    }
+    const hash = c.qualifier.lastIndexOf('#');
+    offer(
+      {
         meterId,
         dataTimeMs,
         quantity: c.qualifier.slice(0, hash),
@@ -171,6 +238,25 @@ export function decodeReadingRow(row: Row): DecodedCell[] {
         quality: c.value.readUInt32BE(8),
         unit: c.value.readUInt8(12),
         frameId: c.value.subarray(13).toString(),
-      };
-    });
+      },
+      Number.NEGATIVE_INFINITY,
+    );
+  }
+  return [...byIdentity.values()]
+    .map((e) => e.cell)
+    .sort((a, b) => (a.quantity === b.quantity ? a.tariff - b.tariff : a.quantity < b.quantity ? -1 : 1));
+}
+
+function decodePackedCell(v: Buffer, meterId: string, dataTimeMs: number, frameId: string, offer: (c: DecodedCell, storedAtMs: number) => void): void {
+  if (v[0] !== PACKED_VERSION) throw new Error(`packed cell of frame ${frameId} has version ${v[0]}, this build reads ${PACKED_VERSION}`);
+  const storedAtMs = v.readDoubleBE(1);
+  const count = v.readUInt16BE(9);
+  let at = 11;
+  for (let i = 0; i < count; i++) {
+    const q = v.readUInt16BE(at);
+    const quantity = v.toString('utf8', at + 2, at + 2 + q);
+    at += 2 + q;
+    offer({ meterId, dataTimeMs, quantity, tariff: v.readUInt32BE(at), value: v.readDoubleBE(at + 4), quality: v.readUInt32BE(at + 12), unit: v[at + 16]!, frameId }, storedAtMs);
+    at += 17;
+  }
 }

@@ -128,7 +128,7 @@ export class ReadingsConsumer {
 
   private async store(items: readonly Item<CheckedRecord>[]): Promise<void> {
     const rows = items.flatMap((i) => i.value.toWrite);
-    const puts = [...readingPuts(rows), ...items.flatMap((i) => i.value.frames)];
+    const puts = [...readingPuts(rows, this.options.wideLayout), ...items.flatMap((i) => i.value.frames)];
     await Promise.all([this.readings.add(rows), this.wide.add(puts)]);
   }
 

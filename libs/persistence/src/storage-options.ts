@@ -1,5 +1,5 @@
 import { gsMeter, SECONDS_BUCKETS, type Logger } from '@gridstation/telemetry';
-import { METER_TABLE } from './meter-rows';
+import { METER_TABLE, type ReadingLayout } from './meter-rows';
 import { DEFAULT_VALIDITY, type ValidityOptions } from './validity';
 
 // What the storage consumers share: their options and their metrics.
@@ -12,6 +12,8 @@ export interface StorageOptions {
   maxInFlight: number;
   validity: ValidityOptions;
   meterTable: string;
+  /** How readings are laid out in the meter table (see meter-rows.ts). */
+  wideLayout: ReadingLayout;
   producer: string;
 }
 
@@ -22,6 +24,7 @@ export const DEFAULT_STORAGE_OPTIONS: StorageOptions = {
   maxInFlight: 2000,
   validity: DEFAULT_VALIDITY,
   meterTable: METER_TABLE,
+  wideLayout: 'packed',
   producer: 'storage',
 };
 

@@ -1,5 +1,6 @@
 import { QualityFlag } from '@gridstation/contracts';
 import { DependencyUnavailableError, invalidArgument } from '@gridstation/errors';
+import type { PutRow, Row } from '@gridstation/hbase';
 import { reading } from '../test/reading-store-contract';
 import { DualTriggerBatcher } from './batcher';
 import { readingsTsv } from './clickhouse-store';
@@ -135,10 +136,54 @@ describe('meter_data row key', () => {
     expect(puts).toHaveLength(2);
     const decoded = puts.flatMap((p) => decodeReadingRow({ row: p.row as Buffer, cells: p.cells.map((c) => ({ family: c.family, qualifier: String(c.qualifier), value: c.value as Buffer })) }));
     expect(decoded.map((d) => [d.quantity, d.value, d.dataTimeMs, d.frameId])).toEqual([
-      ['voltage.a', 220.5, rows[0]!.dataTimeMs, 'frame-0'],
       ['current.a', -1.25, rows[0]!.dataTimeMs, 'frame-0'],
+      ['voltage.a', 220.5, rows[0]!.dataTimeMs, 'frame-0'],
       ['voltage.a', 221, rows[2]!.dataTimeMs, 'frame-1'],
     ]);
+  });
+
+  const asRow = (p: PutRow): Row => ({ row: p.row as Buffer, cells: p.cells.map((c) => ({ family: c.family, qualifier: String(c.qualifier), value: c.value as Buffer })) });
+
+  it('packs the values one frame carried for a meter at a data time into one cell, every field kept', () => {
+    const m = '410100001001';
+    const rows = [
+      reading(m, 'voltage.a', 0, 220.5, { unit: 3, quality: 0x80000001 }),
+      reading(m, 'energy.active.import', 0, 12345.678, { tariff: 4 }),
+      reading(m, 'current.a', 0, Number.NaN, { quality: 2 }),
+    ];
+    const [put] = readingPuts(rows, 'packed');
+    expect(put!.cells).toHaveLength(1);
+    expect(put!.cells[0]!.qualifier).toBe('@frame-0');
+    const back = decodeReadingRow(asRow(put!));
+    expect(back).toEqual([
+      { meterId: m, dataTimeMs: rows[0]!.dataTimeMs, quantity: 'current.a', tariff: 0, value: Number.NaN, quality: 2, unit: 5, frameId: 'frame-0' },
+      { meterId: m, dataTimeMs: rows[0]!.dataTimeMs, quantity: 'energy.active.import', tariff: 4, value: 12345.678, quality: 0, unit: 5, frameId: 'frame-0' },
+      { meterId: m, dataTimeMs: rows[0]!.dataTimeMs, quantity: 'voltage.a', tariff: 0, value: 220.5, quality: 0x80000001, unit: 3, frameId: 'frame-0' },
+    ]);
+    expect(readingPuts(rows, 'cells')[0]!.cells).toHaveLength(3);
+  });
+
+  it('reads a row written by two frames and in both layouts as one value per identity, the later write winning', () => {
+    const m = '410100001001';
+    const first = reading(m, 'voltage.a', 0, 220, { frameId: 'frame-a', storedAtMs: 10 });
+    const later = reading(m, 'voltage.a', 0, 231, { frameId: 'frame-b', storedAtMs: 20 });
+    const other = reading(m, 'current.a', 0, 5, { frameId: 'frame-a', storedAtMs: 10 });
+    const old = reading(m, 'voltage.b', 0, 219, { frameId: 'frame-old' });
+    // Frame b first in the row on purpose: the winner is chosen by write time, not by cell order.
+    const cells = [...readingPuts([later], 'packed'), ...readingPuts([first, other], 'packed'), ...readingPuts([old, { ...first, value: 1 }], 'cells')].flatMap((p) => asRow(p).cells);
+    const back = decodeReadingRow({ row: readingRowKey(m, first.dataTimeMs), cells });
+    expect(back.map((d) => [d.quantity, d.value, d.frameId])).toEqual([
+      ['current.a', 5, 'frame-a'],
+      ['voltage.a', 231, 'frame-b'],
+      ['voltage.b', 219, 'frame-old'],
+    ]);
+  });
+
+  it('refuses a packed cell of a version it does not know instead of reading garbage', () => {
+    const [put] = readingPuts([reading('410100001001', 'voltage.a', 0, 1)], 'packed');
+    const row = asRow(put!);
+    row.cells[0]!.value[0] = 9;
+    expect(() => decodeReadingRow(row)).toThrow(/version 9, this build reads 1/);
   });
 });
 

@@ -35,6 +35,23 @@ export function meterRowsContract(name: string, open: () => Promise<WideColumnSt
       expect(cells).toHaveLength(12);
       expect(cells.every((c) => c.meterId === m && c.dataTimeMs >= from && c.dataTimeMs < to)).toBe(true);
       expect(cells.find((c) => c.quantity === 'voltage.a' && c.dataTimeMs === from)).toMatchObject({ value: 220.4, tariff: 0, quality: 0, unit: 5, frameId: 'frame-4' });
+      // Packed: one cell per row here (each data time came in one frame), rewritten in place.
+      expect(scanned.map((r) => r.cells.length)).toEqual([1, 1, 1, 1, 1, 1]);
+    });
+
+    it('reads a meter written in both layouts and by a later frame as one value per identity', async () => {
+      const m = '000000123458';
+      const rows = Array.from({ length: 4 }, (_, k) => reading(m, 'voltage.a', k, 220 + k));
+      await store.multiPut(meters, readingPuts(rows, 'cells'));
+      await store.multiPut(meters, readingPuts([reading(m, 'voltage.a', 1, 230, { frameId: 'frame-late', storedAtMs: 50 }), reading(m, 'current.a', 1, 7)], 'packed'));
+      const scanned = await collect(store.scan(meters, readingRange(m, rows[0]!.dataTimeMs, rows[3]!.dataTimeMs + 1)));
+      expect(scanned.flatMap(decodeReadingRow).map((c) => [c.quantity, c.value, c.frameId])).toEqual([
+        ['voltage.a', 220, 'frame-0'],
+        ['current.a', 7, 'frame-1'],
+        ['voltage.a', 230, 'frame-late'],
+        ['voltage.a', 222, 'frame-2'],
+        ['voltage.a', 223, 'frame-3'],
+      ]);
     });
   });
 }

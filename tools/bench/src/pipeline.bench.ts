@@ -338,7 +338,7 @@ async function main(): Promise<void> {
 
     let kafkaResult: KafkaRaw | undefined;
     let chResult: ClickHouseRaw | undefined;
-    let hbResult: HBaseRaw | undefined;
+    const hbResults: HBaseRaw[] = [];
     let naive: NaiveResult | undefined;
     if (pipe && only.has('raw')) {
       const records = Math.ceil(PLAN.kafkaReadings / pipe.readingsPerRecord);
@@ -358,9 +358,11 @@ async function main(): Promise<void> {
       chResult = await clickhouseRaw(file, RAW_DATABASE, rows);
       rmSync(file, { force: true });
 
-      log(`raw HBase: ${PLAN.hbaseReadings} readings as multi-puts of 5000 rows, 2 in flight`);
       const hbase = new ThriftHBaseStore({ ...infra.hbase, poolSize: 4, timeoutMs: 120_000, namespace: 'default' });
-      hbResult = await hbaseRaw(hbase, HBASE_TABLE, pipe.sample, PLAN.hbaseReadings, 5000, 2);
+      for (const layout of ['cells', 'packed'] as const) {
+        log(`raw HBase, ${layout} layout: ${PLAN.hbaseReadings} readings as multi-puts of 5000 rows, 2 in flight`);
+        hbResults.push(await hbaseRaw(hbase, `${HBASE_TABLE}_${layout}`, pipe.sample, PLAN.hbaseReadings, 5000, 2, layout));
+      }
       await hbase.close();
     }
     if (pipe && only.has('naive')) {
@@ -383,7 +385,7 @@ async function main(): Promise<void> {
     const raw = {
       kafka: kafkaResult && pipe ? { ...kafkaResult, producerReadingsPerSec: kafkaResult.producerRecordsPerSec * pipe.readingsPerRecord, consumerReadingsPerSec: kafkaResult.consumerRecordsPerSec * pipe.readingsPerRecord } : undefined,
       clickhouse: chResult,
-      hbase: hbResult,
+      hbase: hbResults,
     };
     const ratios = {
       pipelineSustainedOverRawClickHouse: pipelineSustained !== undefined && chResult ? pipelineSustained / chResult.rowsPerSec : undefined,
@@ -410,7 +412,7 @@ async function main(): Promise<void> {
       out.push(`| Kafka ConsumerPerformance, same records | ${k(raw.kafka.consumerRecordsPerSec)} records/s, ${raw.kafka.consumerMBPerSec.toFixed(1)} MB/s | ${k(raw.kafka.consumerReadingsPerSec)} |`);
     }
     if (chResult) out.push(`| clickhouse-client INSERT FORMAT TabSeparated from a file (${chResult.fileMiB} MiB), readings table + 15-min MV | ${chResult.rows} rows in ${chResult.seconds.toFixed(1)} s | ${k(chResult.rowsPerSec)} |`);
-    if (hbResult) out.push(`| HBase multi-put via Thrift2, ${hbResult.batchRows} rows per put, ${hbResult.concurrency} in flight | ${hbResult.rows} rows (${hbResult.readings} cells) in ${hbResult.seconds.toFixed(1)} s | ${k(hbResult.readingsPerSec)} |`);
+    for (const h of hbResults) out.push(`| HBase multi-put via Thrift2, ${h.layout} layout, ${h.batchRows} rows per put, ${h.concurrency} in flight | ${h.rows} rows, ${h.cells} cells (${k(h.cellsPerSec)} cells/s) in ${h.seconds.toFixed(1)} s | ${k(h.readingsPerSec)} |`);
     if (naive) out.push(`| naive path: one Kafka record + one ClickHouse insert + one HBase put per reading | produced ${k(naive.producedPerSec)}/s | ${k(naive.storedPerSec)} |`);
     if (pipe) out.push(`| pipeline, highest step that holds (stored ≥ 95% offered, p99 ≤ ${P99_TARGET_MS} ms) | best step stored ${k(pipelineBest)}/s | ${k(pipelineSustained)} |`);
     if (emb) out.push(`| embedded, highest step that holds | best step stored ${k(embeddedBest)}/s | ${k(embeddedSustained)} |`);
@@ -418,6 +420,8 @@ async function main(): Promise<void> {
     out.push('\nRatios');
     out.push(`| pipeline sustained / raw ClickHouse insert | ${r(ratios.pipelineSustainedOverRawClickHouse)} | (best step: ${r(ratios.pipelineBestOverRawClickHouse)}) |`);
     out.push(`| batched pipeline sustained / naive path | ${r(ratios.batchedOverNaive)} | (best step: ${r(ratios.batchedBestOverNaive)}) |`);
+    const [hbCells, hbPacked] = hbResults;
+    if (hbCells && hbPacked) out.push(`| raw HBase readings/s, packed / cells layout | ${r(hbPacked.readingsPerSec / hbCells.readingsPerSec)} | ${k(hbPacked.readingsPerSec)} vs ${k(hbCells.readingsPerSec)}; ${r(hbCells.cells / hbPacked.cells)}x fewer cells |`);
     if (beforeSteps && pipe) {
       const b = beforeSteps;
       const a = pipe.steps;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Admin } from 'kafkajs';
 import type { WideColumnStore } from '@gridstation/hbase';
-import { meterTableSpec, READING_INSERT_COLUMNS, readingPuts, readingsTsv, type StoredReading } from '@gridstation/persistence';
+import { meterTableSpec, READING_INSERT_COLUMNS, readingPuts, readingsTsv, type ReadingLayout, type StoredReading } from '@gridstation/persistence';
 
 // The raw limits of this machine for the same data, each measured with the system's own tool where it
 // has one: Kafka's ProducerPerformance / ConsumerPerformance, clickhouse-client bulk insert from a file,
@@ -105,21 +105,25 @@ export async function clickhouseRaw(file: string, database: string, rows: number
 }
 
 export interface HBaseRaw {
+  layout: ReadingLayout;
   readings: number;
   rows: number;
+  cells: number;
   seconds: number;
   readingsPerSec: number;
   rowsPerSec: number;
+  cellsPerSec: number;
   batchRows: number;
   concurrency: number;
 }
 
-/** The same readings as HBase puts (one row per meter and data time), written in multi-puts of `batchRows`. */
-export async function hbaseRaw(store: WideColumnStore, table: string, sample: readonly StoredReading[], readings: number, batchRows: number, concurrency: number): Promise<HBaseRaw> {
+/** The same readings as HBase puts (one row per meter and data time) in `layout`, written in multi-puts of `batchRows`. */
+export async function hbaseRaw(store: WideColumnStore, table: string, sample: readonly StoredReading[], readings: number, batchRows: number, concurrency: number, layout: ReadingLayout): Promise<HBaseRaw> {
   if (!(await store.tableExists(table))) await store.createTable(meterTableSpec(table));
   const all = [...copiesOf(sample, readings)].flat();
-  const puts = readingPuts(all);
   const started = performance.now();
+  // Building the puts is part of the cost of a layout (the storage process pays it per batch).
+  const puts = readingPuts(all, layout);
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -131,7 +135,8 @@ export async function hbaseRaw(store: WideColumnStore, table: string, sample: re
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { readings: all.length, rows: puts.length, seconds, readingsPerSec: all.length / seconds, rowsPerSec: puts.length / seconds, batchRows, concurrency };
+  const cells = puts.reduce((n, p) => n + p.cells.length, 0);
+  return { layout, readings: all.length, rows: puts.length, cells, seconds, readingsPerSec: all.length / seconds, rowsPerSec: puts.length / seconds, cellsPerSec: cells / seconds, batchRows, concurrency };
 }
 
 export const benchDir = (root: string) => join(root, 'tmp', 'bench');
