@@ -47,6 +47,8 @@ const PLAN = short
 
 const ratesArg = args.find((a) => a.startsWith('--rates='))?.slice(8);
 if (ratesArg) PLAN.rates = ratesArg.split(',').map(Number);
+const hbaseArg = args.find((a) => a.startsWith('--hbase-readings='))?.slice(17);
+if (hbaseArg) PLAN.hbaseReadings = Number(hbaseArg);
 
 configureTestEnvironment({ repoRoot: join(__dirname, '..', '..', '..') });
 const REPO_ROOT = testEnvironment().repoRoot;
@@ -209,7 +211,12 @@ async function sampleRecords(kafka: Kafka, start: Array<{ partition: number; off
       records++;
     },
   });
-  for (const p of start) consumer.seek({ topic: TOPICS.readings, partition: p.partition, offset: p.offset });
+  // Seek once the group has assigned the partitions: a seek issued before the assignment can be lost.
+  const seekAll = () => {
+    for (const p of start) consumer.seek({ topic: TOPICS.readings, partition: p.partition, offset: p.offset });
+  };
+  consumer.on(consumer.events.GROUP_JOIN, seekAll);
+  seekAll();
   await waitFor(() => records >= want, `${want} sample records of ${TOPICS.readings}`, 60_000, 100).catch(() => undefined);
   await consumer.disconnect();
   if (records === 0) throw new Error(`no records of ${TOPICS.readings} could be sampled`);

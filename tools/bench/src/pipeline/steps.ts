@@ -73,7 +73,7 @@ export async function measureStep(label: string, probe: StepProbe, warmupMs: num
   const secs = (performance.now() - t0) / 1000;
   const processes = probe.watch.stop();
   const lag = probe.admin
-    ? { parser: await kafkaLag(probe.admin, 'gs-parser', [TOPICS.rawFrames]), storage: await kafkaLag(probe.admin, 'gs-storage', [TOPICS.readings, TOPICS.events]) }
+    ? { parser: await kafkaLag(probe.admin, 'gs-parser', [TOPICS.rawFrames]), storage: (await kafkaLag(probe.admin, 'gs-storage', [TOPICS.readings])) + (await kafkaLag(probe.admin, 'gs-storage-events', [TOPICS.events])) }
     : undefined;
   const d = (name: string, ...match: string[]) => (total(m1, name, ...match) - total(m0, name, ...match)) / secs;
   const q = quantiles(m0, m1, 'gs_storage_end_to_end_seconds');
@@ -115,7 +115,7 @@ export async function drain(admin: Admin | undefined, timeoutMs: number): Promis
   const started = performance.now();
   if (!admin) return 0;
   while (performance.now() - started < timeoutMs) {
-    const lag = (await kafkaLag(admin, 'gs-parser', [TOPICS.rawFrames])) + (await kafkaLag(admin, 'gs-storage', [TOPICS.readings, TOPICS.events]));
+    const lag = (await kafkaLag(admin, 'gs-parser', [TOPICS.rawFrames])) + (await kafkaLag(admin, 'gs-storage', [TOPICS.readings])) + (await kafkaLag(admin, 'gs-storage-events', [TOPICS.events]));
     if (lag === 0) break;
     await sleep(500);
   }
