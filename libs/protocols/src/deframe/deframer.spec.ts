@@ -28,6 +28,25 @@ describe('deframers', () => {
     expect(d.buffered).toBe(0);
   });
 
+  it('holds a small buffer between frames: one grown for a long frame is given back once it is consumed, offsets still counted', () => {
+    const d = createQgdwDeframer();
+    const idle = d.capacity;
+    expect(idle).toBeLessThanOrEqual(256);
+    // A 1376.1 frame of 2000 user-data bytes (L = 2000), delivered in two chunks: the buffer must grow.
+    const long = new Uint8Array(2008);
+    long.set([0x68, (2000 << 2 | 2) & 0xff, (2000 << 2 | 2) >> 8, (2000 << 2 | 2) & 0xff, (2000 << 2 | 2) >> 8, 0x68, 0xc9, 0x01, 0x41, 0x01, 0x00, 0x00, 0x02, 0x70]);
+    let cs = 0;
+    for (let i = 6; i < 2006; i++) cs = (cs + long[i]!) & 0xff;
+    long[2006] = cs;
+    long[2007] = 0x16;
+    expect(d.push(long.subarray(0, 1500))).toEqual([]);
+    expect(d.capacity).toBeGreaterThanOrEqual(1500);
+    expect(summary(d.push(long.subarray(1500)))).toEqual(['frame qgdw1376 @0 +2008']);
+    expect(d.capacity).toBe(idle);
+    expect(summary(d.push(HEARTBEAT))).toEqual(['frame qgdw1376 @2008 +20']);
+    expect(d.capacity).toBe(idle);
+  });
+
   it('reassembles a frame split across chunks, byte by byte', () => {
     const d = createQgdwDeframer();
     const events = [...LOGIN].flatMap((b) => d.push(Uint8Array.of(b)));
