@@ -15,6 +15,9 @@ import { DEFAULT_SESSION, LOGIN_REFUSALS, TerminalSession, type SessionDecision,
 // (confirmed after the bus acknowledged them), login checks against the archive, registry claims,
 // refusals, dead letters for undecodable input, and replies to downlink requests.
 
+
+/** Pending connections the kernel may queue for accept. */
+const LISTEN_BACKLOG = 8192;
 export interface TerminalServerOptions {
   host: string;
   port: number;
@@ -286,7 +289,10 @@ export class TerminalServer {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
+      // A deep accept queue: after a station restart or a network recovery every terminal of a region
+      // reconnects within seconds, and connections beyond Node's default backlog (511) wait for SYN
+      // retransmits (1 s, 3 s, 7 s ...). The kernel caps it at net.core.somaxconn.
+      server.listen({ port: this.options.port, host: this.options.host, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         resolve();
       });
