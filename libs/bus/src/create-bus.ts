@@ -10,7 +10,7 @@ import type { MessageBus } from './types';
 export function createBus(config: BusConfig, service: string, log: Logger): MessageBus {
   switch (config.kind) {
     case 'kafka':
-      return new KafkaBus({ service, clientId: config.clientId, brokers: config.brokers, log, partitionsConsumedConcurrently: config.partitionsConcurrency });
+      return new KafkaBus({ service, clientId: config.clientId, brokers: config.brokers, log, partitionsConsumedConcurrently: config.partitionsConcurrency, pipelined: config.pipelined });
     case 'memory':
       return new MemoryBus({ service, log, ...(config.partitionBytes ? { maxRetainedBytes: config.partitionBytes } : {}), ...(config.logDir ? { durable: { log: new DurableLog({ dir: config.logDir }), topics: DURABLE_TOPICS } } : {}) });
   }

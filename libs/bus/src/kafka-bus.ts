@@ -13,9 +13,9 @@ import {
   type Producer,
 } from 'kafkajs';
 import { busMetrics, consumerLag, outgoingHeaders, throwIfStalled } from './instrumentation';
-import { BatchProcessor, resolveOptions, type ResolvedOptions } from './processor';
+import { BatchProcessor, resolveOptions, type ProcessResult, type ResolvedOptions } from './processor';
 import type { TopicSpec } from './topics';
-import type { InboundMessage, MessageBus, OutboundMessage, SubscribeOptions, Subscription, SubscriptionStats } from './types';
+import type { InboundBatch, InboundMessage, MessageBus, OutboundMessage, SubscribeOptions, Subscription, SubscriptionStats } from './types';
 
 export interface KafkaBusOptions {
   service: string;
@@ -27,6 +27,13 @@ export interface KafkaBusOptions {
   /** Partitions handled concurrently by one subscription. */
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
+  /**
+   * Keep fetching while earlier records are handled (default true): a fetch returns once its records
+   * are admitted to the in-flight bounds, they are handled in the background, and each partition's
+   * offsets are committed in order as the records below them settle. false: the next fetch waits
+   * until every record of the last one settled.
+   */
+  pipelined?: boolean;
 }
 
 const tracer = trace.getTracer('gridstation.bus');
@@ -73,6 +80,9 @@ function toHeaders(h: KafkaMessage['headers']): Record<string, string> {
   return out;
 }
 
+/** How often a fetch waiting for in-flight room heartbeats (well inside the 10 s session timeout). */
+const HEARTBEAT_WHILE_WAITING_MS = 1000;
+
 class KafkaSubscription implements Subscription {
   readonly processor: BatchProcessor;
   private paused = false;
@@ -84,6 +94,16 @@ class KafkaSubscription implements Subscription {
   /** When the fetch loop last asked the broker for records; kafkajs fetches continuously while running. */
   private lastFetchAt = Date.now();
   private crashed: string | undefined;
+  /**
+   * Per partition, the batches handed on and not yet settled, settled strictly in offset order: `tail`
+   * is the settlement of the newest. A retry or isolation bumps `epoch`; the outcomes of batches handed
+   * on before that are dropped (they are fetched and handled again from the retry offset).
+   */
+  private readonly lanes = new Map<string, { epoch: number; tail: Promise<void> }>();
+  private closing = false;
+  /** The group-bound commit of the latest batch payload (see eachBatch for why not consumer.commitOffsets). */
+  private commit?: EachBatchPayload['commitOffsetsIfNecessary'];
+  pipelined = true;
 
   constructor(
     private readonly consumer: Consumer,
@@ -133,26 +153,120 @@ class KafkaSubscription implements Subscription {
 
   partitionsConcurrently = 1;
 
+  private lane(key: string): { epoch: number; tail: Promise<void> } {
+    let l = this.lanes.get(key);
+    if (!l) this.lanes.set(key, (l = { epoch: 0, tail: Promise.resolve() }));
+    return l;
+  }
+
+  private inbound(topic: string, partition: number, chunk: readonly KafkaMessage[]): InboundMessage[] {
+    return chunk.map((m) => ({
+      topic,
+      partition,
+      offset: m.offset,
+      key: m.key ?? null,
+      value: m.value ?? Buffer.alloc(0),
+      headers: toHeaders(m.headers),
+      timestamp: Number(m.timestamp),
+    }));
+  }
+
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    const all = batch.messages;
+    const key = `${topic}/${partition}`;
+    this.commit = payload.commitOffsetsIfNecessary;
+    if (all.length > 0) consumerLag.record(this.groupId, topic, partition, BigInt(batch.highWatermark), BigInt(all[0]!.offset));
+    if (!this.pipelined || this.narrowed.has(key)) {
+      // Whatever was handed on before must settle first: offsets are committed in order.
+      await this.lane(key).tail;
+      return this.eachBatchInTurn(payload);
+    }
+    const lane = this.lane(key);
+    for (let i = 0; i < all.length; i += this.options.maxBatchSize) {
+      if (!isRunning() || isStale() || this.closing || this.processor.aborted) return;
+      const chunk = all.slice(i, i + this.options.maxBatchSize);
+      const inbound = { topic, partition, messages: this.inbound(topic, partition, chunk) };
+      // Waits while the subscription's in-flight bounds are full: that is what bounds fetching.
+      if (!(await this.admitBeating(inbound, payload.heartbeat))) return;
+      const epoch = lane.epoch;
+      if (!isRunning() || isStale() || this.closing || this.narrowed.has(key)) {
+        this.processor.release(inbound);
+        return;
+      }
+      const result = this.processor.process(inbound, true);
+      lane.tail = lane.tail.then(() => this.settle(lane, epoch, topic, partition, BigInt(batch.highWatermark), result));
+      // The next fetch of this partition starts after this chunk; nothing is committed before it settles.
+      payload.resolveOffset(chunk[chunk.length - 1]!.offset);
+    }
+    await payload.heartbeat();
+  }
+
+  /**
+   * Admission that keeps the group membership alive: kafkajs heartbeats only when asked to from inside
+   * eachBatch, and room can take longer than the session timeout to free up when a store is slow. A
+   * heartbeat that fails (a rebalance) ends the wait; room granted later is given back.
+   */
+  private async admitBeating(inbound: InboundBatch, heartbeat: () => Promise<void>): Promise<boolean> {
+    const admission = this.processor.admit(inbound);
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<'tick'>((r) => (timer = setTimeout(() => r('tick'), HEARTBEAT_WHILE_WAITING_MS)));
+      const r = await Promise.race([admission, tick]);
+      clearTimeout(timer);
+      if (r !== 'tick') return r;
+      try {
+        await heartbeat();
+      } catch (e) {
+        void admission.then((ok) => ok && this.processor.release(inbound));
+        throw e;
+      }
+    }
+  }
+
+  /** One handed-on batch settled, in offset order: commit, or go back to retry from where it failed. */
+  private async settle(lane: { epoch: number }, epoch: number, topic: string, partition: number, highWatermark: bigint, pending: Promise<ProcessResult | undefined>): Promise<void> {
+    const result = await pending;
+    if (result === undefined || this.processor.aborted || lane.epoch !== epoch) return;
+    const key = `${topic}/${partition}`;
+    if (result.narrow) this.narrowed.add(key);
+    else this.narrowed.delete(key);
+    if (result.commitTo !== undefined && this.commit) {
+      try {
+        await this.commit({ topics: [{ topic, partitions: [{ partition, offset: result.commitTo.toString() }] }] });
+        consumerLag.record(this.groupId, topic, partition, highWatermark, result.commitTo);
+      } catch (e) {
+        // Lost the partition in a rebalance: the new owner re-reads from the last commit (at-least-once).
+        this.log.warn({ err: e, topic, partition }, 'offset commit failed');
+      }
+    }
+    if (result.retryFrom !== undefined) {
+      // Everything handed on after this batch is dropped and fetched again from the retry offset.
+      lane.epoch++;
+      const tp = [{ topic, partitions: [partition] }];
+      this.consumer.pause(tp);
+      this.consumer.seek({ topic, partition, offset: result.retryFrom.toString() });
+      const t = setTimeout(() => {
+        this.retryTimers.delete(t);
+        if (!this.closed) this.consumer.resume(tp);
+      }, result.delayMs);
+      this.retryTimers.add(t);
+    }
+  }
+
+  /** Without pipelining (and for a partition isolating a failure): each chunk settled before the next. */
+  private async eachBatchInTurn(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, pause, commitOffsetsIfNecessary } = payload;
     const { topic, partition } = batch;
     const all = batch.messages;
     const key = `${topic}/${partition}`;
-    if (all.length > 0) consumerLag.record(this.groupId, topic, partition, BigInt(batch.highWatermark), BigInt(all[0]!.offset));
     let i = 0;
     while (i < all.length) {
       if (!isRunning() || isStale() || this.processor.aborted) return;
       const take = this.narrowed.has(key) ? 1 : this.options.maxBatchSize;
       const chunk = all.slice(i, i + take);
-      const messages: InboundMessage[] = chunk.map((m) => ({
-        topic,
-        partition,
-        offset: m.offset,
-        key: m.key ?? null,
-        value: m.value ?? Buffer.alloc(0),
-        headers: toHeaders(m.headers),
-        timestamp: Number(m.timestamp),
-      }));
+      const messages = this.inbound(topic, partition, chunk);
       const result = await this.processor.process({ topic, partition, messages });
       if (result === undefined || this.processor.aborted) return;
       if (result.narrow) this.narrowed.add(key);
@@ -190,6 +304,9 @@ class KafkaSubscription implements Subscription {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
+    // Batches handed on settle and commit while this member still belongs to the group.
+    await Promise.all([...this.lanes.values()].map((l) => l.tail));
     this.closed = true;
     for (const t of this.retryTimers) clearTimeout(t);
     // kafkajs waits for the running batches to finish before leaving the group.
@@ -311,6 +428,7 @@ export class KafkaBus implements MessageBus {
       (s) => this.subscriptions.delete(s),
     );
     sub.partitionsConcurrently = this.options.partitionsConsumedConcurrently ?? 32;
+    sub.pipelined = this.options.pipelined ?? true;
     await sub.start();
     this.subscriptions.add(sub);
     return sub;

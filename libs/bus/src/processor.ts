@@ -38,6 +38,12 @@ export function resolveOptions(o: SubscribeOptions): ResolvedOptions {
   };
 }
 
+function sizeOf(batch: InboundBatch): { n: number; bytes: number } {
+  let bytes = 0;
+  for (const m of batch.messages) bytes += m.value.length;
+  return { n: batch.messages.length, bytes };
+}
+
 export class AbortedError extends Error {
   readonly code = 'SUBSCRIPTION_ABORTED' as const;
 }
@@ -108,13 +114,32 @@ export class BatchProcessor {
     return reason === undefined ? undefined : `consumer group ${this.options.groupId}: ${reason}`;
   }
 
-  async process(batch: InboundBatch): Promise<ProcessResult | undefined> {
+  /**
+   * Takes room for a batch in the in-flight bounds, waiting while they are full; false when the
+   * subscription was aborted meanwhile. A batch admitted here is handed to process() with
+   * `admitted`, or given back with release().
+   */
+  async admit(batch: InboundBatch): Promise<boolean> {
+    const { n, bytes } = sizeOf(batch);
+    await Promise.race([this.gate.acquire(n, bytes), this.abortSignal]).catch(() => undefined);
+    if (this.aborted) {
+      // Abort does not free the gate; the room taken (when it was granted) no longer matters.
+      return false;
+    }
+    return true;
+  }
+
+  /** Gives back the room of an admitted batch that will not be processed. */
+  release(batch: InboundBatch): void {
+    const { n, bytes } = sizeOf(batch);
+    this.gate.release(n, bytes);
+  }
+
+  async process(batch: InboundBatch, admitted = false): Promise<ProcessResult | undefined> {
     const { groupId } = this.options;
     const attrs = { topic: batch.topic, group: groupId };
-    const n = batch.messages.length;
-    let bytes = 0;
-    for (const m of batch.messages) bytes += m.value.length;
-    await Promise.race([this.gate.acquire(n, bytes), this.abortSignal]).catch(() => undefined);
+    const { n, bytes } = sizeOf(batch);
+    if (!admitted && !(await this.admit(batch))) return undefined;
     if (this.aborted) return undefined;
     this.counters.delivered += n;
     const started = performance.now();

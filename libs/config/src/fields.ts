@@ -34,6 +34,12 @@ export const busEnv = {
    * partitions' flushes in turn.
    */
   GS_KAFKA_PARTITIONS_CONCURRENCY: positiveInt(32),
+  /**
+   * `on`: a consumer keeps fetching while the records it already has are being handled, and commits each
+   * partition's offsets in order as the records below them settle (bounded by the subscription's
+   * in-flight messages and bytes). `off`: the next fetch waits until every record of the last one settled.
+   */
+  GS_KAFKA_PIPELINE: z.enum(['on', 'off']).default('on'),
 };
 
 export const redisEnv = {

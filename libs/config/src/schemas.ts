@@ -19,6 +19,8 @@ export interface BusConfig {
   brokers: string[];
   clientId: string;
   partitionsConcurrency: number;
+  /** Fetch while earlier records are being handled; commit in order (GS_KAFKA_PIPELINE). */
+  pipelined?: boolean;
   /** The in-process bus writes its data topics ahead to this directory (embedded mode); none: memory only. */
   logDir?: string;
   /** Bytes of records one partition of the in-process bus holds before publishers wait. */
@@ -110,6 +112,7 @@ const bus = (service: string, e: z.infer<z.ZodObject<typeof busEnv>> & { GS_INST
   brokers: e.GS_KAFKA_BROKERS,
   clientId: e.GS_KAFKA_CLIENT_ID ?? `${service}-${e.GS_INSTANCE_ID}`,
   partitionsConcurrency: e.GS_KAFKA_PARTITIONS_CONCURRENCY,
+  pipelined: e.GS_KAFKA_PIPELINE === 'on',
 });
 
 const clickhouse = (e: z.infer<z.ZodObject<typeof clickhouseEnv>>): ClickHouseConfig => ({
