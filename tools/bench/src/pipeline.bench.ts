@@ -69,11 +69,16 @@ interface Service {
   env: Record<string, string>;
 }
 
+/** Services started and not yet exited: a failed run must not leave them consuming in the shared groups. */
+const running = new Set<Service>();
+
 async function startService(app: string, name: string, env: Record<string, string>): Promise<Service> {
   const httpPort = Number(env['GS_HTTP_PORT']);
   if (profiling) mkdirSync(join(PROFILE_DIR, name), { recursive: true });
   const main = spawnMain(`apps/${app}/src/main.ts`, env, profiling ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : []);
   const s = { name, main, httpPort, env };
+  running.add(s);
+  void main.exit.then(() => running.delete(s));
   const exited = main.exit.then(() => {
     throw new Error(`${name} exited: ${(main.out.stdout + main.out.stderr).slice(-3000)}`);
   });
@@ -481,6 +486,7 @@ main().then(
   () => process.exit(0),
   (e: unknown) => {
     process.stderr.write(`benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    for (const s of running) s.main.child.kill('SIGKILL');
     process.exit(1);
   },
 );

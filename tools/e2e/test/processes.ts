@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { httpGet, spawnMain, waitFor } from '@gridstation/testing';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { httpGet, repoRoot, spawnMain, waitFor } from '@gridstation/testing';
 
 // The services as real processes (the way they run in a pod), so that one can be killed with SIGKILL.
 
@@ -13,6 +15,12 @@ export interface ServiceProcess {
 
 export function startProcess(app: 'comm' | 'parser' | 'storage' | 'analytics' | 'scheduler' | 'rebalancer' | 'agent', name: string, env: Record<string, string>): ServiceProcess {
   const p = spawnMain(`apps/${app}/src/main.ts`, env);
+  // Every line the service wrote, kept for reading after a failure (tmp/e2e/logs/<name>.log).
+  const dir = join(repoRoot(), 'tmp', 'e2e', 'logs');
+  mkdirSync(dir, { recursive: true });
+  const file = createWriteStream(join(dir, `${name}.log`), { flags: 'a' });
+  p.child.stdout?.pipe(file);
+  p.child.stderr?.pipe(file);
   return { name, child: p.child, env, output: () => p.out.stdout + p.out.stderr, exited: p.exit };
 }
 

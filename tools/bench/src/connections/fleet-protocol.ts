@@ -8,7 +8,7 @@ export function fleetAddress(index: number): qgdw1376.QgdwAddress {
 }
 
 export type FleetCommand =
-  | { cmd: 'connect'; from: number; to: number; host: string; port: number; concurrency: number; perSourceAddress: number; timeoutMs: number }
+  | { cmd: 'connect'; from: number; to: number; host: string; port: number; concurrency: number; perSourceAddress: number; timeoutMs: number; onlyHeld?: boolean }
   | { cmd: 'heartbeats'; intervalMs: number }
   | { cmd: 'flood'; durationMs: number; window: number }
   | { cmd: 'drop' }
@@ -18,7 +18,8 @@ export type FleetCommand =
 export type FleetReport =
   | { ev: 'ready' }
   | { ev: 'progress'; ok: number; failed: number }
-  | { ev: 'connected'; ok: number; failed: number; ms: number }
+  /** okMs: from the first attempt to the last login that succeeded (failures wait out their timeout). */
+  | { ev: 'connected'; ok: number; failed: number; ms: number; okMs: number }
   | { ev: 'flooded'; confirms: number; ms: number }
   | { ev: 'dropped'; count: number }
   | { ev: 'stats'; loggedIn: number; confirms: number; denies: number; rssBytes: number }

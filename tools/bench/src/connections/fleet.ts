@@ -13,6 +13,8 @@ interface Terminal {
   /** Bytes of an answer split over reads. */
   rest?: Buffer;
   loggedIn: boolean;
+  /** Logged in when the connections were last dropped (a storm reconnects exactly those). */
+  held?: boolean;
   login?: (ok: boolean) => void;
   heartbeat: Buffer;
   loginFrame: Buffer;
@@ -92,21 +94,25 @@ async function connectRange(c: Extract<FleetCommand, { cmd: 'connect' }>): Promi
   const started = performance.now();
   let ok = 0;
   let failed = 0;
+  let lastOkAt = started;
   let next = c.from;
   const perAddress = c.perSourceAddress;
   const worker = async () => {
     while (next < c.to) {
       const i = next++;
+      if (c.onlyHeld && !terminals.get(i)?.held) continue;
       let t = terminals.get(i);
       if (!t) terminals.set(i, (t = { index: i, loggedIn: false, heartbeat: frameOf('heartbeat', i), loginFrame: frameOf('login', i) }));
       const local = `127.0.${1 + Math.floor(i / perAddress / 250)}.${2 + (Math.floor(i / perAddress) % 250)}`;
-      if (await open(t, c.host, c.port, local, c.timeoutMs)) ok++;
-      else failed++;
+      if (await open(t, c.host, c.port, local, c.timeoutMs)) {
+        ok++;
+        lastOkAt = performance.now();
+      } else failed++;
       if ((ok + failed) % 5000 === 0) send({ ev: 'progress', ok, failed });
     }
   };
   await Promise.all(Array.from({ length: c.concurrency }, worker));
-  send({ ev: 'connected', ok, failed, ms: performance.now() - started });
+  send({ ev: 'connected', ok, failed, ms: performance.now() - started, okMs: lastOkAt - started });
 }
 
 function startHeartbeats(intervalMs: number): void {
@@ -157,6 +163,7 @@ async function flood(durationMs: number, window: number): Promise<void> {
 
 async function dropAll(): Promise<void> {
   for (const t of terminals.values()) {
+    t.held = t.loggedIn;
     t.loggedIn = false;
     t.socket?.destroy();
     t.socket = undefined;
