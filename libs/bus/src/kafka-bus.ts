@@ -28,7 +28,7 @@ export interface KafkaBusOptions {
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
   /**
-   * Keep fetching while earlier records are handled (default true): a fetch returns once its records
+   * Keep fetching while earlier records are handled (default false): a fetch returns once its records
    * are admitted to the in-flight bounds, they are handled in the background, and each partition's
    * offsets are committed in order as the records below them settle. false: the next fetch waits
    * until every record of the last one settled.
@@ -103,7 +103,7 @@ class KafkaSubscription implements Subscription {
   private closing = false;
   /** The group-bound commit of the latest batch payload (see eachBatch for why not consumer.commitOffsets). */
   private commit?: EachBatchPayload['commitOffsetsIfNecessary'];
-  pipelined = true;
+  pipelined = false;
 
   constructor(
     private readonly consumer: Consumer,
@@ -428,7 +428,7 @@ export class KafkaBus implements MessageBus {
       (s) => this.subscriptions.delete(s),
     );
     sub.partitionsConcurrently = this.options.partitionsConsumedConcurrently ?? 32;
-    sub.pipelined = this.options.pipelined ?? true;
+    sub.pipelined = this.options.pipelined ?? false;
     await sub.start();
     this.subscriptions.add(sub);
     return sub;

@@ -11,6 +11,15 @@ busContract(
   60_000,
 );
 
+busContract(
+  'Kafka adapter, pipelined consumer (GS_KAFKA_PIPELINE=on)',
+  async () => {
+    await requireService('kafka');
+    return new KafkaBus({ service: 'contract', clientId: uniqueName('contract'), brokers: infra.kafkaBrokers, log: testLogger(process.env['GS_TEST_LOG'] ?? 'silent'), pipelined: true });
+  },
+  60_000,
+);
+
 describe('Kafka adapter: pipelined fetching', () => {
   const buses: KafkaBus[] = [];
   const subs: Subscription[] = [];

@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     expect(c.service).toBe('storage');
     expect(c.http.port).toBe(8083);
     expect(c.grpc.port).toBe(50053);
-    expect(c.bus).toEqual({ kind: 'kafka', brokers: ['127.0.0.1:9092'], clientId: 'storage-st-0', partitionsConcurrency: 32, pipelined: true });
+    expect(c.bus).toEqual({ kind: 'kafka', brokers: ['127.0.0.1:9092'], clientId: 'storage-st-0', partitionsConcurrency: 32, pipelined: false });
     expect(c.clickhouse.urls).toEqual(['http://127.0.0.1:8123']);
     expect(c.hbase).toMatchObject({ host: '127.0.0.1', port: 9090, poolSize: 4 });
   });

@@ -151,25 +151,32 @@ export class ReadingsConsumer {
   /** Only now, with both stores and the validated topic done, do these readings count as stored. */
   private remember(items: readonly Item<CheckedRecord>[]): void {
     const done = Date.now();
+    // Metrics once per batch (outcomes) and once per frame (latency), not per reading: recording an
+    // instrument hashes its attributes, which was a measurable share of the storage profile.
+    const outcomes = new Map<string, number>();
+    let stored = 0;
     for (const { value } of items) {
       this.checker.remember(value.toWrite);
-      for (const c of value.checked) {
-        for (const o of c.outcomes) {
-          storageMetrics.validity.add(1, { outcome: o });
-          this.counts.byOutcome[o] = (this.counts.byOutcome[o] ?? 0) + 1;
-        }
-      }
-      storageMetrics.stored.add(value.toWrite.length);
-      this.counts.readingsStored += value.toWrite.length;
+      for (const c of value.checked) for (const o of c.outcomes) outcomes.set(o, (outcomes.get(o) ?? 0) + 1);
+      stored += value.toWrite.length;
       this.counts.framesStored += value.frames.length;
+      let lastReceived = -1;
       for (const r of value.toWrite) {
         if (r.receivedAtMs > 0) {
           this.latency.add(done - r.receivedAtMs);
           this.interval.add(done - r.receivedAtMs);
-          storageMetrics.latency.record((done - r.receivedAtMs) / 1000);
+          // Readings of one frame share its receipt time and come together: one observation per frame.
+          if (r.receivedAtMs !== lastReceived) storageMetrics.latency.record((done - r.receivedAtMs) / 1000);
+          lastReceived = r.receivedAtMs;
         }
       }
     }
+    for (const [o, n] of outcomes) {
+      storageMetrics.validity.add(n, { outcome: o });
+      this.counts.byOutcome[o] = (this.counts.byOutcome[o] ?? 0) + n;
+    }
+    storageMetrics.stored.add(stored);
+    this.counts.readingsStored += stored;
   }
 }
 

@@ -36,7 +36,7 @@ export const storageMetrics = {
   validity: meter.createCounter('gs_storage_readings_checked_total', { description: 'Readings through validity checks, by outcome' }),
   stored: meter.createCounter('gs_storage_readings_stored_total', { description: 'Readings written to both stores' }),
   events: meter.createCounter('gs_storage_events_stored_total', { description: 'Device events written' }),
-  latency: meter.createHistogram('gs_storage_end_to_end_seconds', { description: 'Frame received -> rows stored', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } }),
+  latency: meter.createHistogram('gs_storage_end_to_end_seconds', { description: 'Frame received -> its readings stored in both stores (one observation per frame of a batch)', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } }),
   /** The batchers' flush callback: duration and size per table, and failures logged. */
   flushObserver(log: Logger) {
     return (i: { name: string; rows: number; ms: number; error?: unknown }): void => {

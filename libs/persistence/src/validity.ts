@@ -65,15 +65,20 @@ export class ValidityChecker {
 
   constructor(private readonly options: ValidityOptions = DEFAULT_VALIDITY) {}
 
+  /** Range of each quantity seen: a station has some dozens of quantities and checks millions of readings. */
+  private readonly rangeCache = new Map<string, Range | undefined>();
+
   rangeOf(quantity: string): Range | undefined {
-    return this.options.ranges.find(([p]) => quantity === p || quantity.startsWith(`${p}.`) || quantity.startsWith(`${p}_`))?.[1];
+    if (this.rangeCache.has(quantity)) return this.rangeCache.get(quantity);
+    const range = this.options.ranges.find(([p]) => quantity === p || quantity.startsWith(`${p}.`) || quantity.startsWith(`${p}_`))?.[1];
+    if (this.rangeCache.size < 10_000) this.rangeCache.set(quantity, range);
+    return range;
   }
 
-  /** `known(meterId)`: the meter is in the archive. Sets quality bits on the returned copies. */
+  /** `known(meterId)`: the meter is in the archive. Quality bits are set on copies; the inputs are not changed. */
   check(readings: readonly StoredReading[], nowMs: number, known: (meterId: string) => boolean): Checked[] {
     const out: Checked[] = [];
-    for (const input of readings) {
-      const r = { ...input };
+    for (const r of readings) {
       const outcomes: ValidityOutcome[] = [];
       let q = r.quality;
       if (q & QualityFlag.QUALITY_FLAG_DEVICE_INVALID) outcomes.push('device_invalid');
@@ -105,9 +110,9 @@ export class ValidityChecker {
           outcomes.push('conflict');
         }
       }
-      r.quality = q;
       if (outcomes.length === 0) outcomes.push('good');
-      out.push({ reading: r, write, outcomes });
+      // A copy only where a quality bit was added: most readings pass unchanged.
+      out.push({ reading: q === r.quality ? r : { ...r, quality: q }, write, outcomes });
     }
     return out;
   }
