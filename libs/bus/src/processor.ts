@@ -122,11 +122,8 @@ export class BatchProcessor {
   async admit(batch: InboundBatch): Promise<boolean> {
     const { n, bytes } = sizeOf(batch);
     await Promise.race([this.gate.acquire(n, bytes), this.abortSignal]).catch(() => undefined);
-    if (this.aborted) {
-      // Abort does not free the gate; the room taken (when it was granted) no longer matters.
-      return false;
-    }
-    return true;
+    // After an abort the room taken (if it was granted) no longer matters: nothing is admitted again.
+    return !this.aborted;
   }
 
   /** Gives back the room of an admitted batch that will not be processed. */

@@ -19,7 +19,7 @@ import { closeRedis, createRedis } from '@gridstation/cache';
 import { qgdw1376 } from '@gridstation/protocols';
 import { configureTestEnvironment, distributedServiceEnv, freePort, httpGet, infra, requireService, spawnMain, testEnvironment, waitFor, type SpawnedMain } from '@gridstation/testing';
 import { fleetAddress, type FleetCommand, type FleetReport } from './connections/fleet-protocol';
-import { procSample, scrape, total } from './pipeline/observe';
+import { ProcWatch, scrape, total } from './pipeline/observe';
 
 const args = process.argv.slice(2);
 const short = args.includes('--short');
@@ -132,13 +132,13 @@ async function commMetrics(port: number): Promise<{ connections: number; receive
   return { connections: total(s, 'gs_comm_connections'), received: total(s, 'gs_comm_frames_received_total'), published: total(s, 'gs_comm_frames_published_total') };
 }
 
-/** CPU% and RSS of one process over `ms`. */
+/** CPU% and peak RSS of one process over `ms`. */
 async function watch(pid: number, ms: number): Promise<{ cpuPercent: number; rssBytes: number }> {
-  const a = procSample(pid)!;
-  const t0 = performance.now();
+  const w = new ProcWatch(() => ({ comm: pid }));
+  w.start();
   await sleep(ms);
-  const b = procSample(pid)!;
-  return { cpuPercent: Math.round(((b.cpuSeconds - a.cpuSeconds) / ((performance.now() - t0) / 1000)) * 1000) / 10, rssBytes: b.rssBytes };
+  const r = w.stop()['comm']!;
+  return { cpuPercent: r.cpuPercent, rssBytes: r.peakRssMiB * 1048576 };
 }
 
 async function main(): Promise<void> {
@@ -178,7 +178,8 @@ async function main(): Promise<void> {
   const perLoader = Math.ceil(TERMINALS / LOADERS);
   const loaders = await Promise.all(Array.from({ length: LOADERS }, () => Loader.start(perLoader + 10_000)));
   // Terminal i belongs to loader floor(i / perLoader); a step adds STEP terminals spread over the loaders.
-  const slice = (l: number, upTo: number) => ({ from: l * perLoader, to: Math.min((l + 1) * perLoader, l * perLoader + Math.ceil(upTo / LOADERS), TERMINALS) });
+  /** One past the last terminal of loader `l` once `upTo` terminals are connected over all loaders. */
+  const endOf = (l: number, upTo: number) => Math.min((l + 1) * perLoader, l * perLoader + Math.ceil(upTo / LOADERS), TERMINALS);
   const connect = (l: number, from: number, to: number, concurrency: number, onlyHeld = false) =>
     loaders[l]!.ask({ cmd: 'connect', from, to, host: '127.0.0.1', port: terminalPort, concurrency, perSourceAddress: PER_SOURCE_ADDRESS, timeoutMs: 60_000, onlyHeld }, 'connected');
 
@@ -188,7 +189,7 @@ async function main(): Promise<void> {
   try {
     for (let target = Math.min(STEP, TERMINALS); held < TERMINALS; target = Math.min(target + STEP, TERMINALS)) {
       const t0 = performance.now();
-      const results = await Promise.all(loaders.map((_, l) => connect(l, slice(l, held).to, slice(l, target).to, 100)));
+      const results = await Promise.all(loaders.map((_, l) => connect(l, endOf(l, held), endOf(l, target), 100)));
       const connectSeconds = (performance.now() - t0) / 1000;
       const failed = results.reduce((n, r) => n + r.failed, 0);
       held = target;
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
     await Promise.all(loaders.map((l) => l.ask({ cmd: 'drop' }, 'dropped')));
     await waitFor(async () => (await commMetrics(httpPort)).connections === 0, 'comm sees every connection closed', 120_000, 250);
     const stormWatch = watch(pid, 1000);
-    const storm = await Promise.all(loaders.map((_, l) => connect(l, slice(l, 0).to, slice(l, held).to, 2000, true)));
+    const storm = await Promise.all(loaders.map((_, l) => connect(l, endOf(l, 0), endOf(l, held), 2000, true)));
     // Until the last login that succeeded: a login that fails waits out its timeout, which is not the station's pace.
     const stormSeconds = Math.max(...storm.map((r) => r.okMs)) / 1000;
     const stormCpu = (await stormWatch).cpuPercent;
@@ -244,7 +245,7 @@ async function main(): Promise<void> {
     out.push(`Connection benchmark (${short ? 'short' : 'full'} run): one comm process, Q/GDW 1376.1 terminals over loopback TCP`);
     out.push(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}; heartbeat every ${HEARTBEAT_S} s; ${LOADERS} load processes, ${PER_SOURCE_ADDRESS} connections per source address; kernel ${kernel.join(', ')}`);
     out.push(`comm idle: ${mib(idle.rssBytes)} MiB RSS, ${idleFds} descriptors; at the last step ${lastFds} descriptors`);
-    out.push('\n| connections | comm RSS MiB | MiB per 10k above idle | comm CPU % | heartbeats/s | step connect s |');
+    out.push('\n| connections | comm peak RSS MiB | MiB per 10k above idle | comm CPU % | heartbeats/s | step connect s |');
     out.push('|---:|---:|---:|---:|---:|---:|');
     for (const s of steps) out.push(`| ${s.connections} | ${s.rssMiB} | ${s.rssPer10kMiB} | ${s.cpuPercent} | ${s.heartbeatsPerSec} | ${s.connectSeconds} |`);
     out.push(`\nlogin storm: ${stormOk} logins in ${stormSeconds.toFixed(1)} s = ${loginsPerSec} logins/s (${stormFailed} failed; comm CPU ${stormCpu}% in its first second)`);
