@@ -2,7 +2,7 @@
 # Local Kafka (KRaft), ClickHouse, HBase (+ Thrift2 gateway) and Redis for development and tests, and the
 # independent clients tests use (kcat, grpcurl, python grpcio) and zstd (dictionary training).
 #
-#   tools/infra/infra.sh up     [kafka|clickhouse|hbase|clickhouse-ha|redis|clients ...]   install if needed, start, wait until healthy
+#   tools/infra/infra.sh up     [kafka|clickhouse|hbase|clickhouse-ha|redis|clients|kube ...]   install if needed, start, wait until healthy
 #   tools/infra/infra.sh down   [service ...]                        stop (data is kept)
 #   tools/infra/infra.sh status [service ...]                        health by a real client round trip
 #   tools/infra/infra.sh clean                                       stop everything and delete all data
@@ -27,8 +27,12 @@ CH_HA_TCP_PORTS=(${GS_CLICKHOUSE_HA_TCP_PORTS:-9001 9002})
 CH_HA_INTERSERVER_PORTS=(${GS_CLICKHOUSE_HA_INTERSERVER_PORTS:-9011 9012})
 HBASE_THRIFT_PORT="${GS_HBASE_THRIFT_PORT:-9090}"
 REDIS_PORT="${GS_REDIS_PORT:-6379}"
+KUBE_VERSION="${GS_KUBE_VERSION:-v1.34.4}"
+KUBE_PORT="${GS_KUBE_PORT:-6443}"
+KUBE_ETCD_PORT="${GS_KUBE_ETCD_PORT:-2379}"
+KUBE_ETCD_PEER_PORT="${GS_KUBE_ETCD_PEER_PORT:-2380}"
 
-ALL_SERVICES=(kafka clickhouse hbase clickhouse-ha redis clients)
+ALL_SERVICES=(kafka clickhouse hbase clickhouse-ha redis clients kube)
 GRPCURL_VERSION="${GS_GRPCURL_VERSION:-1.9.3}"
 GRPCIO_VERSION="${GS_GRPCIO_VERSION:-1.76.0}"
 BIN="$INFRA/bin"
@@ -48,7 +52,7 @@ pid_alive() {
   kill -0 "$pid" 2>/dev/null || return 1
   local want
   case "$(basename "$1" .pid)" in
-    kafka) want=kafka.Kafka ;; clickhouse) want=clickhouse ;; master) want=HMaster ;; thrift) want=ThriftServer ;; *) want= ;;
+    kafka) want=kafka.Kafka ;; clickhouse) want=clickhouse ;; master) want=HMaster ;; etcd) want=etcd ;; apiserver) want=kube-apiserver ;; thrift) want=ThriftServer ;; *) want= ;;
   esac
   [ -z "$want" ] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$want"
 }
@@ -271,6 +275,109 @@ redis_down() {
   rm -f "$(redis_dir)/redis.pid"
 }
 
+# --- Kubernetes API (kube-apiserver + etcd, no kubelet: Pods are stored, never run) ------------------------
+# kube-apiserver and kubectl are built from the k8s.io/kubernetes source on the Go module proxy (staging
+# modules published as v0.<minor>.<patch>) and cached under $BIN/kube-<version>; etcd is Debian's
+# etcd-server. Credentials: a static token (system:masters) written to $INFRA/kube/kubeconfig.
+
+kube_dir() { echo "$INFRA/kube"; }
+kube_bin() { echo "$BIN/kube-$KUBE_VERSION"; }
+kubectl_bin() { echo "$(kube_bin)/kubectl"; }
+kube_ctl() { "$(kubectl_bin)" --kubeconfig "$(kube_dir)/kubeconfig" "$@"; }
+kube_health() { kube_ctl get --raw /readyz >/dev/null 2>&1 && kube_ctl get namespace default -o name 2>/dev/null; }
+
+kube_build() {
+  local out; out="$(kube_bin)"
+  [ -x "$out/kube-apiserver" ] && [ -x "$out/kubectl" ] && return 0
+  need_debs go golang-go
+  log "building kube-apiserver and kubectl $KUBE_VERSION from the Go module proxy (cold: about 7-9 min)"
+  local src="$INFRA/kube-src-$KUBE_VERSION" blog="$INFRA/kube-build.log"
+  if [ ! -f "$src/.prepared" ]; then
+    local moddir
+    moddir="$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')"
+    [ -d "$moddir" ] || die "could not download k8s.io/kubernetes@$KUBE_VERSION"
+    rm -rf "$src"; cp -r "$moddir" "$src"; chmod -R u+w "$src"
+    rm -rf "$src/vendor" "$src/go.work" "$src/go.work.sum"
+    local staging="v0.${KUBE_VERSION#v1.}" m
+    # Drop the ./staging replaces; pin to the published staging release only the modules go.mod requires at v0.0.0.
+    for m in $(cd "$src" && go mod edit -json | python3 -c 'import json,sys; print(" ".join(r["Old"]["Path"] for r in json.load(sys.stdin).get("Replace") or [] if r["New"]["Path"].startswith("./staging")))'); do
+      (cd "$src" && go mod edit -dropreplace="$m")
+    done
+    for m in $(cd "$src" && go mod edit -json | python3 -c 'import json,sys; print(" ".join(r["Path"] for r in json.load(sys.stdin)["Require"] if r["Version"]=="v0.0.0"))'); do
+      (cd "$src" && go mod edit -require="$m@$staging")
+    done
+    touch "$src/.prepared"
+  fi
+  local pkg="k8s.io/component-base/version" cgo="k8s.io/client-go/pkg/version" major="1" minor
+  minor="$(echo "$KUBE_VERSION" | cut -d. -f2)"
+  local ld="-s -w"
+  for p in "$pkg" "$cgo"; do ld="$ld -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=$major -X $p.gitMinor=$minor -X $p.gitTreeState=clean"; done
+  mkdir -p "$out"
+  ( cd "$src" && GOMAXPROCS=2 GOFLAGS=-mod=mod go build -p 2 -ldflags "$ld" -o "$out/kube-apiserver" ./cmd/kube-apiserver \
+      && GOMAXPROCS=2 GOFLAGS=-mod=mod go build -p 2 -ldflags "$ld" -o "$out/kubectl" ./cmd/kubectl ) >"$blog" 2>&1 \
+    || { tail -n 30 "$blog" >&2; die "could not build kube-apiserver $KUBE_VERSION"; }
+  log "kube binaries cached in $out"
+}
+
+need_etcd() {
+  command -v etcd >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] || die "etcd is missing: apt-get install etcd-server (needs root)"
+  log "installing Debian etcd-server (not started as a system service)"
+  local had_policy=0; [ -f /usr/sbin/policy-rc.d ] && had_policy=1
+  [ "$had_policy" = 1 ] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null; }
+  [ "$had_policy" = 1 ] || rm -f /usr/sbin/policy-rc.d
+  command -v etcd >/dev/null 2>&1 || die "etcd-server did not install"
+}
+
+kube_up() {
+  local d; d="$(kube_dir)"
+  if [ -f "$d/kubeconfig" ] && [ -x "$(kubectl_bin)" ] && kube_health >/dev/null 2>&1; then log "kube-apiserver already up on https://127.0.0.1:$KUBE_PORT"; return 0; fi
+  kube_build
+  need_etcd
+  mkdir -p "$d/etcd" "$d/certs" "$d/logs"
+  if ! pid_alive "$d/etcd.pid"; then
+    log "starting etcd on 127.0.0.1:$KUBE_ETCD_PORT"
+    nohup etcd --data-dir "$d/etcd" --listen-client-urls "http://127.0.0.1:$KUBE_ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$KUBE_ETCD_PORT" \
+      --listen-peer-urls "http://127.0.0.1:$KUBE_ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$KUBE_ETCD_PEER_PORT" \
+      --initial-cluster "default=http://127.0.0.1:$KUBE_ETCD_PEER_PORT" --quota-backend-bytes 2147483648 >"$d/logs/etcd.log" 2>&1 &
+    echo $! >"$d/etcd.pid"
+    wait_until 30 etcd "$d/logs/etcd.log" curl -fsS --max-time 2 "http://127.0.0.1:$KUBE_ETCD_PORT/health"
+  fi
+  [ -f "$d/sa.key" ] || openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
+  [ -f "$d/token" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$d/token"
+  printf '%s,admin,admin-uid,system:masters\n' "$(cat "$d/token")" >"$d/tokens.csv"
+  if ! pid_alive "$d/apiserver.pid"; then
+    log "starting kube-apiserver $KUBE_VERSION on https://127.0.0.1:$KUBE_PORT"
+    nohup "$(kube_bin)/kube-apiserver" --etcd-servers "http://127.0.0.1:$KUBE_ETCD_PORT" --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
+      --secure-port "$KUBE_PORT" --cert-dir "$d/certs" --token-auth-file "$d/tokens.csv" --authorization-mode RBAC \
+      --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$d/sa.key" \
+      --service-account-signing-key-file "$d/sa.key" --service-cluster-ip-range 10.0.0.0/24 --endpoint-reconciler-type none \
+      --disable-admission-plugins ServiceAccount >"$d/logs/apiserver.log" 2>&1 &
+    echo $! >"$d/apiserver.pid"
+  fi
+  cat >"$d/kubeconfig" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: https://127.0.0.1:$KUBE_PORT
+    insecure-skip-tls-verify: true
+users:
+- name: admin
+  user:
+    token: $(cat "$d/token")
+contexts:
+- name: local
+  context: { cluster: local, user: admin, namespace: default }
+current-context: local
+KUBECONFIG
+  wait_until 60 kube-apiserver "$d/logs/apiserver.log" kube_health
+}
+kube_down() { stop_pidfile "$(kube_dir)/apiserver.pid" kube-apiserver; stop_pidfile "$(kube_dir)/etcd.pid" etcd; }
+
 # --- independent clients the tests drive the station with ----------------------------------------------
 # kcat (a Kafka client that is not kafkajs) from Debian; grpcurl (a reflection-based gRPC client, as other
 # grid systems' engineers use) built from the Go module proxy into $INFRA/bin, keyed by version; python
@@ -318,6 +425,7 @@ status_one() {
     clickhouse-ha) clickhouse_ha_health >/dev/null 2>&1 && out="replicas r1 127.0.0.1:${CH_HA_HTTP_PORTS[0]}, r2 127.0.0.1:${CH_HA_HTTP_PORTS[1]} (ZooKeeper :$HBASE_ZK_PORT)" ;;
     hbase) out="$(hbase_health 2>&1)" ;;
     clients) clients_health && out="kcat $(kcat -V 2>/dev/null | head -n 1 | awk '{print $2}'), zstd $(zstd -V 2>/dev/null | grep -o 'v[0-9.]*' | head -n 1), grpcurl $GRPCURL_VERSION, python grpcio $GRPCIO_VERSION in $BIN" ;;
+    kube) out="$(kube_health 2>&1)" && out="kube-apiserver $KUBE_VERSION https://127.0.0.1:$KUBE_PORT (etcd :$KUBE_ETCD_PORT, kubeconfig $(kube_dir)/kubeconfig)" ;;
     redis) out="$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null | grep -E '^redis_version' | tr -d '\r')" ; redis_health || out="" ;;
     *) die "unknown service $s" ;;
   esac
@@ -343,7 +451,7 @@ case "$cmd" in
   status) rc=0; for s in "${services[@]}"; do status_one "$s" || rc=1; done; exit $rc ;;
   clean) for s in "${ALL_SERVICES[@]}"; do "${s//-/_}_down"; done
          for s in kafka clickhouse hbase redis; do rm -rf "${INFRA:?}/$s/data" "${INFRA:?}/$s/root" "${INFRA:?}/$s/zk" "${INFRA:?}/$s/tmp"; done
-         rm -rf "${INFRA:?}/clickhouse" "${INFRA:?}/clickhouse-r1" "${INFRA:?}/clickhouse-r2" "${INFRA:?}/redis"; log "data removed (jars kept)" ;;
+         rm -rf "${INFRA:?}/kube/etcd" "${INFRA:?}/clickhouse" "${INFRA:?}/clickhouse-r1" "${INFRA:?}/clickhouse-r2" "${INFRA:?}/redis"; log "data removed (jars kept)" ;;
   hbase-admin) hbase_admin "$@" ;;
-  *) die "usage: infra.sh up|down|status|clean [kafka|clickhouse|hbase|clickhouse-ha|redis|clients ...] | hbase-admin <args>" ;;
+  *) die "usage: infra.sh up|down|status|clean [kafka|clickhouse|hbase|clickhouse-ha|redis|clients|kube ...] | hbase-admin <args>" ;;
 esac

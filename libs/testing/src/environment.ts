@@ -16,6 +16,8 @@ export interface TestEnvironment {
   clickhouseReplicaUrls: string[];
   hbase: { host: string; port: number };
   redisUrl: string;
+  /** The kube-apiserver of tools/infra (service kube): its kubeconfig and kubectl built with it. */
+  kube: { url: string; kubeconfig: string; kubectl: string };
 }
 
 let configuredRoot: string | undefined;
@@ -39,6 +41,11 @@ export function testEnvironment(env: Readonly<Record<string, string | undefined>
     clickhouseReplicaUrls: (env['GS_CLICKHOUSE_HA_HTTP_PORTS'] || '8124 8125').split(/[\s,]+/).filter(Boolean).map((p) => `http://127.0.0.1:${p}`),
     hbase: { host: '127.0.0.1', port: Number(env['GS_HBASE_THRIFT_PORT'] || 9090) },
     redisUrl: `redis://127.0.0.1:${env['GS_REDIS_PORT'] || 6379}`,
+    kube: {
+      url: `https://127.0.0.1:${env['GS_KUBE_PORT'] || 6443}`,
+      kubeconfig: join(infraDir, 'kube', 'kubeconfig'),
+      kubectl: join(infraDir, 'bin', `kube-${env['GS_KUBE_VERSION'] || 'v1.34.4'}`, 'kubectl'),
+    },
   };
 }
 
@@ -58,6 +65,9 @@ export const infra = {
   },
   get redisUrl(): string {
     return testEnvironment().redisUrl;
+  },
+  get kube(): TestEnvironment['kube'] {
+    return testEnvironment().kube;
   },
 };
 

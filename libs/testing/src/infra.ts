@@ -27,13 +27,14 @@ const hostPort = (url: string): [string, number] => {
 };
 
 /** Fails the calling suite with a clear message when a service is not reachable. */
-export async function requireService(name: 'kafka' | 'clickhouse' | 'clickhouse-ha' | 'hbase' | 'redis'): Promise<void> {
+export async function requireService(name: 'kafka' | 'clickhouse' | 'clickhouse-ha' | 'hbase' | 'redis' | 'kube'): Promise<void> {
   const where: Record<typeof name, [string, number]> = {
     kafka: hostPort(infra.kafkaBrokers[0]!),
     clickhouse: hostPort(infra.clickhouseUrl),
     'clickhouse-ha': hostPort(infra.clickhouseReplicaUrls[1]!),
     hbase: [infra.hbase.host, infra.hbase.port],
     redis: hostPort(infra.redisUrl),
+    kube: hostPort(infra.kube.url),
   };
   const [host, port] = where[name];
   if (!(await portOpen(host, port))) {
@@ -42,8 +43,9 @@ export async function requireService(name: 'kafka' | 'clickhouse' | 'clickhouse-
 }
 
 /** The path of a client tools/infra installed (e.g. grpcurl); fails with the command that installs it. */
-export function clientBinary(name: 'grpcurl' | 'kcat' | 'python-grpc'): string {
+export function clientBinary(name: 'grpcurl' | 'kcat' | 'python-grpc' | 'kubectl'): string {
   if (name === 'kcat') return 'kcat';
+  if (name === 'kubectl') return infra.kube.kubectl;
   return join(testEnvironment().binDir, name);
 }
 
