@@ -249,6 +249,11 @@ export const schedulerConfigSchema = z
     GS_K8S_TRIAL_DEPLOYMENT: z.string().default('gridstation-worker-trial'),
     /** Collection plans (CollectionService) run by this scheduler: on (default) or off. */
     GS_COLLECTION: z.enum(['on', 'off']).default('on'),
+    /** Edge computing tasks (EdgeRegistryService, slot edge.task, results from gs.edge-results.v1): on (default) or off. */
+    GS_EDGE_TASKS: z.enum(['on', 'off']).default('on'),
+    /** An edge task's longest run (delivery to the end of its GridTask), and how often its status is read. */
+    GS_EDGE_TASK_TIMEOUT_MS: positiveInt(6 * 3_600_000),
+    GS_EDGE_POLL_MS: positiveInt(1_000),
   })
   .transform((e) => ({
     ...common('scheduler', e),
@@ -264,6 +269,7 @@ export const schedulerConfigSchema = z
     workerCommand: e.GS_WORKER_COMMAND,
     kubernetes: { namespace: e.GS_K8S_NAMESPACE, deployment: e.GS_K8S_WORKER_DEPLOYMENT, trialDeployment: e.GS_K8S_TRIAL_DEPLOYMENT },
     collection: e.GS_COLLECTION === 'on',
+    edgeTasks: e.GS_EDGE_TASKS === 'on' ? { timeoutMs: e.GS_EDGE_TASK_TIMEOUT_MS, pollMs: e.GS_EDGE_POLL_MS } : undefined,
   }));
 
 export const workerConfigSchema = z
@@ -397,6 +403,25 @@ export const stationConfigSchema = z
     trial: trialLimits(e),
   }));
 
+// The GridTask controller of an edge cluster (apps/edge-controller, deploy/k8s/edge).
+export const edgeControllerConfigSchema = z
+  .object({
+    ...commonEnv,
+    ...ports(8092, 50062),
+    /** The namespace whose GridTasks it reconciles. */
+    GS_EDGE_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a namespace name').default('gridstation-edge'),
+    /** A kubeconfig file; empty: in-cluster credentials (the Pod's ServiceAccount), then $KUBECONFIG, then ~/.kube/config. */
+    GS_KUBECONFIG: z.string().default(''),
+    /** Every GridTask is reconciled again this often without an event. */
+    GS_EDGE_RESYNC_MS: positiveInt(30_000),
+  })
+  .transform((e) => ({
+    ...common('edge-controller', e),
+    namespace: e.GS_EDGE_NAMESPACE,
+    kubeconfig: e.GS_KUBECONFIG || undefined,
+    resyncMs: e.GS_EDGE_RESYNC_MS,
+  }));
+
 export const agentConfigSchema = z
   .object({
     ...commonEnv,
@@ -448,8 +473,9 @@ export type AnalyticsConfig = z.infer<typeof analyticsConfigSchema>;
 export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export type RebalancerConfig = z.infer<typeof rebalancerConfigSchema>;
+export type EdgeControllerConfig = z.infer<typeof edgeControllerConfigSchema>;
 export type StationConfig = z.infer<typeof stationConfigSchema>;
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
 /** Every service's schema: what a GS_ variable is checked against before it is called unknown. */
-export const ALL_SCHEMAS = [commConfigSchema, parserConfigSchema, storageConfigSchema, analyticsConfigSchema, schedulerConfigSchema, workerConfigSchema, rebalancerConfigSchema, stationConfigSchema, agentConfigSchema] as const;
+export const ALL_SCHEMAS = [commConfigSchema, parserConfigSchema, storageConfigSchema, analyticsConfigSchema, schedulerConfigSchema, workerConfigSchema, rebalancerConfigSchema, stationConfigSchema, agentConfigSchema, edgeControllerConfigSchema] as const;

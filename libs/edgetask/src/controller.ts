@@ -99,6 +99,12 @@ export class GridTaskController {
     await this.draining;
   }
 
+  /** Ready when the API server answers for GridTasks in the namespace (the CRD is installed, the credentials allow it). */
+  async healthCheck(): Promise<void> {
+    await this.connect();
+    await this.custom.listNamespacedCustomObject({ group: GRIDTASK_GROUP, version: GRIDTASK_VERSION, namespace: this.o.namespace, plural: GRIDTASK_PLURAL, limit: 1 });
+  }
+
   /** Resolves once the queue is empty (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
