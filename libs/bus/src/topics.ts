@@ -18,6 +18,8 @@ export const TOPICS = {
   deadLetter: 'gs.deadletter.v1',
   /** TaskEventBatch, key = task set id: every change of the task layer, in order per set. */
   taskEvents: 'gs.task-events.v1',
+  /** EdgeTaskResult, key = task id: what an edge task's ranks send back (libs/edgetask). */
+  edgeResults: 'gs.edge-results.v1',
   /** RebalanceDecision, key = decision id: the rebalancer's hotspots and agent moves. */
   rebalance: 'gs.rebalance.v1',
 } as const;
@@ -44,6 +46,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: TOPICS.deadLetter, partitions: 3, retentionMs: 30 * DAY_MS },
   { name: TOPICS.taskEvents, partitions: 6, retentionMs: 7 * DAY_MS },
   { name: TOPICS.rebalance, partitions: 1, retentionMs: 30 * DAY_MS },
+  { name: TOPICS.edgeResults, partitions: 3, retentionMs: 7 * DAY_MS },
 ];
 
 /**

@@ -14,3 +14,4 @@ export * from './gen/gridstation/v1/program';
 export * from './gen/gridstation/v1/worker';
 export * from './gen/gridstation/v1/collection';
 export * from './gen/gridstation/v1/edge';
+export * from './gen/gridstation/v1/edgetask';

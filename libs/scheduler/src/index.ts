@@ -16,7 +16,7 @@ export { Sandbox, PRODUCTION_LIMITS, TRIAL_LIMITS, type SandboxLimits } from './
 export { SLOTS, BUILTIN_PROGRAMS } from './programs/slots';
 export { WorkerRuntime, type SchedulerLink, type WorkerOptions } from './worker/worker-runtime';
 export { GrpcSchedulerLink } from './worker/grpc-link';
-export { HostExecutor, PermanentProgramError, type Executor, type HostProgram } from './worker/host-executor';
+export { HostExecutor, PermanentProgramError, type Executor, type HostProgram, type TaskContext } from './worker/host-executor';
 export { InProcessLink } from './worker/in-process-link';
 export { WorkerFeatureModule, type WorkerFeatureOptions } from './worker/worker.module';
 export { WORKER_GRPC_SERVICE } from './grpc/worker-service';

@@ -9,7 +9,7 @@ import { ClickHouseTaskHistory, CONTAINER_POOL, KubernetesPool, LocalProcessPool
 import { LOGGER } from '@gridstation/service';
 import type { Logger } from '@gridstation/telemetry';
 
-const TASK_REDIS = Symbol('TASK_REDIS');
+export const TASK_REDIS = Symbol('TASK_REDIS');
 const ROOT = resolve(__dirname, '../../../..');
 
 /** Every client of the outside world this service uses; nothing else in the service opens connections. */

@@ -113,6 +113,26 @@ const DEFS: SlotDef[] = [
     sample: { fromArea: 0, toArea: 1 },
     pool: 'indicators',
   },
+  {
+    name: 'edge.task',
+    description: 'A computing task delivered to an edge cluster (seed 001): a GridTask of a registered application on a registered edge node; the task follows its status and its output is the results the ranks sent back',
+    input: {
+      type: 'object',
+      required: ['edgeNode', 'application'],
+      properties: {
+        edgeNode: { type: 'string', description: 'Registered edge node (EdgeRegistryService) the task runs on' },
+        application: { type: 'string', description: 'Registered application (an algorithm and its command)' },
+        params: { type: 'object', description: "Values of the algorithm's declared parameters" },
+        worldSize: { type: 'integer', minimum: 1, maximum: 256, description: "Ranks (default: the application's)" },
+        resultWaitMs: { type: 'integer', minimum: 0, description: "How long to wait for every rank's final result once the GridTask succeeded" },
+      },
+    },
+    output: { type: 'object', required: ['gridTask', 'phase', 'results'], properties: { gridTask: { type: 'string' }, edgeNode: { type: 'string' }, phase: { type: 'string' }, complete: { type: 'boolean' }, results: { type: 'array', items: { type: 'object' } } } },
+    entry: 'run',
+    services: ['scheduler'],
+    sample: { edgeNode: 'edge-1', application: 'area-stats' },
+    pool: 'edge',
+  },
 ];
 
 function fieldsOf(schema: Record<string, unknown>): SlotField[] {
@@ -212,6 +232,15 @@ export const BUILTIN_PROGRAMS: readonly BuiltinProgram[] = [
     type: ProgramType.PROGRAM_TYPE_ALGORITHM,
     kind: ProgramKind.PROGRAM_KIND_HOST,
     description: 'Checks a terminal\'s clock and sets it when it drifted; provided by the collection workers',
+    code: '',
+  },
+  {
+    name: 'edge-task',
+    version: '1',
+    slot: 'edge.task',
+    type: ProgramType.PROGRAM_TYPE_ALGORITHM,
+    kind: ProgramKind.PROGRAM_KIND_HOST,
+    description: 'Delivers a GridTask to an edge cluster and follows it to its end; provided by the scheduler\'s edge workers (GS_EDGE_TASKS=on)',
     code: '',
   },
   {

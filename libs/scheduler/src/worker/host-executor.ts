@@ -11,13 +11,20 @@ export interface Executor {
   has(ref: string): boolean;
   load(ref: string, kind: ProgramKind, code: Buffer, entry: string): Promise<void>;
   unload(ref: string): void;
-  run(ref: string, input: unknown, timeoutMs?: number): Promise<RunOutcome>;
+  /** `task`: which task and attempt the run is (host programs that make outside objects name them after it). */
+  run(ref: string, input: unknown, timeoutMs?: number, task?: TaskContext): Promise<RunOutcome>;
   abort(reason: string): void;
   close(): Promise<void>;
 }
 
+export interface TaskContext {
+  taskId: string;
+  taskSetId: string;
+  attempt: number;
+}
+
 /** A host program: `signal` aborts when the task is cancelled or its time is up. */
-export type HostProgram = (input: unknown, signal: AbortSignal) => Promise<unknown>;
+export type HostProgram = (input: unknown, signal: AbortSignal, task?: TaskContext) => Promise<unknown>;
 
 /** A failure a host program marks as final (no retry), e.g. input it can never act on. */
 export class PermanentProgramError extends Error {
@@ -48,7 +55,7 @@ export class HostExecutor implements Executor {
     // Host programs are part of the worker; nothing to unload.
   }
 
-  async run(ref: string, input: unknown, timeoutMs = this.timeoutMs): Promise<RunOutcome> {
+  async run(ref: string, input: unknown, timeoutMs = this.timeoutMs, task?: TaskContext): Promise<RunOutcome> {
     const started = performance.now();
     const f = this.provided.get(ref);
     if (!f) return { ok: false, code: 'PROGRAM_NOT_PROVIDED', reason: `this worker does not provide ${ref}`, permanent: false, log: [], durationMs: 0 };
@@ -58,7 +65,7 @@ export class HostExecutor implements Executor {
     // The run ends at the time limit or a cancel even when the program does not watch its signal.
     const stopped = new Promise<never>((_, reject) => ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true }));
     try {
-      const output = await Promise.race([f(input, ac.signal), stopped]);
+      const output = await Promise.race([f(input, ac.signal, task), stopped]);
       return { ok: true, output: output ?? null, log: [], durationMs: performance.now() - started };
     } catch (e) {
       // Bad input is final; anything else (a dependency down, a bug) is worth another attempt.

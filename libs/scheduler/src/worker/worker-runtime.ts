@@ -209,7 +209,7 @@ export class WorkerRuntime {
     // The run is a span of the task set's trace (the set's context travels as the task's traceparent).
     const parent = extractTraceContext({ traceparent: task.traceparent }, ROOT_CONTEXT);
     const r = await tracer.startActiveSpan('task.run', { attributes: { 'gs.task.id': task.id, 'gs.task_set.id': task.taskSetId, 'gs.program': ref, 'gs.attempt': task.attempt, 'gs.worker': this.o.workerId } }, parent, async (span) => {
-      const out = await this.sandbox.run(ref, params);
+      const out = await this.sandbox.run(ref, params, undefined, { taskId: task.id, taskSetId: task.taskSetId, attempt: task.attempt });
       if (!out.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: `${out.code}: ${out.reason.slice(0, 200)}` });
       span.end();
       return out;
