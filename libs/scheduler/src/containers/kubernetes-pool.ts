@@ -13,6 +13,7 @@ export class KubernetesPool implements ContainerPool {
   readonly kind = 'kubernetes';
   private readonly wanted = { trial: 0, production: 0 };
   private api: Promise<InstanceType<K8s['AppsV1Api']>> | undefined;
+  private k8s: K8s | undefined;
 
   constructor(
     private readonly o: { namespace: string; deployment: string; trialDeployment: string; kubeconfig?: string },
@@ -21,6 +22,7 @@ export class KubernetesPool implements ContainerPool {
 
   private apps(): Promise<InstanceType<K8s['AppsV1Api']>> {
     this.api ??= load('@kubernetes/client-node').then((k) => {
+      this.k8s = k;
       const kc = new k.KubeConfig();
       if (this.o.kubeconfig) kc.loadFromFile(this.o.kubeconfig);
       else kc.loadFromDefault();
@@ -45,17 +47,29 @@ export class KubernetesPool implements ContainerPool {
   async scaleTo(trial: boolean, n: number): Promise<void> {
     const api = await this.apps();
     const name = trial ? this.o.trialDeployment : this.o.deployment;
-    await api.patchNamespacedDeploymentScale({ name, namespace: this.o.namespace, body: { spec: { replicas: n } } }, k8sMergePatch());
+    await api.patchNamespacedDeploymentScale({ name, namespace: this.o.namespace, body: { spec: { replicas: n } } }, this.patchAs('application/merge-patch+json'));
     this.log.info({ deployment: name, replicas: n }, 'worker deployment scaled');
     this.wanted[trial ? 'trial' : 'production'] = n;
+  }
+
+  /**
+   * Sets the requests and limits of the workers' container (a strategic merge patch of the pod template:
+   * the Deployment rolls its pods onto the new size). Used when the forecast says tasks need bigger workers.
+   */
+  async patchResources(trial: boolean, r: { cpu: string; memory: string }, container = 'worker'): Promise<void> {
+    const api = await this.apps();
+    const name = trial ? this.o.trialDeployment : this.o.deployment;
+    const resources = { requests: { cpu: r.cpu, memory: r.memory }, limits: { cpu: r.cpu, memory: r.memory } };
+    await api.patchNamespacedDeployment({ name, namespace: this.o.namespace, body: { spec: { template: { spec: { containers: [{ name: container, resources }] } } } } }, this.patchAs('application/strategic-merge-patch+json'));
+    this.log.info({ deployment: name, ...r }, 'worker deployment resized');
+  }
+
+  /** Sends a patch with this content type (the client's default is a JSON patch). */
+  private patchAs(contentType: string) {
+    return this.k8s!.setHeaderOptions('Content-Type', contentType);
   }
 
   async close(): Promise<void> {
     // Replicas stay as they are: the workers belong to the cluster, not to this process.
   }
-}
-
-/** Sends patches as application/merge-patch+json (the client's default is a JSON patch). */
-function k8sMergePatch() {
-  return { middleware: [{ pre: async (ctx: { setHeaderParam(k: string, v: string): void }) => (ctx.setHeaderParam('Content-Type', 'application/merge-patch+json'), ctx), post: async (r: unknown) => r }] } as never;
 }
