@@ -6,3 +6,4 @@ export { EdgeAgent, type AgentOptions, type AgentStats } from './agent';
 export { DEFAULT_REBALANCE, loadScores, Rebalancer, type AgentOnPod, type Decision, type Move, type PodLoad, type RebalanceConfig } from './rebalance';
 export { EDGE_QUANTITIES, SimulatedMeters } from './simulated-meters';
 export { TokenBucket } from './token-bucket';
+export * from './sinking';
