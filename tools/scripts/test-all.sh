@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test command: contracts, lint, types, unit tests, then integration tests against real
-# Kafka, ClickHouse, HBase and Redis (started here through tools/infra if they are not running).
+# Kafka, ClickHouse, HBase, Redis and a kube-apiserver (started here through tools/infra if they are not running).
 # Prints the time of each phase and ends with one line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -35,7 +35,7 @@ phase "proto lint + generated code up to date" proto_check
 phase "lint" npx nx run-many -t lint --skip-nx-cache --output-style=static
 phase "typecheck" npx nx run-many -t typecheck --skip-nx-cache --output-style=static
 phase "unit tests" npx nx run-many -t test --skip-nx-cache --output-style=static
-phase "integration tests (real Kafka, ClickHouse, HBase, Redis)" npx nx run-many -t integration --skip-nx-cache --output-style=static --parallel=1
+phase "integration tests (real Kafka, ClickHouse, HBase, Redis, kube-apiserver)" npx nx run-many -t integration --skip-nx-cache --output-style=static --parallel=1
 
 node -e '
 const fs = require("fs"), path = require("path");
