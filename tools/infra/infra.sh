@@ -319,17 +319,22 @@ kube_build() {
   log "kube binaries cached in $out"
 }
 
-need_etcd() {
-  command -v etcd >/dev/null 2>&1 && return 0
-  [ "$(id -u)" = 0 ] || die "etcd is missing: apt-get install etcd-server (needs root)"
-  log "installing Debian etcd-server (not started as a system service)"
+# need_service_debs <binary> <package...>: Debian packages that ship a system service (etcd, prometheus),
+# installed without starting it (a policy-rc.d that refuses) : tests start their own instances.
+need_service_debs() {
+  local bin="$1"; shift
+  command -v "$bin" >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] || die "$bin is missing: apt-get install $* (needs root)"
+  log "installing Debian packages: $* (not started as system services)"
   local had_policy=0; [ -f /usr/sbin/policy-rc.d ] && had_policy=1
   [ "$had_policy" = 1 ] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null 2>&1 || {
-    apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
   [ "$had_policy" = 1 ] || rm -f /usr/sbin/policy-rc.d
-  command -v etcd >/dev/null 2>&1 || die "etcd-server did not install"
+  command -v "$bin" >/dev/null 2>&1 || die "$* did not install $bin"
 }
+
+need_etcd() { need_service_debs etcd etcd-server; }
 
 kube_up() {
   local d; d="$(kube_dir)"
@@ -385,11 +390,13 @@ kube_down() { stop_pidfile "$(kube_dir)/apiserver.pid" kube-apiserver; stop_pidf
 
 grpcurl_bin() { echo "$BIN/grpcurl-$GRPCURL_VERSION/grpcurl"; }
 grpc_python() { echo "$BIN/python-grpc-$GRPCIO_VERSION/bin/python"; }
-clients_health() { command -v kcat >/dev/null && command -v zstd >/dev/null && "$(grpcurl_bin)" -version >/dev/null 2>&1 && "$(grpc_python)" -c 'import grpc, grpc_tools' >/dev/null 2>&1; }
+clients_health() { command -v kcat >/dev/null && command -v zstd >/dev/null && command -v promtool >/dev/null && command -v chromium >/dev/null && "$(grpcurl_bin)" -version >/dev/null 2>&1 && "$(grpc_python)" -c 'import grpc, grpc_tools' >/dev/null 2>&1; }
 
 clients_up() {
   need_debs kcat kcat
   need_debs zstd zstd # trains the edge agents' compression dictionaries (zstd --train)
+  need_service_debs promtool prometheus # promtool checks the alert rules; tests run their own Prometheus
+  need_service_debs chromium chromium   # the console's browser tests (puppeteer-core drives it)
   if [ ! -x "$(grpcurl_bin)" ]; then
     need_debs go golang-go
     log "building grpcurl $GRPCURL_VERSION from the Go module proxy"
@@ -411,7 +418,7 @@ clients_up() {
   rm -f "$BIN/python-grpc"
   printf '#!/bin/sh\nexec "%s" "$@"\n' "$(grpc_python)" >"$BIN/python-grpc"
   chmod +x "$BIN/python-grpc"
-  clients_health || die "kcat, zstd, grpcurl or python grpcio does not run"
+  clients_health || die "kcat, zstd, promtool, chromium, grpcurl or python grpcio does not run"
 }
 clients_down() { :; }
 
@@ -424,7 +431,7 @@ status_one() {
     clickhouse) out="ClickHouse $(ch_health 2>&1)" ;;
     clickhouse-ha) clickhouse_ha_health >/dev/null 2>&1 && out="replicas r1 127.0.0.1:${CH_HA_HTTP_PORTS[0]}, r2 127.0.0.1:${CH_HA_HTTP_PORTS[1]} (ZooKeeper :$HBASE_ZK_PORT)" ;;
     hbase) out="$(hbase_health 2>&1)" ;;
-    clients) clients_health && out="kcat $(kcat -V 2>/dev/null | head -n 1 | awk '{print $2}'), zstd $(zstd -V 2>/dev/null | grep -o 'v[0-9.]*' | head -n 1), grpcurl $GRPCURL_VERSION, python grpcio $GRPCIO_VERSION in $BIN" ;;
+    clients) clients_health && out="kcat $(kcat -V 2>/dev/null | head -n 1 | awk '{print $2}'), zstd $(zstd -V 2>/dev/null | grep -o 'v[0-9.]*' | head -n 1), grpcurl $GRPCURL_VERSION, python grpcio $GRPCIO_VERSION in $BIN, prometheus $(prometheus --version 2>&1 | head -n 1 | awk '{print $3}'), $(chromium --version 2>/dev/null | head -n 1)" ;;
     kube) out="$(kube_health 2>&1)" && out="kube-apiserver $KUBE_VERSION https://127.0.0.1:$KUBE_PORT (etcd :$KUBE_ETCD_PORT, kubeconfig $(kube_dir)/kubeconfig)" ;;
     redis) out="$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null | grep -E '^redis_version' | tr -d '\r')" ; redis_health || out="" ;;
     *) die "unknown service $s" ;;

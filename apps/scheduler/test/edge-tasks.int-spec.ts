@@ -7,15 +7,16 @@ import { Kafka, logLevel } from 'kafkajs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { TOPICS } from '@gridstation/bus';
 import { EdgeTaskResult } from '@gridstation/contracts';
-import { GridTaskController, GRIDTASK_GROUP, GRIDTASK_PLURAL, GRIDTASK_VERSION, gridTaskName, kubeConfig, LABEL_TASK, loadKubernetes, type GridTask } from '@gridstation/edgetask';
-import { clientBinary, infra, pythonTaskClient as python, repoRoot, requireService, testLogger, uniqueName, waitFor } from '@gridstation/testing';
+import { gridTaskName, LABEL_TASK, type GridTask } from '@gridstation/edgetask';
+import { clientBinary, freePort, httpGet, infra, pythonTaskClient as python, repoRoot, requireService, spawnMain, uniqueName, waitFor, type SpawnedMain } from '@gridstation/testing';
 import { PrivateRedis, startScheduler, testPrefix, type SchedulerProcess } from './support';
 
 // Seed 001's delivery, end to end on real parts: the scheduler service (its own process) registers an
 // edge node (a real kube-apiserver, reached with the token of the delivery ServiceAccount that
 // deploy/k8s/edge defines), an algorithm and an application over gRPC (grpcurl); a task set submitted
-// from python grpcio creates a GridTask there; the edge cluster's controller (running with its own
-// ServiceAccount's token) makes the Pods; the test writes the Pods' status as a kubelet would and sends
+// from python grpcio creates a GridTask there; the edge cluster's controller (apps/edge-controller, its
+// own process, with its own ServiceAccount's token) makes the Pods; the test (kubectl) writes the Pods'
+// status as a kubelet would and sends
 // the ranks' results on gs.edge-results.v1 as the algorithm would; the task ends SUCCESS with the
 // results as its output.
 
@@ -27,9 +28,15 @@ interface Summary { task_set: { counts?: Record<string, number> }; outputs: Arra
 describe('edge tasks: scheduler -> GridTask on an edge cluster -> results', () => {
   let redis: PrivateRedis;
   let scheduler: SchedulerProcess | undefined;
-  let controller: GridTaskController | undefined;
+  let controller: SpawnedMain | undefined;
   let ns = '';
   let kubectl: (args: string[], input?: string) => Promise<string>;
+
+  interface PodJson { metadata: { name: string }; spec: { containers: Array<{ args?: string[]; env: Array<{ name: string; value: string }> }> } }
+  const podsOf = async (selector?: string) => (JSON.parse(await kubectl(['-n', ns, 'get', 'pods', ...(selector ? ['-l', selector] : []), '-o', 'json'])) as { items: PodJson[] }).items;
+  /** What a kubelet would write. */
+  const setPodPhase = (name: string, phase: string, message?: string) =>
+    kubectl(['-n', ns, 'patch', 'pod', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase, ...(message ? { message } : {}) } })]);
 
   const grpcurl = async (method: string, body: object) => {
     try {
@@ -75,15 +82,19 @@ describe('edge tasks: scheduler -> GridTask on an edge cluster -> results', () =
       users: [{ name: 'controller', user: { token: await token('gs-edge-controller') } }],
       contexts: [{ name: 'edge', context: { cluster: 'edge', user: 'controller', namespace: ns } }],
     }));
-    controller = new GridTaskController({ namespace: ns, kubeconfig: controllerKubeconfig, resyncMs: 2_000, retryMs: 200 }, testLogger());
-    await controller.start();
+    const controllerHttp = await freePort();
+    controller = spawnMain('apps/edge-controller/src/main.ts', { GS_HTTP_PORT: String(controllerHttp), GS_GRPC_PORT: String(await freePort()), GS_HTTP_HOST: '127.0.0.1', GS_GRPC_HOST: '127.0.0.1', GS_EDGE_NAMESPACE: ns, GS_KUBECONFIG: controllerKubeconfig, GS_EDGE_RESYNC_MS: '2000', GS_LOG_LEVEL: 'warn' });
+    await waitFor(async () => (await httpGet(controllerHttp, '/readyz')).status === 200, 'the edge controller ready', 60_000, 200);
     redis = await PrivateRedis.start();
     scheduler = await startScheduler({ redisUrl: redis.url, prefix: testPrefix('edge'), instance: uniqueName('sched-e'), database: uniqueName('gs_sched_e'), env: { GS_EDGE_POLL_MS: '200', GS_COLLECTION: 'off' } });
     (globalThis as { deliveryToken?: string }).deliveryToken = await token('gs-station-delivery');
   }, 180_000);
 
   afterAll(async () => {
-    await controller?.stop();
+    if (controller) {
+      controller.child.kill('SIGTERM');
+      await controller.exit;
+    }
     if (scheduler) {
       scheduler.main.child.kill('SIGTERM');
       await scheduler.main.exit;
@@ -127,30 +138,22 @@ describe('edge tasks: scheduler -> GridTask on an edge cluster -> results', () =
       tasks: [{ name: 'area-a01', stage: 'edge', program: 'edge-task@1', retry: { max_attempts: 1 }, input: { params_json: JSON.stringify({ edgeNode: 'substation-a', application: 'daily-load', params: { day: '2026-12-02' }, resultWaitMs: 30_000 }) } }],
     })) as { id: string };
     const summary = async () => (await python(scheduler!.grpc, 'summary', set.id)) as Summary;
-    const k8s = await loadKubernetes();
-    const kc = await kubeConfig(infra.kube.kubeconfig);
-    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
     // The GridTask appears on the edge cluster, named after the task's attempt.
-    const gt = await waitFor(async () => {
-      const l = (await custom.listNamespacedCustomObject({ group: GRIDTASK_GROUP, version: GRIDTASK_VERSION, namespace: ns, plural: GRIDTASK_PLURAL })) as { items: GridTask[] };
-      return l.items[0];
-    }, 'the GridTask on the edge cluster', 60_000, 200);
+    const gt = await waitFor(async () => (JSON.parse(await kubectl(['-n', ns, 'get', 'gridtasks', '-o', 'json'])) as { items: GridTask[] }).items[0], 'the GridTask on the edge cluster', 60_000, 200);
     expect(gt.spec).toMatchObject({ application: 'daily-load', worldSize: 2, port: 9000, args: ['--day', '2026-12-02'], resultTopic: TOPICS.edgeResults, resources: { cpu: '250m', memory: '256Mi' } });
     const taskId = gt.spec.taskId;
     expect(gt.metadata.name).toBe(gridTaskName(taskId, 1));
     const pods = await waitFor(async () => {
-      const l = await core.listNamespacedPod({ namespace: ns, labelSelector: `${LABEL_TASK}=${gt.metadata.name}` });
-      return l.items.length === 2 ? l.items : undefined;
+      const l = await podsOf(`${LABEL_TASK}=${gt.metadata.name}`);
+      return l.length === 2 ? l : undefined;
     }, 'the two rank pods', 30_000, 200);
-    const env = Object.fromEntries(pods.find((p) => p.metadata!.name!.endsWith('-1'))!.spec!.containers[0]!.env!.map((e) => [e.name, e.value]));
+    const env = Object.fromEntries(pods.find((p) => p.metadata.name.endsWith('-1'))!.spec.containers[0]!.env.map((e) => [e.name, e.value]));
     expect(env).toMatchObject({ GS_TASK_ID: taskId, PEERS: `${gt.metadata.name}-0.${ns}.svc:9000,${gt.metadata.name}-1.${ns}.svc:9000` });
     expect((await summary()).task_set.counts).toMatchObject({ EXECUTING: 1 });
 
     // What a kubelet would write, and what the algorithm's ranks send.
-    const patch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-    for (const p of pods) await core.patchNamespacedPodStatus({ name: p.metadata!.name!, namespace: ns, body: { status: { phase: 'Running' } } }, patch);
-    await waitFor(async () => ((await custom.getNamespacedCustomObject({ group: GRIDTASK_GROUP, version: GRIDTASK_VERSION, namespace: ns, plural: GRIDTASK_PLURAL, name: gt.metadata.name })) as GridTask).status?.phase === 'Running', 'the GridTask running', 20_000, 200);
+    for (const p of pods) await setPodPhase(p.metadata.name, 'Running');
+    await waitFor(async () => (JSON.parse(await kubectl(['-n', ns, 'get', 'gridtask', gt.metadata.name, '-o', 'json'])) as GridTask).status?.phase === 'Running', 'the GridTask running', 20_000, 200);
     const kafka = new Kafka({ brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
@@ -164,7 +167,7 @@ describe('edge tasks: scheduler -> GridTask on an edge cluster -> results', () =
       ],
     });
     await producer.disconnect();
-    for (const p of pods) await core.patchNamespacedPodStatus({ name: p.metadata!.name!, namespace: ns, body: { status: { phase: 'Succeeded' } } }, patch);
+    for (const p of pods) await setPodPhase(p.metadata.name, 'Succeeded');
 
     const done = await waitFor(async () => {
       const s = await summary();
@@ -182,13 +185,8 @@ describe('edge tasks: scheduler -> GridTask on an edge cluster -> results', () =
       stages: [{ name: 'edge' }],
       tasks: [{ name: 'area-b', stage: 'edge', program: 'edge-task@1', retry: { max_attempts: 1 }, input: { params_json: JSON.stringify({ edgeNode: 'substation-a', application: 'daily-load', params: { day: '2026-12-03' }, worldSize: 1 }) } }],
     })) as { id: string };
-    const k8s = await loadKubernetes();
-    const core = (await kubeConfig(infra.kube.kubeconfig)).makeApiClient(k8s.CoreV1Api);
-    const pod = await waitFor(async () => {
-      const l = await core.listNamespacedPod({ namespace: ns });
-      return l.items.find((p) => p.spec?.containers[0]?.args?.includes('2026-12-03'));
-    }, 'the rank pod of the second task', 60_000, 200);
-    await core.patchNamespacedPodStatus({ name: pod.metadata!.name!, namespace: ns, body: { status: { phase: 'Failed', message: 'exit code 137' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    const pod = await waitFor(async () => (await podsOf()).find((p) => p.spec.containers[0]?.args?.includes('2026-12-03')), 'the rank pod of the second task', 60_000, 200);
+    await setPodPhase(pod.metadata.name, 'Failed', 'exit code 137');
     const s = await waitFor(async () => {
       const x = (await python(scheduler!.grpc, 'summary', set.id)) as Summary;
       return x.failed.length === 1 ? x : undefined;
