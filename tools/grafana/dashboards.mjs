@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Writes the Grafana dashboards of deploy/grafana from the panel lists below (one place to edit; the
 // JSON is what Grafana imports, provisioned or by hand). Run: node tools/grafana/dashboards.mjs
-// tools/checks keeps the committed JSON equal to this output and every query's metrics real.
-import { writeFileSync } from 'node:fs';
+// (--check: exit 1 and name the files that differ from the committed JSON, as the test command does).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -94,6 +94,16 @@ export function render() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const [file, text] of Object.entries(render())) writeFileSync(join(OUT, file), text);
-  console.log(`wrote ${Object.keys(dashboards).length} dashboards to ${OUT}`);
+  const files = render();
+  if (process.argv.includes('--check')) {
+    const stale = Object.entries(files).filter(([file, text]) => !existsSync(join(OUT, file)) || readFileSync(join(OUT, file), 'utf8') !== text).map(([f]) => f);
+    if (stale.length > 0) {
+      console.error(`out of date (run node tools/grafana/dashboards.mjs): ${stale.join(', ')}`);
+      process.exit(1);
+    }
+    console.log(`${Object.keys(files).length} dashboards up to date`);
+  } else {
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(OUT, file), text);
+    console.log(`wrote ${Object.keys(files).length} dashboards to ${OUT}`);
+  }
 }
