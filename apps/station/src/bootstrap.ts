@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
 import { BUS, type MessageBus } from '@gridstation/bus';
 import { CollectionFeatureModule } from '@gridstation/collection';
+import { ConsoleModule, parseUsers, type User } from '@gridstation/console';
 import { storeOpenError } from '@gridstation/errors';
 import type { StationConfig } from '@gridstation/config';
 import { CommFeatureModule, TerminalServer } from '@gridstation/ingest';
@@ -29,6 +31,9 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
     throw storeOpenError('the data directory', resolve(config.dataDir), e);
   }
   const t = config.terminal;
+  // The console reaches this process's own gRPC and /metrics; their ports are known once it listens.
+  const self = { grpc: '', metrics: [] as string[] };
+  const consoleUsers = config.console ? demoUsers(config.console.users) : undefined;
   const svc = await startService({
     config,
     telemetry,
@@ -45,6 +50,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
       // Collection plans on that scheduler, reading terminals through this process's downlink.
       StationCollectionModule.register(config),
       CollectionFeatureModule.register({ tickMs: 5_000 }),
+      ...(consoleUsers ? [ConsoleModule.register({ grpc: () => self.grpc, metrics: () => self.metrics, users: consoleUsers.users })] : []),
     ],
     grpc: {
       packages: ['gridstation.v1'],
@@ -53,6 +59,11 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
     },
   });
   const { app, logger } = svc;
+  const httpPort = (app.getHttpServer().address() as { port: number }).port;
+  self.grpc = svc.grpcAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:');
+  self.metrics = [`http://127.0.0.1:${httpPort}/metrics`];
+  const consoleHost = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+  const consoleLine = consoleUsers ? `console: http://${consoleHost}:${httpPort}/console/${consoleUsers.printed ? ` (sign in as ${consoleUsers.printed})` : ''}` : '';
   const comm = app.get(TerminalServer);
   const parser = app.get(RawFramesConsumer);
   const storage = app.get(StorageService);
@@ -91,6 +102,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
       ...(sim ? { offered: () => sim!.truth.sent } : {}),
     });
     process.stdout.write(`gridstation embedded: ${where}\n`);
+    if (consoleLine) process.stdout.write(`${consoleLine}\n`);
     timer = setInterval(() => process.stdout.write(`${new Date().toISOString()} ${summary.line()}\n`), config.summaryIntervalMs);
     timer.unref();
   }
@@ -106,9 +118,19 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
       process.stdout.write(`stopped: ${s.readingsStored} readings, ${s.eventsStored} events, ${s.framesStored} frame rows stored; ${deadLetterLog.written} dead letters. Data: ${where}\n`);
     }
   });
+  if (consoleLine && config.summaryIntervalMs <= 0) logger.info({ console: `http://${consoleHost}:${httpPort}/console/` }, 'console');
   if (handleSignals && config.runSeconds > 0) {
     // Bounded runs (demos, smoke tests): the same graceful path as SIGTERM.
     setTimeout(() => process.kill(process.pid, 'SIGTERM'), config.runSeconds * 1000).unref();
   }
   return svc;
+}
+
+/** The console's users: as configured, or an operator and a viewer with passwords made now (printed once). */
+function demoUsers(spec: string): { users: User[]; printed?: string } {
+  if (spec) return { users: parseUsers(spec) };
+  const pw = () => randomBytes(9).toString('base64url');
+  const op = pw();
+  const view = pw();
+  return { users: [{ name: 'operator', role: 'operator', secret: `plain:${op}` }, { name: 'viewer', role: 'read-only', secret: `plain:${view}` }], printed: `operator / ${op}, or viewer / ${view} (read-only)` };
 }

@@ -370,6 +370,14 @@ export const stationConfigSchema = z
     /** Terminals and their meters (JSON: [{"address":"4101-00001","meters":[{"pn":1,"meterId":"..."}]}]) loaded into the archive at start. */
     GS_ARCHIVE_FILE: z.string().min(1).optional(),
     GS_RUN_SECONDS: z.coerce.number().nonnegative().default(0),
+    /** The operator console at /console on the HTTP port: on (default) or off. */
+    GS_CONSOLE: z.enum(['on', 'off']).default('on'),
+    /**
+     * Console users, name:role:secret comma-separated; role read-only or operator; secret scrypt$<salt>$<hash>
+     * (node tools/console/hash-password.mjs) or plain:<password>. Empty: an "operator" and a "viewer" with
+     * passwords made at start and printed on the first line.
+     */
+    GS_CONSOLE_USERS: z.string().default(''),
     /** Built-in simulator: terminals to simulate (0 = none), meters each, report rounds per second. */
     GS_SIM_TERMINALS: z.coerce.number().int().nonnegative().default(0),
     GS_SIM_METERS: positiveInt(8),
@@ -394,6 +402,7 @@ export const stationConfigSchema = z
     batch: batch(e),
     tzOffsetMinutes: e.GS_DEVICE_TZ_OFFSET_MINUTES,
     simulator: { terminals: e.GS_SIM_TERMINALS, metersPerTerminal: e.GS_SIM_METERS, roundsPerSecond: e.GS_SIM_RATE, dlt698Terminals: e.GS_SIM_TERMINALS_698 },
+    console: e.GS_CONSOLE === 'on' ? { users: e.GS_CONSOLE_USERS } : undefined,
     summaryIntervalMs: e.GS_SUMMARY_INTERVAL_MS,
     outage: outage(e),
     limits: limits(e),

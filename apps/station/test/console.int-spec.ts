@@ -1,0 +1,163 @@
+/// <reference lib="dom" />
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { freePort, repoRoot, spawnMain, waitFor, type SpawnedMain } from '@gridstation/testing';
+
+// The operator console in a real browser (Debian's Chromium, driven by puppeteer-core) against the
+// embedded station fed by its simulator: sign-in, live numbers that change, a task set submitted from
+// the page whose progress bar moves to the end, and a read-only user who cannot cancel. Screenshots of
+// each page go to tmp/console/.
+
+const CHROMIUM = process.env['GS_CHROMIUM'] || '/usr/bin/chromium';
+
+describe('console in a real browser', () => {
+  let station: SpawnedMain | undefined;
+  let browser: Browser | undefined;
+  let base = '';
+  const dir = mkdtempSync(join(tmpdir(), 'gs-console-'));
+  const shots = join(repoRoot(), 'tmp', 'console');
+
+  const text = (page: Page, sel: string) => page.$eval(sel, (e) => e.textContent ?? '');
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, name), fullPage: true });
+
+  /** A page of its own browser context (its own cookies: a user who has not signed in yet). */
+  async function freshPage(): Promise<Page> {
+    const context = await browser!.createBrowserContext();
+    const page = await context.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    return page;
+  }
+
+  async function signIn(page: Page, user: string, password: string): Promise<void> {
+    await page.goto(`${base}/console/`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('#sign-in input[name=user]', { visible: true });
+    await page.type('#sign-in input[name=user]', user);
+    await page.type('#sign-in input[name=password]', password);
+    await page.click('#sign-in button[type=submit]');
+  }
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    const http = await freePort();
+    base = `http://127.0.0.1:${http}`;
+    station = spawnMain('apps/station/src/main.ts', {
+      GS_DATA_DIR: join(dir, 'data'), GS_HTTP_PORT: String(http), GS_GRPC_PORT: String(await freePort()), GS_TERMINAL_PORT: String(await freePort()),
+      GS_HTTP_HOST: '127.0.0.1', GS_GRPC_HOST: '127.0.0.1', GS_SIM_TERMINALS: '20', GS_LOG_LEVEL: 'warn', GS_SUMMARY_INTERVAL_MS: '60000',
+      GS_CONSOLE_USERS: 'olga:operator:plain:olga-pass,rita:read-only:plain:rita-pass',
+    });
+    await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, 'the station ready', 90_000, 250);
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (station) {
+      station.child.kill('SIGTERM');
+      await station.exit;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('asks for sign-in, refuses a wrong password, then shows live numbers that change', async () => {
+    const page = await freshPage();
+    await signIn(page, 'olga', 'wrong');
+    await page.waitForSelector('#sign-in-error', { visible: true });
+    expect(await text(page, '#sign-in-error')).toBe('unknown user or wrong password');
+    await shot(page, '01-sign-in.png');
+
+    await page.$eval('#sign-in input[name=password]', (e) => ((e as HTMLInputElement).value = ''));
+    await page.type('#sign-in input[name=password]', 'olga-pass');
+    await page.click('#sign-in button[type=submit]');
+    await page.waitForSelector('#page-overview', { visible: true });
+    expect(await text(page, '#who-role')).toBe('operator');
+    // The numbers arrive by server-sent events and change while the simulator sends.
+    const seen = new Set<string>();
+    await waitFor(async () => {
+      seen.add(await text(page, '#v-stored'));
+      return seen.size >= 3 ? true : undefined;
+    }, 'readings stored to change on the page', 30_000, 300);
+    expect(Number((await text(page, '#v-connections')).replace(/,/g, ''))).toBe(20);
+    expect(await page.$$eval('#chart-rate canvas', (c) => c.length)).toBeGreaterThan(0);
+    await shot(page, '02-overview.png');
+    await page.browserContext().close();
+  });
+
+  it('runs a task set submitted from the page, its progress bar moving to the end', async () => {
+    const page = await freshPage();
+    await signIn(page, 'olga', 'olga-pass');
+    await page.waitForSelector('#page-overview', { visible: true });
+    await page.click('nav a[data-page=tasks]');
+    await page.waitForSelector('#submit-set', { visible: true });
+    await page.$eval('#submit-set input[name=name]', (e) => ((e as HTMLInputElement).value = 'browser test set'));
+    await page.$eval('#submit-set input[name=count]', (e) => ((e as HTMLInputElement).value = '24'));
+    await page.$eval('#submit-set input[name=ms]', (e) => ((e as HTMLInputElement).value = '400'));
+    await page.click('#submit-set button[type=submit]');
+    const row = await page.waitForSelector('#task-sets tbody tr', { visible: true });
+    const id = await row!.evaluate((r) => (r as HTMLElement).dataset['id']);
+    const shares: number[] = [];
+    await waitFor(async () => {
+      const v = await page.$eval(`#task-sets tr[data-id="${id}"]`, (r) => ({ done: Number((r as HTMLElement).dataset['done']), state: (r as HTMLElement).dataset['state'] }));
+      if (shares[shares.length - 1] !== v.done) shares.push(v.done);
+      if (v.done > 0 && v.done < 1 && shares.filter((x) => x > 0 && x < 1).length === 1) await shot(page, '03-tasks-running.png');
+      return v.state === 'finished' ? true : undefined;
+    }, 'the task set to finish on the page', 90_000, 100);
+    expect(shares[shares.length - 1]).toBe(1);
+    // It moved: at least two values between none and all, in increasing order.
+    expect(shares.filter((x) => x > 0 && x < 1).length).toBeGreaterThanOrEqual(2);
+    expect([...shares].sort((a, b) => a - b)).toEqual(shares);
+    expect(await page.$eval(`#task-sets tr[data-id="${id}"] .states`, (e) => e.textContent)).toBe('SUCCESS 24');
+    await shot(page, '03-tasks-done.png');
+    await page.browserContext().close();
+  });
+
+  it('refuses a read-only user the cancel of a running set, with a clear message; an operator may', async () => {
+    const op = await freshPage();
+    await signIn(op, 'olga', 'olga-pass');
+    await op.waitForSelector('#page-overview', { visible: true });
+    await op.click('nav a[data-page=tasks]');
+    await op.$eval('#submit-set input[name=name]', (e) => ((e as HTMLInputElement).value = 'long set'));
+    await op.$eval('#submit-set input[name=count]', (e) => ((e as HTMLInputElement).value = '400'));
+    await op.$eval('#submit-set input[name=ms]', (e) => ((e as HTMLInputElement).value = '500'));
+    await op.click('#submit-set button[type=submit]');
+    await waitFor(async () => (await op.$$eval('#task-sets tbody tr', (rs) => rs.filter((r) => r.querySelector('.name')?.textContent === 'long set').length)) === 1 || undefined, 'the long set listed', 20_000, 100);
+
+    const ro = await freshPage(); // another user, other cookies
+    await signIn(ro, 'rita', 'rita-pass');
+    await ro.waitForSelector('#page-overview', { visible: true });
+    await ro.click('nav a[data-page=tasks]');
+    const row = await ro.waitForSelector('#task-sets tbody tr[data-state=running]', { visible: true });
+    expect(await ro.$eval('#submit-set button[type=submit]', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    await row!.$eval('.cancel', (b) => (b as HTMLButtonElement).click());
+    await ro.waitForSelector('#toast.bad', { visible: true });
+    expect(await text(ro, '#toast')).toBe('Cancelling a task set needs the operator role; rita is read-only');
+    await shot(ro, '04-read-only-refused.png');
+    // The refusal is the server's: without the console's CSRF token even the operator's session is refused.
+    const noCsrf = await op.evaluate(async (id) => {
+      const r = await fetch(`/console/api/task-sets/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
+      return { status: r.status, body: await r.json() };
+    }, (await row!.evaluate((r) => (r as HTMLElement).dataset['id']))!);
+    expect(noCsrf).toEqual({ status: 403, body: { error: 'missing or wrong CSRF token (X-CSRF-Token): reload the console' } });
+
+    await ro.click('nav a[data-page=programs]');
+    await ro.waitForSelector('#programs tbody tr');
+    expect(await ro.$$eval('#programs tbody button', (bs) => bs.every((b) => (b as HTMLButtonElement).disabled))).toBe(true);
+    expect(await ro.$$eval('#slots .slot', (s) => s.map((x) => (x as HTMLElement).dataset['slot']))).toEqual(expect.arrayContaining(['compute.generic', 'edge.task', 'collection.read']));
+    expect(await ro.$$eval('.slot[data-slot="edge.task"] input', (i) => i.map((x) => (x as HTMLInputElement).name))).toEqual(['edgeNode', 'application', 'params', 'worldSize', 'resultWaitMs']);
+    await shot(ro, '05-programs.png');
+
+    // The operator cancels it.
+    const opRow = (await op.$$('#task-sets tbody tr')).at(0)!;
+    await opRow.$eval('.cancel', (b) => (b as HTMLButtonElement).click());
+    await waitFor(async () => ((await opRow.$eval('.states', (e) => e.textContent ?? '')).includes('(cancelled)') ? true : undefined), 'the set cancelled', 30_000, 200);
+    await shot(op, '06-cancelled.png');
+  });
+
+  it('refuses the API to requests without a session and from another origin', async () => {
+    expect((await fetch(`${base}/console/api/task-sets`)).status).toBe(401);
+    const r = await fetch(`${base}/console/api/session`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'http://evil.example' }, body: JSON.stringify({ user: 'olga', password: 'olga-pass' }) });
+    expect(r.status).toBe(403);
+    expect(await r.json()).toEqual({ error: 'requests from http://evil.example are not accepted' });
+  });
+});

@@ -1,0 +1,272 @@
+// The console's pages. Data comes from /console/api (a JSON facade over the station's gRPC services);
+// what is live arrives as server-sent events (the overview once a second, a task set's progress as the
+// scheduler reports it), never by polling.
+
+const $ = (sel) => document.querySelector(sel);
+const api = '/console/api';
+let me = null;
+let live = null;
+const watches = new Map();
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '-');
+
+async function call(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && me) headers['X-CSRF-Token'] = me.csrf;
+  const r = await fetch(api + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const json = await r.json().catch(() => ({}));
+  if (!r.ok) throw Object.assign(new Error(json.error || `HTTP ${r.status}`), { status: r.status });
+  return json;
+}
+
+function toast(text, bad = false) {
+  const t = $('#toast');
+  t.textContent = text;
+  t.className = bad ? 'bad' : '';
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => (t.hidden = true), 6000);
+}
+
+function show(page) {
+  for (const s of document.querySelectorAll('.page')) s.hidden = s.id !== `page-${page}`;
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.page === page);
+  if (page === 'tasks') loadTaskSets().catch((e) => toast(e.message, true));
+  if (page === 'programs') loadPrograms().catch((e) => toast(e.message, true));
+  if (page === 'overview') setTimeout(() => charts.resize(), 0);
+}
+
+function route() {
+  if (!me) return show('sign-in');
+  show((location.hash || '#overview').slice(1));
+}
+
+function signedIn(session) {
+  me = session;
+  $('#nav').hidden = false;
+  $('#who').hidden = false;
+  $('#who-name').textContent = me.user;
+  $('#who-role').textContent = me.role;
+  for (const b of document.querySelectorAll('[data-operator]')) {
+    b.disabled = me.role !== 'operator';
+    b.title = me.role === 'operator' ? '' : 'needs the operator role';
+  }
+  startLive();
+  route();
+}
+
+// --- overview --------------------------------------------------------------------------------------
+
+const charts = {
+  rate: null,
+  latency: null,
+  points: [],
+  init() {
+    this.rate = echarts.init($('#chart-rate'));
+    this.latency = echarts.init($('#chart-latency'));
+    const base = { animation: false, grid: { left: 50, right: 10, top: 20, bottom: 30 }, xAxis: { type: 'time' }, yAxis: { type: 'value' }, tooltip: { trigger: 'axis' } };
+    this.rate.setOption({ ...base, legend: { data: ['parsed', 'stored'] }, series: [{ name: 'parsed', type: 'line', showSymbol: false, data: [] }, { name: 'stored', type: 'line', showSymbol: false, data: [] }] });
+    this.latency.setOption({ ...base, series: [{ name: 'p99', type: 'line', showSymbol: false, data: [], areaStyle: {} }] });
+  },
+  push(samples) {
+    this.points.push(...samples);
+    if (this.points.length > 300) this.points.splice(0, this.points.length - 300);
+    if (!this.rate) this.init();
+    const p = this.points;
+    this.rate.setOption({ series: [{ data: p.map((s) => [s.at, Math.round(s.readingsParsedPerS)]) }, { data: p.map((s) => [s.at, Math.round(s.readingsStoredPerS)]) }] });
+    this.latency.setOption({ series: [{ data: p.filter((s) => Number.isFinite(s.p99Ms)).map((s) => [s.at, Math.round(s.p99Ms)]) }] });
+  },
+  resize() {
+    this.rate?.resize();
+    this.latency?.resize();
+  },
+};
+
+function tiles(s) {
+  $('#v-connections').textContent = fmt(s.connections);
+  $('#v-frames').textContent = fmt(s.framesPerS);
+  $('#v-stored-rate').textContent = fmt(s.readingsStoredPerS);
+  $('#v-stored').textContent = fmt(s.readingsStored);
+  $('#v-p99').textContent = Number.isFinite(s.p99Ms) && s.p99Ms !== null ? `${fmt(s.p99Ms)} ms` : '-';
+  $('#v-lag').textContent = fmt(s.lag);
+  $('#v-dead').textContent = fmt(s.deadLetters);
+}
+
+async function startLive() {
+  const { recent } = await call('GET', '/overview');
+  if (recent.length) {
+    charts.push(recent);
+    tiles(recent[recent.length - 1]);
+  }
+  live?.close();
+  live = new EventSource(`${api}/live`);
+  live.addEventListener('sample', (e) => {
+    const s = JSON.parse(e.data);
+    if (s.p99Ms === null) s.p99Ms = NaN;
+    tiles(s);
+    charts.push([s]);
+  });
+}
+
+// --- tasks -----------------------------------------------------------------------------------------
+
+function finished(t) {
+  return (t.counts.SUCCESS || 0) + (t.counts.FAILED || 0);
+}
+
+function row(t) {
+  const tr = document.createElement('tr');
+  tr.dataset.id = t.id;
+  tr.innerHTML = `<td class="name"></td><td class="by"></td><td><span class="bar"><span></span></span> <span class="pct"></span></td><td class="states"></td><td class="dur"></td><td><button type="button" class="secondary cancel">Cancel</button></td>`;
+  tr.querySelector('.cancel').addEventListener('click', async () => {
+    try {
+      await call('POST', `/task-sets/${encodeURIComponent(t.id)}/cancel`);
+      toast(`cancelled ${t.name}`);
+    } catch (e) {
+      toast(e.message, true);
+    }
+  });
+  return tr;
+}
+
+function render(t, done) {
+  let tr = document.querySelector(`#task-sets tr[data-id="${CSS.escape(t.id)}"]`);
+  if (!tr) {
+    tr = row(t);
+    $('#task-sets tbody').prepend(tr);
+  }
+  const share = done ?? (t.total ? finished(t) / t.total : 0);
+  tr.querySelector('.name').textContent = t.name;
+  tr.querySelector('.by').textContent = t.user;
+  tr.querySelector('.bar > span').style.width = `${Math.round(share * 100)}%`;
+  tr.querySelector('.pct').textContent = `${fmt(share * 100)} %`;
+  tr.dataset.done = String(share);
+  tr.querySelector('.states').textContent = Object.entries(t.counts).map(([k, v]) => `${k} ${v}`).join(', ') + (t.cancelled ? ' (cancelled)' : '');
+  const end = t.finishedAtMs || Date.now();
+  tr.querySelector('.dur').textContent = t.createdAtMs ? `${fmt((end - t.createdAtMs) / 1000, 1)} s` : '';
+  tr.dataset.state = t.finishedAtMs ? 'finished' : 'running';
+  tr.querySelector('.cancel').hidden = !!t.finishedAtMs;
+}
+
+function watch(t) {
+  if (watches.has(t.id) || t.finishedAtMs) return;
+  const es = new EventSource(`${api}/task-sets/${encodeURIComponent(t.id)}/watch`);
+  watches.set(t.id, es);
+  es.addEventListener('progress', (e) => {
+    const u = JSON.parse(e.data);
+    render(u.taskSet, u.done);
+    if (u.taskSet.finishedAtMs) {
+      es.close();
+      watches.delete(t.id);
+    }
+  });
+  es.addEventListener('failed', (e) => toast(JSON.parse(e.data).message, true));
+  es.onerror = () => {
+    es.close();
+    watches.delete(t.id);
+  };
+}
+
+async function loadTaskSets() {
+  const { taskSets } = await call('GET', '/task-sets');
+  for (const t of taskSets.slice().reverse()) {
+    render(t);
+    watch(t);
+  }
+}
+
+$('#submit-set').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  try {
+    const { taskSet } = await call('POST', '/task-sets', { name: f.get('name'), count: Number(f.get('count')), ms: Number(f.get('ms')) });
+    render(taskSet);
+    watch(taskSet);
+    toast(`submitted ${taskSet.name}: ${taskSet.total} tasks`);
+  } catch (err) {
+    toast(err.message, true);
+  }
+});
+
+// --- programs --------------------------------------------------------------------------------------
+
+const STAGES = ['REVIEWED', 'PUBLIC', 'TRIAL', 'LAUNCHED', 'RETIRED'];
+
+async function loadPrograms() {
+  const { slots, programs } = await call('GET', '/programs');
+  const tbody = $('#programs tbody');
+  tbody.replaceChildren();
+  for (const p of programs) {
+    const tr = document.createElement('tr');
+    tr.innerHTML = `<td></td><td></td><td class="stage"></td><td></td><td><select></select> <button type="button" data-operator>Advance</button></td>`;
+    const [name, slot, stage, owner] = tr.querySelectorAll('td');
+    name.textContent = `${p.name}@${p.version}`;
+    slot.textContent = p.slot;
+    stage.textContent = p.stage;
+    owner.textContent = p.owner || (p.private ? 'private' : '');
+    const sel = tr.querySelector('select');
+    for (const s of STAGES) sel.append(new Option(s.toLowerCase(), s));
+    const btn = tr.querySelector('button');
+    btn.disabled = me.role !== 'operator';
+    btn.title = btn.disabled ? 'needs the operator role' : '';
+    btn.addEventListener('click', async () => {
+      try {
+        const r = await call('POST', `/programs/${encodeURIComponent(p.name)}/${encodeURIComponent(p.version)}/advance`, { to: sel.value });
+        stage.textContent = r.program.stage;
+        toast(`${p.name}@${p.version} is now ${r.program.stage.toLowerCase()}`);
+      } catch (err) {
+        toast(err.message, true);
+      }
+    });
+    tbody.append(tr);
+  }
+  const box = $('#slots');
+  box.replaceChildren();
+  for (const s of slots) {
+    const div = document.createElement('div');
+    div.className = 'slot';
+    div.dataset.slot = s.name;
+    const h = document.createElement('h4');
+    h.textContent = `${s.name}${s.pool ? ` (pool ${s.pool})` : ''}`;
+    const d = document.createElement('p');
+    d.className = 'hint';
+    d.textContent = s.description;
+    const form = document.createElement('form');
+    for (const field of s.fields) {
+      const l = document.createElement('label');
+      l.textContent = `${field.name}${field.required ? ' *' : ''} (${field.type}) `;
+      const input = document.createElement('input');
+      input.name = field.name;
+      input.type = field.type === 'integer' || field.type === 'number' ? 'number' : 'text';
+      input.required = field.required;
+      input.placeholder = field.description;
+      l.append(input);
+      form.append(l);
+    }
+    div.append(h, d, form);
+    box.append(div);
+  }
+}
+
+// --- start -----------------------------------------------------------------------------------------
+
+$('#sign-in').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  try {
+    signedIn(await call('POST', '/session', { user: f.get('user'), password: f.get('password') }));
+    $('#sign-in-error').hidden = true;
+  } catch (err) {
+    $('#sign-in-error').textContent = err.message;
+    $('#sign-in-error').hidden = false;
+  }
+});
+
+$('#sign-out').addEventListener('click', async () => {
+  await call('DELETE', '/session').catch(() => undefined);
+  location.reload();
+});
+
+window.addEventListener('hashchange', route);
+window.addEventListener('resize', () => charts.resize());
+call('GET', '/session').then(signedIn, () => route());

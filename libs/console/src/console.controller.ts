@@ -1,0 +1,292 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Body, Controller, Delete, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { AdvanceProgramRequest, CancelTaskSetRequest, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
+import { AuthError, cookie, type Role, type Session, Sessions } from './auth';
+import { MetricsSampler } from './metrics';
+
+// The console's HTTP side: its pages (static files, no build step), and a thin JSON facade over the
+// station's gRPC services (TaskService, ProgramService) with server-sent events for what is live (the
+// overview's numbers, a task set's progress). Every /console/api call needs a session; every state
+// change needs the session's CSRF token and, for operator actions, the operator role.
+
+export const CONSOLE_OPTIONS = Symbol('gridstation.console.options');
+export const COOKIE = 'gs_console';
+
+export interface ConsoleOptions {
+  /** gRPC address of the services (the station itself in embedded mode). */
+  grpc: string | (() => string);
+  sessions: Sessions;
+  sampler: MetricsSampler;
+}
+
+const ASSETS = join(__dirname, '..', 'assets');
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+function unary<Res>(call: (req: never, cb: (err: ServiceError | null, res: Res) => void) => unknown, req: unknown): Promise<Res> {
+  return new Promise((resolve, reject) => call(req as never, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+@Controller('console')
+export class ConsoleController {
+  private clients: { tasks: TaskServiceClient; programs: ProgramServiceClient } | undefined;
+  private readonly files = new Map<string, Buffer>();
+
+  constructor(@Inject(CONSOLE_OPTIONS) private readonly o: ConsoleOptions) {}
+
+  private get tasks(): TaskServiceClient {
+    return this.grpc().tasks;
+  }
+
+  private get programs(): ProgramServiceClient {
+    return this.grpc().programs;
+  }
+
+  private grpc() {
+    if (!this.clients) {
+      const address = typeof this.o.grpc === 'function' ? this.o.grpc() : this.o.grpc;
+      this.clients = { tasks: new TaskServiceClient(address, credentials.createInsecure()), programs: new ProgramServiceClient(address, credentials.createInsecure()) };
+    }
+    return this.clients;
+  }
+
+  // --- pages ------------------------------------------------------------------------------------------
+
+  @Get()
+  index(@Res() res: Response): void {
+    this.send(res, 'index.html');
+  }
+
+  @Get('assets/:file')
+  asset(@Param('file') file: string, @Res() res: Response): void {
+    if (!/^[a-z0-9-]+\.(js|css|html)$/.test(file)) {
+      res.status(404).end();
+      return;
+    }
+    this.send(res, file);
+  }
+
+  @Get('vendor/echarts.min.js')
+  echarts(@Res() res: Response): void {
+    const key = 'echarts';
+    if (!this.files.has(key)) this.files.set(key, readFileSync(require.resolve('echarts/dist/echarts.min.js')));
+    res.setHeader('Content-Type', TYPES['.js']!).setHeader('Cache-Control', 'max-age=86400').send(this.files.get(key));
+  }
+
+  private send(res: Response, file: string): void {
+    let body = this.files.get(file);
+    if (!body) {
+      try {
+        body = readFileSync(join(ASSETS, file));
+      } catch {
+        res.status(404).end();
+        return;
+      }
+      this.files.set(file, body);
+    }
+    res
+      .setHeader('Content-Type', TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream')
+      .setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+      .setHeader('X-Content-Type-Options', 'nosniff')
+      .send(body);
+  }
+
+  // --- sessions ---------------------------------------------------------------------------------------
+
+  @Post('api/session')
+  signIn(@Body() body: { user?: string; password?: string }, @Req() req: Request, @Res() res: Response): void {
+    this.guard(res, () => {
+      this.sameOrigin(req);
+      const s = this.o.sessions.signIn(String(body?.user ?? ''), String(body?.password ?? ''));
+      res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(s.id)}; Path=/console; HttpOnly; SameSite=Strict`);
+      return { user: s.user, role: s.role, csrf: s.csrf };
+    });
+  }
+
+  @Get('api/session')
+  me(@Req() req: Request, @Res() res: Response): void {
+    this.guard(res, () => {
+      const s = this.session(req);
+      return { user: s.user, role: s.role, csrf: s.csrf };
+    });
+  }
+
+  @Delete('api/session')
+  signOut(@Req() req: Request, @Res() res: Response): void {
+    this.guard(res, () => {
+      const s = this.change(req, 'read-only', 'Signing out');
+      this.o.sessions.signOut(s.id);
+      res.setHeader('Set-Cookie', `${COOKIE}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0`);
+      return { ok: true };
+    });
+  }
+
+  // --- overview ---------------------------------------------------------------------------------------
+
+  @Get('api/overview')
+  overview(@Req() req: Request, @Res() res: Response): void {
+    this.guard(res, () => (this.session(req), { recent: this.o.sampler.recent() }));
+  }
+
+  /** Server-sent events: one "sample" per second. */
+  @Get('api/live')
+  live(@Req() req: Request, @Res() res: Response): void {
+    try {
+      this.session(req);
+    } catch (e) {
+      this.fail(res, e);
+      return;
+    }
+    this.sse(res);
+    const off = this.o.sampler.subscribe((s) => res.write(`event: sample\ndata: ${JSON.stringify(s)}\n\n`));
+    req.on('close', off);
+  }
+
+  // --- tasks ------------------------------------------------------------------------------------------
+
+  @Get('api/task-sets')
+  taskSets(@Req() req: Request, @Res() res: Response): void {
+    void this.guardAsync(res, async () => {
+      this.session(req);
+      const r = await unary<ListTaskSetsResponse>(this.tasks.listTaskSets.bind(this.tasks), ListTaskSetsRequest.fromPartial({ pageSize: 50 }));
+      return { taskSets: r.taskSets.map(view) };
+    });
+  }
+
+  /** A demo set from the form: `count` tasks of program sleep@1 waiting `ms` each. */
+  @Post('api/task-sets')
+  submit(@Body() body: { name?: string; count?: number; ms?: number }, @Req() req: Request, @Res() res: Response): void {
+    void this.guardAsync(res, async () => {
+      const s = this.change(req, 'operator', 'Submitting a task set');
+      const count = Math.min(10_000, Math.max(1, Math.floor(Number(body?.count) || 20)));
+      const ms = Math.min(600_000, Math.max(0, Math.floor(Number(body?.ms) || 200)));
+      const r = await unary<SubmitTaskSetResponse>(
+        this.tasks.submitTaskSet.bind(this.tasks),
+        SubmitTaskSetRequest.fromPartial({
+          name: String(body?.name || 'console demo').slice(0, 100),
+          service: 'console',
+          context: { user: s.user, project: 'console', scene: 'demo' },
+          stages: [{ name: 'work' }],
+          generators: [{ prefix: 't-', count, template: { stage: 'work', program: 'sleep@1', input: { paramsJson: JSON.stringify({ ms }), scale: 1 } } }],
+        }),
+      );
+      return { taskSet: view(r.taskSet!) };
+    });
+  }
+
+  @Post('api/task-sets/:id/cancel')
+  cancel(@Param('id') id: string, @Req() req: Request, @Res() res: Response): void {
+    void this.guardAsync(res, async () => {
+      const s = this.change(req, 'operator', 'Cancelling a task set');
+      const r = await unary<CancelTaskSetResponse>(this.tasks.cancelTaskSet.bind(this.tasks), CancelTaskSetRequest.fromPartial({ id, reason: `cancelled from the console by ${s.user}` }));
+      return { taskSet: view(r.taskSet!) };
+    });
+  }
+
+  /** Server-sent events: the set's progress as the scheduler reports it (WatchTaskSet). */
+  @Get('api/task-sets/:id/watch')
+  watch(@Param('id') id: string, @Req() req: Request, @Res() res: Response): void {
+    try {
+      this.session(req);
+    } catch (e) {
+      this.fail(res, e);
+      return;
+    }
+    this.sse(res);
+    const stream: ClientReadableStream<WatchTaskSetResponse> = this.tasks.watchTaskSet(WatchTaskSetRequest.fromPartial({ id }));
+    stream.on('data', (u: WatchTaskSetResponse) => res.write(`event: progress\ndata: ${JSON.stringify({ done: u.done, taskSet: view(u.taskSet!) })}\n\n`));
+    stream.on('error', (e: ServiceError) => {
+      if (e.code !== 1) res.write(`event: failed\ndata: ${JSON.stringify({ message: e.details || e.message })}\n\n`);
+      res.end();
+    });
+    stream.on('end', () => res.end());
+    req.on('close', () => stream.cancel());
+  }
+
+  // --- programs ---------------------------------------------------------------------------------------
+
+  @Get('api/programs')
+  programsList(@Req() req: Request, @Res() res: Response): void {
+    void this.guardAsync(res, async () => {
+      this.session(req);
+      const [slots, programs] = await Promise.all([unary<ListSlotsResponse>(this.programs.listSlots.bind(this.programs), ListSlotsRequest.fromPartial({})), unary<ListProgramsResponse>(this.programs.listPrograms.bind(this.programs), ListProgramsRequest.fromPartial({}))]);
+      return {
+        slots: slots.slots.map((s) => ({ name: s.name, description: s.description, pool: s.pool, fields: s.fields })),
+        programs: programs.programs.map((p) => ({ name: p.name, version: p.version, slot: p.slot, stage: stageName(p.stage), owner: p.owner, private: p.private })),
+      };
+    });
+  }
+
+  @Post('api/programs/:name/:version/advance')
+  advance(@Param('name') name: string, @Param('version') version: string, @Body() body: { to?: string }, @Req() req: Request, @Res() res: Response): void {
+    void this.guardAsync(res, async () => {
+      const s = this.change(req, 'operator', 'Releasing a program');
+      const to = ProgramStage[`PROGRAM_STAGE_${String(body?.to ?? '').toUpperCase()}` as keyof typeof ProgramStage];
+      if (to === undefined) throw new AuthError(403, `unknown stage "${body?.to}"`);
+      const r = await unary<AdvanceProgramResponse>(this.programs.advanceProgram.bind(this.programs), AdvanceProgramRequest.fromPartial({ name, version, to, by: s.user }));
+      return { program: { name: r.program!.name, version: r.program!.version, stage: stageName(r.program!.stage) } };
+    });
+  }
+
+  // --- helpers ----------------------------------------------------------------------------------------
+
+  private session(req: Request): Session {
+    return this.o.sessions.get(cookie(req.headers.cookie, COOKIE));
+  }
+
+  /** A state change: same origin, a session, its CSRF token, and the role. */
+  private change(req: Request, need: Role, action: string): Session {
+    this.sameOrigin(req);
+    const s = this.session(req);
+    this.o.sessions.authorize(s, req.header('x-csrf-token'), need, action);
+    return s;
+  }
+
+  private sameOrigin(req: Request): void {
+    const origin = req.header('origin');
+    if (origin && new URL(origin).host !== req.header('host')) throw new AuthError(403, `requests from ${origin} are not accepted`);
+  }
+
+  private sse(res: Response): void {
+    res.status(200).setHeader('Content-Type', 'text/event-stream').setHeader('Cache-Control', 'no-cache').setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.write(': connected\n\n');
+  }
+
+  private guard(res: Response, f: () => unknown): void {
+    try {
+      res.json(f());
+    } catch (e) {
+      this.fail(res, e);
+    }
+  }
+
+  private async guardAsync(res: Response, f: () => Promise<unknown>): Promise<void> {
+    try {
+      res.json(await f());
+    } catch (e) {
+      this.fail(res, e);
+    }
+  }
+
+  private fail(res: Response, e: unknown): void {
+    if (e instanceof AuthError) {
+      res.status(e.status).json({ error: e.message });
+      return;
+    }
+    const g = e as ServiceError;
+    // gRPC codes a caller can act on map to 4xx; the message is the service's own.
+    const status = g.code === 3 || g.code === 9 ? 400 : g.code === 5 ? 404 : g.code === 7 ? 403 : 502;
+    res.status(status).json({ error: g.details || (e instanceof Error ? e.message : String(e)) });
+  }
+}
+
+function stageName(s: ProgramStage): string {
+  return (ProgramStage[s] ?? String(s)).replace('PROGRAM_STAGE_', '');
+}
+
+function view(t: TaskSet) {
+  return { id: t.id, name: t.name, service: t.service, total: t.total, counts: t.counts, cancelled: t.cancelled, createdAtMs: Number(t.createdAtMs), finishedAtMs: Number(t.finishedAtMs), user: t.context?.user ?? '' };
+}
