@@ -412,6 +412,26 @@ export const stationConfigSchema = z
     trial: trialLimits(e),
   }));
 
+// The operator console as its own pod (apps/console): its pages and API on the HTTP port, the task and
+// program services of the scheduler over gRPC, the overview from the services' /metrics.
+export const consoleConfigSchema = z
+  .object({
+    ...commonEnv,
+    ...ports(8087, 50057),
+    /** TaskService and ProgramService (the scheduler). */
+    GS_CONSOLE_GRPC: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port').default('127.0.0.1:50055'),
+    /** The /metrics URLs the overview reads, comma-separated (comm, parser, storage pods or their Services). */
+    GS_CONSOLE_METRICS: z.string().default(''),
+    /** name:role:secret, comma-separated (see the station's GS_CONSOLE_USERS); required here. */
+    GS_CONSOLE_USERS: z.string().min(1, 'GS_CONSOLE_USERS must name at least one user'),
+  })
+  .transform((e) => ({
+    ...common('console', e),
+    grpcTarget: e.GS_CONSOLE_GRPC,
+    metrics: e.GS_CONSOLE_METRICS.split(',').map((x) => x.trim()).filter(Boolean),
+    users: e.GS_CONSOLE_USERS,
+  }));
+
 // The GridTask controller of an edge cluster (apps/edge-controller, deploy/k8s/edge).
 export const edgeControllerConfigSchema = z
   .object({
@@ -483,8 +503,9 @@ export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export type RebalancerConfig = z.infer<typeof rebalancerConfigSchema>;
 export type EdgeControllerConfig = z.infer<typeof edgeControllerConfigSchema>;
+export type ConsoleConfig = z.infer<typeof consoleConfigSchema>;
 export type StationConfig = z.infer<typeof stationConfigSchema>;
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
 /** Every service's schema: what a GS_ variable is checked against before it is called unknown. */
-export const ALL_SCHEMAS = [commConfigSchema, parserConfigSchema, storageConfigSchema, analyticsConfigSchema, schedulerConfigSchema, workerConfigSchema, rebalancerConfigSchema, stationConfigSchema, agentConfigSchema, edgeControllerConfigSchema] as const;
+export const ALL_SCHEMAS = [commConfigSchema, parserConfigSchema, storageConfigSchema, analyticsConfigSchema, schedulerConfigSchema, workerConfigSchema, rebalancerConfigSchema, stationConfigSchema, agentConfigSchema, edgeControllerConfigSchema, consoleConfigSchema] as const;

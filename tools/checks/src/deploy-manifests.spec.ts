@@ -76,12 +76,16 @@ describe('deploy/k8s/base: the scheduler and its workers', () => {
   const container = (name: string) => ((docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name)!.spec['template'] as { spec: { containers: Container[] } }).spec.containers)[0]!;
   const envOf = (c: Container) => Object.fromEntries(c.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
 
-  it('scales Deployments that exist, with a role that allows exactly that, and a task store that fsyncs every write', () => {
+  it('scales and resizes Deployments that exist, with a role that allows exactly that, and a task store that fsyncs every write', () => {
     const scheduler = loadConfig('scheduler', schedulerConfigSchema, { ...common.data, ...envOf(container('gs-scheduler')), GS_INSTANCE_ID: 'pod-0', GS_K8S_NAMESPACE: 'gridstation' });
     expect(scheduler.workerPool).toBe('kubernetes');
     for (const name of [scheduler.kubernetes.deployment, scheduler.kubernetes.trialDeployment]) expect(docs.some((d) => d.kind === 'Deployment' && d.metadata.name === name)).toBe(true);
     const role = docs.find((d) => d.kind === 'Role' && d.metadata.name === 'gs-scheduler-workers') as unknown as { rules: Array<{ resources: string[]; resourceNames: string[]; verbs: string[] }> };
-    expect(role.rules).toEqual([expect.objectContaining({ resources: ['deployments/scale'], resourceNames: [scheduler.kubernetes.deployment, scheduler.kubernetes.trialDeployment] })]);
+    const workers = [scheduler.kubernetes.deployment, scheduler.kubernetes.trialDeployment];
+    expect(role.rules).toEqual([
+      expect.objectContaining({ resources: ['deployments/scale'], resourceNames: workers }),
+      expect.objectContaining({ resources: ['deployments'], resourceNames: workers, verbs: ['get', 'patch'] }),
+    ]);
     const redis = docs.find((d) => d.kind === 'StatefulSet' && d.metadata.name === 'gs-task-redis')!;
     const args = ((redis.spec['template'] as { spec: { containers: Array<{ args: string[] }> } }).spec.containers)[0]!.args.join(' ');
     expect(args).toContain('--appendonly yes');
