@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { DEFAULT_SIMULATOR, meterIdOf } from '@gridstation/simulator';
 import { freePort, repoRoot, spawnMain, waitFor, type SpawnedMain } from '@gridstation/testing';
 
 // The operator console in a real browser (Debian's Chromium, driven by puppeteer-core) against the
@@ -152,6 +153,22 @@ describe('console in a real browser', () => {
     await opRow.$eval('.cancel', (b) => (b as HTMLButtonElement).click());
     await waitFor(async () => ((await opRow.$eval('.states', (e) => e.textContent ?? '')).includes('(cancelled)') ? true : undefined), 'the set cancelled', 30_000, 200);
     await shot(op, '06-cancelled.png');
+  });
+
+  it("draws a meter's stored curve from ReadingQueryService", async () => {
+    const page = await freshPage();
+    await signIn(page, 'rita', 'rita-pass');
+    await page.waitForSelector('#page-overview', { visible: true });
+    await page.click('nav a[data-page=meter]');
+    const meter = meterIdOf(1, 1, DEFAULT_SIMULATOR.region);
+    await page.type('#meter-form input[name=meter]', meter);
+    await page.click('#meter-form button[type=submit]');
+    await page.waitForFunction(() => /quantities, \d+ values/.test(document.querySelector('#meter-title')?.textContent ?? ''), { timeout: 20_000 });
+    const title = await text(page, '#meter-title');
+    expect(title).toMatch(new RegExp(`^${meter}: [1-9]\\d* quantities, [1-9]\\d* values$`));
+    expect(await page.$$eval('#chart-meter canvas', (c) => c.length)).toBeGreaterThan(0);
+    await shot(page, '07-meter-curve.png');
+    await page.browserContext().close();
   });
 
   it('refuses the API to requests without a session and from another origin', async () => {

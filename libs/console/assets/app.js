@@ -188,6 +188,45 @@ $('#submit-set').addEventListener('submit', async (e) => {
   }
 });
 
+// --- a meter's curve -------------------------------------------------------------------------------
+
+let meterChart = null;
+
+$('#meter-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const id = String(f.get('meter')).trim();
+  try {
+    const c = await call('GET', `/meters/${encodeURIComponent(id)}/curve?hours=${encodeURIComponent(f.get('hours'))}`);
+    const names = Object.keys(c.series).sort();
+    const flagged = [];
+    const flagNames = (q) => c.flags.filter((x) => (q & x.bit) !== 0).map((x) => x.name).join(', ');
+    meterChart ??= echarts.init($('#chart-meter'));
+    meterChart.setOption({
+      animation: false,
+      tooltip: { trigger: 'axis' },
+      legend: { type: 'scroll', data: names },
+      grid: { left: 60, right: 20, top: 40, bottom: 40 },
+      xAxis: { type: 'time', min: c.fromMs, max: c.toMs },
+      yAxis: { type: 'value', scale: true },
+      series: names.flatMap((n) => {
+        const pts = c.series[n];
+        for (const [t, v, q] of pts) if (q) flagged.push({ n, t, v, q });
+        return [
+          { name: n, type: 'line', showSymbol: pts.length < 200, data: pts.map(([t, v]) => [t, v]) },
+          { name: n, type: 'scatter', symbol: 'diamond', symbolSize: 9, itemStyle: { color: '#c0392b' }, data: pts.filter(([, , q]) => q).map(([t, v]) => [t, v]) },
+        ];
+      }),
+    }, true);
+    $('#meter-title').textContent = `${c.meterId}: ${names.length} quantities, ${names.reduce((a, n) => a + c.series[n].length, 0)} values`;
+    const ul = $('#meter-flags');
+    ul.replaceChildren(...flagged.slice(0, 50).map((x) => Object.assign(document.createElement('li'), { textContent: `${new Date(x.t).toLocaleString()} ${x.n} = ${x.v}: ${flagNames(x.q)}` })));
+    if (!names.length) toast(`no values for ${id} in the last ${f.get('hours')} h`, true);
+  } catch (err) {
+    toast(err.message, true);
+  }
+});
+
 // --- programs --------------------------------------------------------------------------------------
 
 const STAGES = ['REVIEWED', 'PUBLIC', 'TRIAL', 'LAUNCHED', 'RETIRED'];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Body, Controller, Delete, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { AdvanceProgramRequest, CancelTaskSetRequest, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
+import { AdvanceProgramRequest, CancelTaskSetRequest, GetCurveRequest, GetLatestReadingsRequest, type GetLatestReadingsResponse, QualityFlag, ReadingQueryServiceClient, type GetCurveResponse, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
 import { AuthError, cookie, type Role, type Session, Sessions } from './auth';
 import { MetricsSampler } from './metrics';
 
@@ -31,7 +31,7 @@ function unary<Res>(call: (req: never, cb: (err: ServiceError | null, res: Res) 
 
 @Controller('console')
 export class ConsoleController {
-  private clients: { tasks: TaskServiceClient; programs: ProgramServiceClient } | undefined;
+  private clients: { tasks: TaskServiceClient; programs: ProgramServiceClient; readings: ReadingQueryServiceClient } | undefined;
   private readonly files = new Map<string, Buffer>();
 
   constructor(@Inject(CONSOLE_OPTIONS) private readonly o: ConsoleOptions) {}
@@ -47,7 +47,7 @@ export class ConsoleController {
   private grpc() {
     if (!this.clients) {
       const address = typeof this.o.grpc === 'function' ? this.o.grpc() : this.o.grpc;
-      this.clients = { tasks: new TaskServiceClient(address, credentials.createInsecure()), programs: new ProgramServiceClient(address, credentials.createInsecure()) };
+      this.clients = { tasks: new TaskServiceClient(address, credentials.createInsecure()), programs: new ProgramServiceClient(address, credentials.createInsecure()), readings: new ReadingQueryServiceClient(address, credentials.createInsecure()) };
     }
     return this.clients;
   }
@@ -203,6 +203,36 @@ export class ConsoleController {
     });
     stream.on('end', () => res.end());
     req.on('close', () => stream.cancel());
+  }
+
+  // --- a meter's curve -------------------------------------------------------------------------------
+
+  /**
+   * A meter's values over the `hours` up to its latest data time (meters report in their own time; a
+   * replayed or lagging meter's latest values may be days old), per quantity, with their quality flags named.
+   */
+  @Get('api/meters/:id/curve')
+  curve(@Param('id') id: string, @Req() req: Request, @Res() res: Response): void {
+    void this.guardAsync(res, async () => {
+      this.session(req);
+      const hours = Math.min(24 * 31, Math.max(0.1, Number(req.query['hours']) || 1));
+      const latest = await unary<GetLatestReadingsResponse>(this.grpc().readings.getLatestReadings.bind(this.grpc().readings), GetLatestReadingsRequest.fromPartial({ meterId: id }));
+      const to = latest.readings.reduce((m, x) => Math.max(m, Number(x.dataTimeMs)), 0) + 1 || Date.now();
+      const series: Record<string, Array<[number, number, number]>> = {};
+      let pageToken = '';
+      let points = 0;
+      do {
+        const r = await unary<GetCurveResponse>(this.grpc().readings.getCurve.bind(this.grpc().readings), GetCurveRequest.fromPartial({ meterId: id, fromMs: to - hours * 3_600_000, toMs: to, pageSize: 5_000, pageToken }));
+        for (const x of r.readings) {
+          const key = x.tariff ? `${x.quantity}#${x.tariff}` : x.quantity;
+          (series[key] ??= []).push([Number(x.dataTimeMs), x.value, x.quality]);
+        }
+        points += r.readings.length;
+        pageToken = r.nextPageToken;
+      } while (pageToken && points < 50_000);
+      const flags = Object.entries(QualityFlag).filter(([, v]) => typeof v === 'number' && v > 0).map(([k, v]) => ({ bit: v as number, name: k.replace('QUALITY_FLAG_', '').toLowerCase().replace(/_/g, ' ') }));
+      return { meterId: id, fromMs: to - hours * 3_600_000, toMs: to, series, flags };
+    });
   }
 
   // --- programs ---------------------------------------------------------------------------------------
