@@ -133,13 +133,7 @@ export class ConsoleController {
   /** Server-sent events: one "sample" per second. */
   @Get('api/live')
   live(@Req() req: Request, @Res() res: Response): void {
-    try {
-      this.session(req);
-    } catch (e) {
-      this.fail(res, e);
-      return;
-    }
-    this.sse(res);
+    if (!this.openEvents(req, res)) return;
     const off = this.o.sampler.subscribe((s) => res.write(`event: sample\ndata: ${JSON.stringify(s)}\n\n`));
     req.on('close', off);
   }
@@ -188,13 +182,7 @@ export class ConsoleController {
   /** Server-sent events: the set's progress as the scheduler reports it (WatchTaskSet). */
   @Get('api/task-sets/:id/watch')
   watch(@Param('id') id: string, @Req() req: Request, @Res() res: Response): void {
-    try {
-      this.session(req);
-    } catch (e) {
-      this.fail(res, e);
-      return;
-    }
-    this.sse(res);
+    if (!this.openEvents(req, res)) return;
     const stream: ClientReadableStream<WatchTaskSetResponse> = this.tasks.watchTaskSet(WatchTaskSetRequest.fromPartial({ id }));
     stream.on('data', (u: WatchTaskSetResponse) => res.write(`event: progress\ndata: ${JSON.stringify({ done: u.done, taskSet: view(u.taskSet!) })}\n\n`));
     stream.on('error', (e: ServiceError) => {
@@ -277,6 +265,18 @@ export class ConsoleController {
   private sameOrigin(req: Request): void {
     const origin = req.header('origin');
     if (origin && new URL(origin).host !== req.header('host')) throw new AuthError(403, `requests from ${origin} are not accepted`);
+  }
+
+  /** Starts an event stream for a signed-in session; answers 401 and returns false otherwise. */
+  private openEvents(req: Request, res: Response): boolean {
+    try {
+      this.session(req);
+    } catch (e) {
+      this.fail(res, e);
+      return false;
+    }
+    this.sse(res);
+    return true;
   }
 
   private sse(res: Response): void {

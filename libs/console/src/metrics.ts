@@ -1,6 +1,7 @@
 // The overview's numbers, from the services' own /metrics endpoints (the Prometheus text every service
-// serves): read once a second, turned into rates between two reads, kept for the last few minutes so a
-// page that opens sees the recent past at once.
+// serves): read once a second while someone looks (a live stream is open, or the overview was asked for
+// in the last minute), turned into rates between two reads, kept for the last few minutes so a page that
+// opens sees the recent past at once. Nobody looking, nothing is read.
 
 export interface Sample {
   at: number;
@@ -72,6 +73,7 @@ export class MetricsSampler {
   private readonly history: Sample[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(s: Sample) => void>();
+  private wantedAt = -Infinity;
 
   constructor(
     private readonly targets: readonly string[] | (() => readonly string[]),
@@ -81,9 +83,11 @@ export class MetricsSampler {
   ) {}
 
   start(): void {
-    this.timer ??= setInterval(() => void this.tick(), this.everyMs);
+    this.timer ??= setInterval(() => {
+      if (this.listeners.size > 0 || Date.now() - this.wantedAt < 60_000) void this.tick();
+      else this.last = undefined; // the next read starts a new interval
+    }, this.everyMs);
     this.timer.unref();
-    void this.tick();
   }
 
   stop(): void {
@@ -91,7 +95,9 @@ export class MetricsSampler {
     this.timer = undefined;
   }
 
+  /** What has been read (and keeps the sampler reading for another minute). */
   recent(): Sample[] {
+    this.wantedAt = Date.now();
     return [...this.history];
   }
 
