@@ -95,8 +95,12 @@ describe('console in a real browser', () => {
     await page.$eval('#submit-set input[name=count]', (e) => ((e as HTMLInputElement).value = '24'));
     await page.$eval('#submit-set input[name=ms]', (e) => ((e as HTMLInputElement).value = '400'));
     await page.click('#submit-set button[type=submit]');
-    const row = await page.waitForSelector('#task-sets tbody tr', { visible: true });
-    const id = await row!.evaluate((r) => (r as HTMLElement).dataset['id']);
+    const id = await waitFor(
+      () => page.$$eval('#task-sets tbody tr', (rs) => rs.find((r) => r.querySelector('.name')?.textContent === 'browser test set')?.getAttribute('data-id') ?? undefined),
+      'the submitted set listed',
+      20_000,
+      100,
+    );
     const shares: number[] = [];
     await waitFor(async () => {
       const v = await page.$eval(`#task-sets tr[data-id="${id}"]`, (r) => ({ done: Number((r as HTMLElement).dataset['done']), state: (r as HTMLElement).dataset['state'] }));
@@ -149,9 +153,12 @@ describe('console in a real browser', () => {
     await shot(ro, '05-programs.png');
 
     // The operator cancels it.
-    const opRow = (await op.$$('#task-sets tbody tr')).at(0)!;
-    await opRow.$eval('.cancel', (b) => (b as HTMLButtonElement).click());
-    await waitFor(async () => ((await opRow.$eval('.states', (e) => e.textContent ?? '')).includes('(cancelled)') ? true : undefined), 'the set cancelled', 30_000, 200);
+    const rows = await op.$$('#task-sets tbody tr');
+    const names = await Promise.all(rows.map((r) => r.$eval('.name', (e) => e.textContent)));
+    const longRow = rows[names.indexOf('long set')]!;
+    expect(names).toContain('long set');
+    await longRow.$eval('.cancel', (b) => (b as HTMLButtonElement).click());
+    await waitFor(async () => ((await longRow.$eval('.states', (e) => e.textContent ?? '')).includes('(cancelled)') ? true : undefined), 'the set cancelled', 30_000, 200);
     await shot(op, '06-cancelled.png');
   });
 

@@ -133,7 +133,10 @@ function render(t, done) {
   let tr = document.querySelector(`#task-sets tr[data-id="${CSS.escape(t.id)}"]`);
   if (!tr) {
     tr = row(t);
-    $('#task-sets tbody').prepend(tr);
+    tr.dataset.created = String(t.createdAtMs || Date.now());
+    // Newest first, wherever the set came from (the list, a submit, a watch).
+    const later = [...document.querySelectorAll('#task-sets tbody tr')].find((r) => Number(r.dataset.created) < Number(tr.dataset.created));
+    $('#task-sets tbody').insertBefore(tr, later ?? null);
   }
   const share = done ?? (t.total ? finished(t) / t.total : 0);
   tr.querySelector('.name').textContent = t.name;
