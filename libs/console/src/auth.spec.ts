@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { AuthError, cookie, hashPassword, parseUsers, Sessions } from './auth';
 
 const users = parseUsers(`olga:operator:${hashPassword('s3cret-op')},rita:read-only:plain:look-only`);
@@ -41,6 +43,13 @@ describe('console sign-in', () => {
     expect(refused(() => s.authorize(op, op.csrf, 'operator', 'cancel'))).toBe('allowed');
     expect(refused(() => s.authorize(ro, ro.csrf, 'operator', 'Cancelling a task set'))).toBe('403 Cancelling a task set needs the operator role; rita is read-only');
     expect(refused(() => s.authorize(ro, ro.csrf, 'read-only', 'submit'))).toBe('allowed');
+  });
+
+  it('accepts the secret that the README\'s hashing tool prints (tools/console/hash-password.mjs)', () => {
+    const secret = execFileSync(process.execPath, [join(__dirname, '..', '..', '..', 'tools', 'console', 'hash-password.mjs'), 'from the tool'], { encoding: 'utf8' }).trim();
+    const s = new Sessions(parseUsers(`ana:operator:${secret}`));
+    expect(s.signIn('ana', 'from the tool').role).toBe('operator');
+    expect(refused(() => s.signIn('ana', 'from the too'))).toBe('401 unknown user or wrong password');
   });
 
   it('says what is wrong with a user list', () => {
