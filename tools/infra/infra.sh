@@ -425,7 +425,7 @@ clients_down() { :; }
 # --- commands --------------------------------------------------------------------------------------------
 
 status_one() {
-  local s="$1" out
+  local s="$1" out=""
   case "$s" in
     kafka) out="$(kafka_health 2>&1)" ;;
     clickhouse) out="ClickHouse $(ch_health 2>&1)" ;;

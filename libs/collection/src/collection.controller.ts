@@ -125,7 +125,7 @@ export class CollectionController {
       ...(m.maxUnitsPerRead ? { maxUnitsPerRead: m.maxUnitsPerRead } : {}),
       ...(m.readTimeoutMs ? { readTimeoutMs: m.readTimeoutMs } : {}),
     };
-    const plan = this.engine.upsertPlan(given);
+    const plan = this.engine.upsertPlan(given, true);
     await this.plans.save(this.engine.listPlans());
     return { plan: toPlan(plan) };
   }

@@ -116,6 +116,27 @@ describe('collection engine', () => {
     expect(estimated).toHaveLength(1);
   });
 
+  it('a plan put over the API waits one period for its first automatic round; one loaded at start catches up at once; rounds never overlap', async () => {
+    const r = rig();
+    r.drop('m1', [3]);
+    r.engine.upsertPlan({ name: 'put', terminals: ['4101-00001'], lookbackMs: 86_400_000, settleMs: 0, everyMs: 3_600_000 }, true);
+    const roundsOf = (plan: string) => r.engine.reports.filter((x) => x.planId === plan);
+    await r.engine.tick(); // 'curves' (loaded: no period started) runs; 'put' does not
+    expect(roundsOf('put')).toEqual([]);
+    expect(roundsOf('curves')).toHaveLength(1);
+    r.advance(3_600_000);
+    await r.engine.tick();
+    expect(roundsOf('put').map((x) => x.round)).toEqual([1]);
+    // Two rounds asked for at once run one after the other, each finishing before the next starts.
+    r.drop('m2', [7]);
+    const [a, b] = await Promise.all([r.engine.runRound('put'), r.engine.runRound('put')]);
+    expect([a.round, b.round]).toEqual([2, 3]);
+    expect(roundsOf('put').map((x) => x.round)).toEqual([1, 2, 3]);
+    // Round 2 found the new gap and read it (the stand-in store holds it at once); round 3 looked after.
+    expect(a.gapsFound).toBe(1);
+    expect(b.gapsFound).toBe(0);
+  });
+
   it('a daily freeze has one slot per local midnight, due once its day is over, stored under its own quantity', () => {
     const daily = { fn: 161, intervalMs: 86_400_000 };
     // From 10:00 on day 1 to 01:00 on day 3: day 2's freeze (its day ended at day 3's midnight) is due; day 3's is not.

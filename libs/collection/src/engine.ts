@@ -111,6 +111,7 @@ export class CollectionEngine {
   private readonly plans = new Map<string, CollectionPlan>();
   private readonly rounds = new Map<string, number>();
   private readonly lastRoundAt = new Map<string, number>();
+  private roundChain: Promise<void> = Promise.resolve();
   private readonly pending = new Map<string, Pending>();
   readonly reports: RoundReport[] = [];
   readonly ledger: RecollectionLedger;
@@ -139,7 +140,12 @@ export class CollectionEngine {
     this.m.sources.add(this.gauges);
   }
 
-  upsertPlan(p: Partial<CollectionPlan> & { name: string; terminals: string[] }): CollectionPlan {
+  /**
+   * Adds or replaces a plan. A plan new here has its first automatic round one period from now when
+   * `startPeriod` is set (a plan put over the API; RunRound runs one at once), or at the next tick when
+   * it is not (plans loaded at start: their last round is not known, so they catch up).
+   */
+  upsertPlan(p: Partial<CollectionPlan> & { name: string; terminals: string[] }, startPeriod = false): CollectionPlan {
     const plan: CollectionPlan = { ...PLAN_DEFAULTS, ...p, id: p.id || p.name };
     const problems: string[] = [];
     if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(plan.id)) problems.push('name: lower-case letters, digits, . _ -, at most 64');
@@ -158,6 +164,7 @@ export class CollectionEngine {
     if (!(plan.maxPointsPerRead >= 1 && plan.maxPointsPerRead <= 255)) problems.push('max points per read: 1..255');
     if (!(plan.maxUnitsPerRead >= 1 && plan.maxUnitsPerRead <= 16)) problems.push('max units per read: 1..16');
     if (problems.length) throw invalidArgument('INVALID_PLAN', `the plan is not valid: ${problems.join('; ')}`);
+    if (startPeriod && !this.plans.has(plan.id) && !this.lastRoundAt.has(plan.id)) this.lastRoundAt.set(plan.id, this.now());
     this.plans.set(plan.id, plan);
     return plan;
   }
@@ -185,9 +192,21 @@ export class CollectionEngine {
     }
   }
 
-  /** One round of a plan now: find gaps, open requests, submit the due reads as a task set. */
-  async runRound(planId: string): Promise<RoundReport> {
+  /**
+   * One round of a plan now: find gaps, open requests, submit the due reads as a task set. Rounds run
+   * one at a time (an automatic one and one asked for over the API would open the same requests twice).
+   */
+  runRound(planId: string): Promise<RoundReport> {
     const plan = this.plan(planId);
+    const run = this.roundChain.then(() => this.round(plan));
+    this.roundChain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async round(plan: CollectionPlan): Promise<RoundReport> {
     const now = this.now();
     const round = (this.rounds.get(plan.id) ?? 0) + 1;
     this.rounds.set(plan.id, round);

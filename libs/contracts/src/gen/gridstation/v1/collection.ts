@@ -310,7 +310,9 @@ export interface CollectionPlan {
   items: PlanItem[];
   /**
    * Defaults: a round every 15 minutes, looking back a day, slots due 75 minutes after their time,
-   * reads done within 10 minutes, up to 96 points and 8 units per read, 10 s to answer.
+   * reads done within 10 minutes, up to 96 points and 8 units per read, 10 s to answer. A new plan's
+   * first automatic round comes one period after it is put (RunRound runs one at once); after a
+   * restart, every plan runs one at the first tick.
    */
   everyMs: number;
   lookbackMs: number;
