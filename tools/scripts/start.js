@@ -18,6 +18,9 @@ const child = spawn(
       GS_SIM_TERMINALS: '100',
       GS_SIM_METERS: '8',
       GS_SIM_RATE: '1',
+      // Every 2 minutes one simulated transformer area loses supply for 30 s (the console's grid page shows it).
+      GS_SIM_OUTAGE_EVERY_MS: '120000',
+      GS_SIM_OUTAGE_MS: '30000',
       GS_LOG_LEVEL: 'warn',
       GS_SUMMARY_INTERVAL_MS: '5000',
       ...process.env,

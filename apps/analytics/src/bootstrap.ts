@@ -11,6 +11,6 @@ export function bootstrap(config: AnalyticsConfig, telemetry: Telemetry, handleS
     telemetry,
     handleSignals,
     imports: [AnalyticsAdaptersModule.register(config), AnalyticsFeatureModule.register({ producer: `analytics-${config.instanceId}`, outage: config.outage, limits: config.limits, groupPrefix: config.groupPrefix })],
-    grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/alert.proto'] },
+    grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/alert.proto', 'gridstation/v1/topology.proto'] },
   });
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ARCHIVE, type DeviceArchive } from '@gridstation/archive';
+import { AnalyticsFeatureModule } from '@gridstation/analytics';
+import { ARCHIVE, TOPOLOGY, type DeviceArchive, type StaticTopology } from '@gridstation/archive';
 import { BUS, type MessageBus } from '@gridstation/bus';
 import { CollectionFeatureModule } from '@gridstation/collection';
 import { ConsoleModule, parseUsers, type User } from '@gridstation/console';
@@ -12,7 +13,7 @@ import { ParserFeatureModule, RawFramesConsumer } from '@gridstation/parsing';
 import { DEFAULT_VALIDITY, StorageFeatureModule, StorageService } from '@gridstation/persistence';
 import { SchedulerFeatureModule, WORKER_GRPC_SERVICE } from '@gridstation/scheduler';
 import { startService, type RunningService } from '@gridstation/service';
-import { DEFAULT_SIMULATOR, Simulator } from '@gridstation/simulator';
+import { DEFAULT_SIMULATOR, OutageInjector, Simulator, simulatorTopology } from '@gridstation/simulator';
 import type { Telemetry } from '@gridstation/telemetry';
 import { StationAdaptersModule } from './adapters/adapters.module';
 import { StationCollectionModule } from './collection';
@@ -50,11 +51,13 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
       // Collection plans on that scheduler, reading terminals through this process's downlink.
       StationCollectionModule.register(config),
       CollectionFeatureModule.register({ tickMs: 5_000 }),
+      // Outages and limits on the same events and readings, alerts over AlertService.
+      ...(config.analytics ? [AnalyticsFeatureModule.register({ producer: 'station', outage: config.outage, limits: config.limits, groupPrefix: config.analyticsGroupPrefix })] : []),
       ...(consoleUsers ? [ConsoleModule.register({ grpc: () => self.grpc, metrics: () => self.metrics, users: consoleUsers.users })] : []),
     ],
     grpc: {
       packages: ['gridstation.v1'],
-      files: ['gridstation/v1/query.proto', 'gridstation/v1/downlink.proto', 'gridstation/v1/task.proto', 'gridstation/v1/program.proto', 'gridstation/v1/collection.proto'],
+      files: ['gridstation/v1/query.proto', 'gridstation/v1/downlink.proto', 'gridstation/v1/task.proto', 'gridstation/v1/program.proto', 'gridstation/v1/collection.proto', ...(config.analytics ? ['gridstation/v1/alert.proto', 'gridstation/v1/topology.proto'] : [])],
       direct: [WORKER_GRPC_SERVICE],
     },
   });
@@ -78,19 +81,24 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
   if (config.archiveFile) logger.info({ file: config.archiveFile }, 'archive loaded');
 
   let sim: Simulator | undefined;
+  let injector: OutageInjector | undefined;
   if (config.simulator.terminals > 0) {
     // A demo feed: readings are counted, not kept (a long run would otherwise hold every value in memory).
     sim = new Simulator({ ...DEFAULT_SIMULATOR, ...config.simulator, host: '127.0.0.1', port: comm.port, tzOffsetMinutes: config.tzOffsetMinutes, heartbeatMs: 60_000, keepTruth: false, spreadRounds: true });
     await archive.put(sim.archive());
+    // Outage analysis locates supply loss on the simulated grid.
+    app.get<StaticTopology>(TOPOLOGY).load(simulatorTopology(sim));
     const running = sim;
+    if (config.demoOutages.everyMs > 0) injector = new OutageInjector(sim.terminals, { ...config.demoOutages, onError: (e) => logger.warn({ err: e }, 'a demo outage did not end cleanly') });
     void (async () => {
       await running.connect();
       logger.info({ terminals: running.stats().loggedIn, refused: running.stats().refused }, 'simulator connected');
+      injector?.start();
       await running.run(Number.MAX_SAFE_INTEGER);
     })().catch((e: unknown) => logger.error({ err: e }, 'simulator failed'));
   }
 
-  const where = `readings: DuckDB ${resolve(config.dataDir, 'readings.duckdb')} | raw frames + per-meter rows: LevelDB ${resolve(config.dataDir, 'meter-data')} | dead letters: ${resolve(deadLetterFile)} | tasks: LevelDB ${resolve(config.dataDir, 'tasks')} | gRPC ${svc.grpcAddress} (ReadingQueryService, DownlinkService, TaskService, ProgramService, CollectionService) | terminals tcp/${comm.port}`;
+  const where = `readings: DuckDB ${resolve(config.dataDir, 'readings.duckdb')} | raw frames + per-meter rows: LevelDB ${resolve(config.dataDir, 'meter-data')} | dead letters: ${resolve(deadLetterFile)} | tasks: LevelDB ${resolve(config.dataDir, 'tasks')} | gRPC ${svc.grpcAddress} (ReadingQueryService, DownlinkService, TaskService, ProgramService, CollectionService${config.analytics ? ', AlertService, TopologyService' : ''}) | terminals tcp/${comm.port}`;
   let timer: NodeJS.Timeout | undefined;
   if (config.summaryIntervalMs > 0) {
     const summary = new LiveSummary({
@@ -110,6 +118,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
   const hooks = app.get<StationHooks>(STATION_HOOKS);
   hooks.beforeShutdown.push(async () => {
     if (timer) clearInterval(timer);
+    await injector?.stop();
     await sim?.close();
   });
   hooks.afterShutdown.push(async () => {

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { DEFAULT_SIMULATOR, meterIdOf } from '@gridstation/simulator';
-import { freePort, repoRoot, spawnMain, waitFor, type SpawnedMain } from '@gridstation/testing';
+import { AlertKind, AlertServiceClient, QueryAlertsRequest, type QueryAlertsResponse } from '@gridstation/contracts';
+import { freePort, insecure, repoRoot, spawnMain, unary, waitFor, type SpawnedMain } from '@gridstation/testing';
 
 // The operator console in a real browser (Debian's Chromium, driven by puppeteer-core) against the
 // embedded station fed by its simulator: sign-in, live numbers that change, a task set submitted from
-// the page whose progress bar moves to the end, and a read-only user who cannot cancel. Screenshots of
-// each page go to tmp/console/.
+// the page whose progress bar moves to the end, a read-only user who cannot cancel, and an outage the
+// simulator injects shown on the grid and cleared. Screenshots of each page go to tmp/console/.
 
 const CHROMIUM = process.env['GS_CHROMIUM'] || '/usr/bin/chromium';
 
@@ -17,6 +18,7 @@ describe('console in a real browser', () => {
   let station: SpawnedMain | undefined;
   let browser: Browser | undefined;
   let base = '';
+  let grpcPort = 0;
   const dir = mkdtempSync(join(tmpdir(), 'gs-console-'));
   const shots = join(repoRoot(), 'tmp', 'console');
 
@@ -43,8 +45,9 @@ describe('console in a real browser', () => {
     mkdirSync(shots, { recursive: true });
     const http = await freePort();
     base = `http://127.0.0.1:${http}`;
+    grpcPort = await freePort();
     station = spawnMain('apps/station/src/main.ts', {
-      GS_DATA_DIR: join(dir, 'data'), GS_HTTP_PORT: String(http), GS_GRPC_PORT: String(await freePort()), GS_TERMINAL_PORT: String(await freePort()),
+      GS_DATA_DIR: join(dir, 'data'), GS_HTTP_PORT: String(http), GS_GRPC_PORT: String(grpcPort), GS_SIM_OUTAGE_EVERY_MS: '15000', GS_SIM_OUTAGE_MS: '12000', GS_TERMINAL_PORT: String(await freePort()),
       GS_HTTP_HOST: '127.0.0.1', GS_GRPC_HOST: '127.0.0.1', GS_SIM_TERMINALS: '20', GS_LOG_LEVEL: 'warn', GS_SUMMARY_INTERVAL_MS: '60000',
       GS_CONSOLE_USERS: 'olga:operator:plain:olga-pass,rita:read-only:plain:rita-pass',
     });
@@ -175,6 +178,33 @@ describe('console in a real browser', () => {
     expect(title).toMatch(new RegExp(`^${meter}: [1-9]\\d* quantities, [1-9]\\d* values$`));
     expect(await page.$$eval('#chart-meter canvas', (c) => c.length)).toBeGreaterThan(0);
     await shot(page, '07-meter-curve.png');
+    await page.browserContext().close();
+  });
+
+  it('shows an outage the simulator injects on the topology and the map, and clears it when supply returns', async () => {
+    const page = await freshPage();
+    await signIn(page, 'rita', 'rita-pass');
+    await page.waitForSelector('#page-overview', { visible: true });
+    await page.click('nav a[data-page=grid]');
+    await page.waitForFunction(() => /^topology version \d+: 1 substation, 4 feeders, 20 transformer areas$/.test(document.querySelector('#grid-summary')?.textContent ?? ''), { timeout: 20_000 });
+    expect(await page.$$eval('#grid-tree li', (l) => l.length)).toBe(1 + 4 + 20);
+    // The station's simulator cuts one transformer area's supply every 15 s for 12 s (its terminal sends
+    // the ERC14 last gasp and drops off); the alert arrives by SubscribeAlerts.
+    const area = await waitFor(async () => (await page.$$eval('#grid-tree li.out', (l) => l.map((e) => (e as HTMLElement).dataset['id'] ?? ''))).find((id) => /^TA\d{4}-\d+$/.test(id)), 'an area shown without supply', 90_000, 200);
+    // What the page shows is what AlertService says.
+    const alerts = new AlertServiceClient(`127.0.0.1:${grpcPort}`, insecure());
+    const open = await unary<QueryAlertsRequest, QueryAlertsResponse>(alerts, 'queryAlerts', QueryAlertsRequest.fromPartial({ fromMs: Date.now() - 600_000, filter: { excludeCleared: true } }));
+    const alert = open.alerts.find((a) => a.elementId === area && a.kind === AlertKind.ALERT_KIND_OUTAGE);
+    expect(alert).toBeDefined();
+    const item = `#alerts li[data-alert="${alert!.alertId}"]`;
+    expect(await page.$eval(item, (e) => [(e as HTMLElement).dataset['state'], e.textContent])).toEqual(['open', expect.stringMatching(new RegExp(`^outage at area ${area}: 8 meters`))]);
+    expect(await page.$$eval('#chart-grid canvas', (c) => c.length)).toBeGreaterThan(0);
+    await shot(page, '08-grid-outage.png');
+    // Supply returns: the alert clears, the area is drawn normal again, the item fades out.
+    await page.waitForFunction((sel: string) => (document.querySelector(sel) as HTMLElement | null)?.dataset['state'] === 'cleared', { timeout: 60_000 }, item);
+    expect(await page.$eval(`#grid-tree li[data-id="${area}"]`, (e) => e.classList.contains('out'))).toBe(false);
+    await shot(page, '09-grid-cleared.png');
+    alerts.close();
     await page.browserContext().close();
   });
 

@@ -11,6 +11,7 @@ import { AlertHub } from './alert-hub.consumer';
 import { AlertRecorder } from './alert-recorder.consumer';
 import { OutageConsumer } from './outage.consumer';
 import { SignalConsumer } from './signals.consumer';
+import { TopologyController } from './topology.controller';
 
 export interface AnalyticsFeatureOptions {
   producer: string;
@@ -23,7 +24,7 @@ export interface AnalyticsFeatureOptions {
 
 /**
  * The real-time analytics feature: signals -> evidence by feeder -> outage decisions -> alerts, the
- * alert recorder and the gRPC AlertService. Needs BUS, TOPOLOGY, FEEDER_STATE_STORE and ALERT_STORE from
+ * alert recorder, the gRPC AlertService and TopologyService. Needs BUS, TOPOLOGY, FEEDER_STATE_STORE and ALERT_STORE from
  * the host's adapters, so the same feature runs in the analytics service and in the station.
  */
 @Module({})
@@ -33,7 +34,7 @@ export class AnalyticsFeatureModule {
     const prefix = options.groupPrefix ?? 'gs-analytics';
     return {
       module: AnalyticsFeatureModule,
-      controllers: [AlertController],
+      controllers: [AlertController, TopologyController],
       providers: [
         {
           provide: SignalConsumer,

@@ -1,7 +1,7 @@
 export { OutageEngine, DEFAULT_OUTAGE_OPTIONS, newFeederState, base as alertBase, type FeederState, type OutageOptions, type OutageStats } from './outage-engine';
 export { evidenceFromEvent, evidenceFromVoltage, voltageSamples, supplyLostIn, ZERO_VOLTAGE_V } from './signals';
 export { ALERT_STORE, FEEDER_STATE_STORE, matches, type AlertStore, type FeederStateStore } from './ports';
-export { ANALYTICS_MIGRATIONS_DIR, ClickHouseAlertStore, RedisFeederStateStore } from './stores';
+export { ANALYTICS_MIGRATIONS_DIR, ClickHouseAlertStore, MemoryAlertStore, MemoryFeederStateStore, RedisFeederStateStore } from './stores';
 export { SignalConsumer, type SignalOptions } from './signals.consumer';
 export { OutageConsumer } from './outage.consumer';
 export { AlertRecorder } from './alert-recorder.consumer';
@@ -9,3 +9,4 @@ export { AlertHub } from './alert-hub.consumer';
 export { AlertController } from './alert.controller';
 export { AnalyticsFeatureModule, type AnalyticsFeatureOptions } from './analytics.module';
 export { LimitChecker, DEFAULT_LIMITS, type LimitOptions } from './limits';
+export { TopologyController, topologyNodes } from './topology.controller';

@@ -106,3 +106,76 @@ export class ClickHouseAlertStore implements AlertStore {
     await this.ch.handle.client.ping();
   }
 }
+
+/**
+ * Outage state in this process only (the embedded station: one instance owns every feeder). A restart
+ * starts from no state; evidence that arrives afterwards opens the alerts again.
+ */
+export class MemoryFeederStateStore implements FeederStateStore {
+  private readonly states = new Map<string, string>();
+  private readonly due = new Map<string, number>();
+
+  async load(feeders: readonly string[]): Promise<Map<string, FeederState>> {
+    const out = new Map<string, FeederState>();
+    for (const f of feeders) {
+      const s = this.states.get(f);
+      if (s) out.set(f, JSON.parse(s) as FeederState); // a copy, as from Redis: callers change what they load
+    }
+    return out;
+  }
+
+  async save(states: readonly FeederState[]): Promise<void> {
+    for (const s of states) this.states.set(s.feeder, JSON.stringify(s));
+  }
+
+  async pending(): Promise<Map<string, number>> {
+    return new Map(this.due);
+  }
+
+  async markPending(feeder: string, dueAt: number): Promise<void> {
+    if (dueAt > 0) this.due.set(feeder, dueAt);
+    else this.due.delete(feeder);
+  }
+
+  async healthCheck(): Promise<void> {
+    // nothing to open, check or close: it lives in this process
+  }
+}
+
+/** The newest revision of the latest `capacity` alerts, in memory (the embedded station). */
+export class MemoryAlertStore implements AlertStore {
+  private readonly alerts = new Map<string, Alert>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  async migrate(): Promise<void> {
+    // nothing to open, check or close: it lives in this process
+  }
+
+  async insert(alerts: readonly Alert[]): Promise<void> {
+    for (const a of alerts) {
+      const held = this.alerts.get(a.alertId);
+      if (held && held.revision >= a.revision) continue;
+      this.alerts.delete(a.alertId); // re-inserted: the map's order is the order of last change
+      this.alerts.set(a.alertId, a);
+    }
+    for (const id of this.alerts.keys()) {
+      if (this.alerts.size <= this.capacity) break;
+      this.alerts.delete(id);
+    }
+  }
+
+  async query(q: { fromMs: number; toMs: number; filter: AlertFilter | undefined; limit: number }): Promise<Alert[]> {
+    const limit = Math.min(Math.max(q.limit || 100, 1), MAX_LIMIT);
+    const to = q.toMs || Date.now() + 1;
+    // The time range applies to any revision's detection; only the newest is kept, so to its first one.
+    return [...this.alerts.values()]
+      .filter((a) => Number(a.detectedAtMs) < to && Math.max(Number(a.detectedAtMs), Number(a.clearedAtMs)) >= q.fromMs && matches(a, q.filter))
+      .sort((a, b) => Number(b.detectedAtMs) - Number(a.detectedAtMs))
+      .slice(0, limit);
+  }
+
+  async healthCheck(): Promise<void> {
+    // nothing to open, check or close: it lives in this process
+  }
+}

@@ -7,6 +7,7 @@ export {
   CachedTopology,
   ClickHouseTopologySource,
   RedisTopologyCache,
+  StaticTopology,
   TOPOLOGY_CHANNEL,
   TOPOLOGY_MIGRATIONS_DIR,
   managedTopology,

@@ -294,3 +294,36 @@ export async function publishTopology(
   await new RedisArchive(to.redis).put(archiveOf(loaded));
   return loaded;
 }
+
+/**
+ * A topology held only in memory, replaced whole by `load` (the embedded station: the topology of
+ * its simulator, or none). Versions count up from 1 with every load.
+ */
+export class StaticTopology implements TopologyProvider {
+  private topology = Topology.empty();
+  private readonly listeners: Array<(t: Topology) => void> = [];
+
+  current(): Topology {
+    return this.topology;
+  }
+
+  onChange(listener: (t: Topology) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Checks and installs a snapshot (a TopologyError leaves the current one in place). */
+  load(snapshot: Omit<TopologySnapshot, 'version'>): Topology {
+    const t = new Topology({ ...snapshot, version: this.topology.version + 1 });
+    this.topology = t;
+    for (const l of this.listeners) l(t);
+    return t;
+  }
+
+  async start(): Promise<void> {
+    // nothing to open, check or close: it lives in this process
+  }
+
+  async stop(): Promise<void> {
+    // nothing to open, check or close: it lives in this process
+  }
+}

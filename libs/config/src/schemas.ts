@@ -384,6 +384,11 @@ export const stationConfigSchema = z
     GS_SIM_RATE: z.coerce.number().positive().default(1),
     /** DL/T 698.45 concentrators the simulator adds to its 1376.1 terminals (a mixed fleet on the same port). */
     GS_SIM_TERMINALS_698: z.coerce.number().int().nonnegative().default(0),
+    /** Demo outages: every this often one simulated transformer area loses supply (0 = never), for GS_SIM_OUTAGE_MS. */
+    GS_SIM_OUTAGE_EVERY_MS: z.coerce.number().int().nonnegative().default(0),
+    GS_SIM_OUTAGE_MS: positiveInt(30_000),
+    /** Real-time analytics (outage detection, limits, AlertService) in this process: on (default) or off. */
+    GS_ANALYTICS: z.enum(['on', 'off']).default('on'),
     GS_SUMMARY_INTERVAL_MS: z.coerce.number().int().nonnegative().default(0),
     ...schedulerEnv,
     /** Workers the embedded scheduler runs in this process (production; trial ones are added on demand). */
@@ -402,6 +407,8 @@ export const stationConfigSchema = z
     batch: batch(e),
     tzOffsetMinutes: e.GS_DEVICE_TZ_OFFSET_MINUTES,
     simulator: { terminals: e.GS_SIM_TERMINALS, metersPerTerminal: e.GS_SIM_METERS, roundsPerSecond: e.GS_SIM_RATE, dlt698Terminals: e.GS_SIM_TERMINALS_698 },
+    demoOutages: { everyMs: e.GS_SIM_OUTAGE_EVERY_MS, lastsMs: e.GS_SIM_OUTAGE_MS },
+    analytics: e.GS_ANALYTICS === 'on',
     console: e.GS_CONSOLE === 'on' ? { users: e.GS_CONSOLE_USERS } : undefined,
     summaryIntervalMs: e.GS_SUMMARY_INTERVAL_MS,
     outage: outage(e),
@@ -420,6 +427,8 @@ export const consoleConfigSchema = z
     ...ports(8087, 50057),
     /** TaskService and ProgramService (the scheduler). */
     GS_CONSOLE_GRPC: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port').default('127.0.0.1:50055'),
+    /** AlertService and TopologyService (the analytics service). */
+    GS_CONSOLE_ANALYTICS_GRPC: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port').default('127.0.0.1:50054'),
     /** The /metrics URLs the overview reads, comma-separated (comm, parser, storage pods or their Services). */
     GS_CONSOLE_METRICS: z.string().default(''),
     /** name:role:secret, comma-separated (see the station's GS_CONSOLE_USERS); required here. */
@@ -428,6 +437,7 @@ export const consoleConfigSchema = z
   .transform((e) => ({
     ...common('console', e),
     grpcTarget: e.GS_CONSOLE_GRPC,
+    analyticsTarget: e.GS_CONSOLE_ANALYTICS_GRPC,
     metrics: e.GS_CONSOLE_METRICS.split(',').map((x) => x.trim()).filter(Boolean),
     users: e.GS_CONSOLE_USERS,
   }));

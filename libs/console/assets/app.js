@@ -34,6 +34,7 @@ function show(page) {
   if (page === 'tasks') loadTaskSets().catch((e) => toast(e.message, true));
   if (page === 'programs') loadPrograms().catch((e) => toast(e.message, true));
   if (page === 'overview') setTimeout(() => charts.resize(), 0);
+  if (page === 'grid') loadGrid().catch((e) => toast(e.message, true));
 }
 
 function route() {
@@ -105,6 +106,117 @@ async function startLive() {
     if (s.p99Ms === null) s.p99Ms = NaN;
     tiles(s);
     charts.push([s]);
+  });
+}
+
+// --- grid and outages ------------------------------------------------------------------------------
+
+const grid = { byId: new Map(), roots: [], alerts: new Map(), chart: null, stream: null, loaded: false };
+const CLEARED_SHOWN_MS = 30_000;
+
+async function loadGrid() {
+  if (!grid.loaded) {
+    const g = await call('GET', '/grid');
+    grid.byId = new Map(g.nodes.map((n) => [n.id, { ...n, children: [] }]));
+    for (const n of grid.byId.values()) (grid.byId.get(n.parent)?.children ?? grid.roots).push(n);
+    const count = (level, noun) => {
+      const n = g.nodes.filter((x) => x.level === level).length;
+      return `${fmt(n)} ${noun}${n === 1 ? '' : 's'}`;
+    };
+    $('#grid-summary').textContent = g.version
+      ? `topology version ${g.version}: ${count('substation', 'substation')}, ${count('feeder', 'feeder')}, ${count('area', 'transformer area')}${g.truncated ? ' (the first 20,000 elements)' : ''}`
+      : 'no topology loaded';
+    renderTree();
+    grid.loaded = true;
+  }
+  if (!grid.stream) {
+    grid.stream = new EventSource(`${api}/alerts/live`);
+    grid.stream.addEventListener('alert', (e) => onAlert(JSON.parse(e.data)));
+    grid.stream.addEventListener('failed', (e) => toast(`alerts: ${JSON.parse(e.data).message}`, true));
+  }
+  paint();
+  setTimeout(() => grid.chart?.resize(), 0);
+}
+
+function renderTree() {
+  const item = (n) => {
+    const li = document.createElement('li');
+    li.dataset.id = n.id;
+    const label = document.createElement('span');
+    label.textContent = n.name || n.id;
+    label.title = n.id + (n.terminals.length ? ` (terminal ${n.terminals.join(', ')})` : '');
+    const meters = document.createElement('span');
+    meters.className = 'meters';
+    meters.textContent = `${fmt(n.meters)} meters`;
+    li.append(label, meters);
+    if (n.children.length) {
+      const ul = document.createElement('ul');
+      ul.append(...n.children.map(item));
+      li.append(ul);
+    }
+    return li;
+  };
+  $('#grid-tree').replaceChildren(...grid.roots.map(item));
+}
+
+function onAlert(a) {
+  const held = grid.alerts.get(a.id);
+  if (held && held.revision >= a.revision) return;
+  grid.alerts.set(a.id, a);
+  let li = document.querySelector(`#alerts li[data-alert="${CSS.escape(a.id)}"]`);
+  if (!li) {
+    li = document.createElement('li');
+    li.dataset.alert = a.id;
+    $('#alerts').prepend(li);
+  }
+  li.dataset.state = a.state;
+  li.dataset.element = a.element;
+  li.className = a.state === 'cleared' ? 'cleared' : a.kind;
+  const since = new Date(a.detectedAtMs).toLocaleTimeString();
+  li.textContent = `${a.kind.replace(/_/g, ' ')} at ${a.level} ${a.element}${a.meters ? `: ${fmt(a.meters)} meters` : ''}`;
+  const when = document.createElement('span');
+  when.className = 'when';
+  when.textContent = a.state === 'cleared' ? `cleared ${new Date(a.clearedAtMs || Date.now()).toLocaleTimeString()}` : `since ${since}, confidence ${fmt(a.confidence * 100)} %`;
+  li.append(when);
+  if (a.state === 'cleared') {
+    setTimeout(() => {
+      if (grid.alerts.get(a.id)?.revision !== a.revision) return;
+      grid.alerts.delete(a.id);
+      li.remove();
+    }, CLEARED_SHOWN_MS);
+  }
+  paint();
+}
+
+/** 'out', 'flapping' or '' for an element: an open outage (or flapping) alert at it or above it. */
+function supplyState(id) {
+  const open = new Map();
+  for (const a of grid.alerts.values()) if (a.state !== 'cleared' && (a.kind === 'outage' || a.kind === 'flapping')) open.set(a.element, a.kind === 'outage' ? 'out' : 'flapping');
+  for (let n = grid.byId.get(id); n; n = grid.byId.get(n.parent)) if (open.has(n.id)) return open.get(n.id);
+  // An element is shown as out when an outage sits below it too (a box or meter without supply).
+  for (const a of grid.alerts.values()) if (a.state !== 'cleared' && a.kind === 'outage' && [a.area, a.feeder, a.substation].includes(id)) return 'out';
+  return '';
+}
+
+function paint() {
+  if (!grid.loaded || $('#page-grid').hidden) return;
+  for (const li of document.querySelectorAll('#grid-tree li')) {
+    const st = supplyState(li.dataset.id);
+    li.classList.toggle('out', st === 'out');
+    li.classList.toggle('flapping', st === 'flapping');
+  }
+  const color = (id) => ({ out: '#c0392b', flapping: '#e67e22' })[supplyState(id)] ?? '#7fb685';
+  const node = (n) => ({ name: n.name || n.id, id: n.id, value: n.meters, itemStyle: n.level === 'area' ? { color: color(n.id) } : undefined, children: n.children.length ? n.children.map(node) : undefined });
+  if (!grid.chart) grid.chart = echarts.init($('#chart-grid'));
+  grid.chart.setOption({
+    animation: false,
+    tooltip: { formatter: (p) => `${p.data.id}: ${fmt(p.value)} meters${supplyState(p.data.id) ? ` (${supplyState(p.data.id) === 'out' ? 'without supply' : 'flapping'})` : ''}` },
+    series: [{ type: 'treemap', data: grid.roots.map(node), roam: false, nodeClick: false, breadcrumb: { show: false }, label: { show: true }, upperLabel: { show: true, height: 18 }, levels: [
+      { itemStyle: { borderWidth: 0, gapWidth: 4 }, upperLabel: { show: false } },
+      { itemStyle: { borderColor: '#334e68', borderWidth: 3, gapWidth: 3 }, upperLabel: { color: '#fff' } },
+      { itemStyle: { borderColor: '#bcccdc', borderWidth: 2, gapWidth: 2 }, upperLabel: { color: '#102a43' } },
+      { itemStyle: { borderColor: '#fff', borderWidth: 1, gapWidth: 1 } },
+    ] }],
   });
 }
 
@@ -310,5 +422,8 @@ $('#sign-out').addEventListener('click', async () => {
 });
 
 window.addEventListener('hashchange', route);
-window.addEventListener('resize', () => charts.resize());
+window.addEventListener('resize', () => {
+  charts.resize();
+  grid.chart?.resize();
+});
 call('GET', '/session').then(signedIn, () => route());

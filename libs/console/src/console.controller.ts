@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Body, Controller, Delete, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { AdvanceProgramRequest, CancelTaskSetRequest, GetCurveRequest, GetLatestReadingsRequest, type GetLatestReadingsResponse, QualityFlag, ReadingQueryServiceClient, type GetCurveResponse, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
+import { AlertFilter, AlertKind, AlertServiceClient, AlertState, ElementKind, GetTopologyRequest, QueryAlertsRequest, SubscribeAlertsRequest, TopologyServiceClient, type Alert, type GetTopologyResponse, type QueryAlertsResponse, type SubscribeAlertsResponse, AdvanceProgramRequest, CancelTaskSetRequest, GetCurveRequest, GetLatestReadingsRequest, type GetLatestReadingsResponse, QualityFlag, ReadingQueryServiceClient, type GetCurveResponse, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
 import { AuthError, cookie, type Role, type Session, Sessions } from './auth';
 import { MetricsSampler } from './metrics';
 
@@ -18,6 +18,8 @@ export const COOKIE = 'gs_console';
 export interface ConsoleOptions {
   /** gRPC address of the services (the station itself in embedded mode). */
   grpc: string | (() => string);
+  /** AlertService and TopologyService (the analytics service; the same address as `grpc` when not given). */
+  analyticsGrpc?: string | (() => string);
   sessions: Sessions;
   sampler: MetricsSampler;
 }
@@ -31,7 +33,7 @@ function unary<Res>(call: (req: never, cb: (err: ServiceError | null, res: Res) 
 
 @Controller('console')
 export class ConsoleController {
-  private clients: { tasks: TaskServiceClient; programs: ProgramServiceClient; readings: ReadingQueryServiceClient } | undefined;
+  private clients: { tasks: TaskServiceClient; programs: ProgramServiceClient; readings: ReadingQueryServiceClient; alerts: AlertServiceClient; topology: TopologyServiceClient } | undefined;
   private readonly files = new Map<string, Buffer>();
 
   constructor(@Inject(CONSOLE_OPTIONS) private readonly o: ConsoleOptions) {}
@@ -47,7 +49,14 @@ export class ConsoleController {
   private grpc() {
     if (!this.clients) {
       const address = typeof this.o.grpc === 'function' ? this.o.grpc() : this.o.grpc;
-      this.clients = { tasks: new TaskServiceClient(address, credentials.createInsecure()), programs: new ProgramServiceClient(address, credentials.createInsecure()), readings: new ReadingQueryServiceClient(address, credentials.createInsecure()) };
+      const analytics = (typeof this.o.analyticsGrpc === 'function' ? this.o.analyticsGrpc() : this.o.analyticsGrpc) || address;
+      this.clients = {
+        tasks: new TaskServiceClient(address, credentials.createInsecure()),
+        programs: new ProgramServiceClient(address, credentials.createInsecure()),
+        readings: new ReadingQueryServiceClient(address, credentials.createInsecure()),
+        alerts: new AlertServiceClient(analytics, credentials.createInsecure()),
+        topology: new TopologyServiceClient(analytics, credentials.createInsecure()),
+      };
     }
     return this.clients;
   }
@@ -223,6 +232,56 @@ export class ConsoleController {
     });
   }
 
+  // --- the grid and its outages ---------------------------------------------------------------------
+
+  /** Substations, feeders and transformer areas (TopologyService.GetTopology). */
+  @Get('api/grid')
+  grid(@Req() req: Request, @Res() res: Response): void {
+    void this.guardAsync(res, async () => {
+      this.session(req);
+      const t = this.grpc().topology;
+      const r = await unary<GetTopologyResponse>(t.getTopology.bind(t), GetTopologyRequest.fromPartial({ downTo: ElementKind.ELEMENT_KIND_TRANSFORMER_AREA, limit: 20_000 }));
+      return { version: Number(r.version), truncated: r.truncated, nodes: r.nodes.map((n) => ({ id: n.id, level: kindName(n.kind), parent: n.parentId, name: n.name, meters: n.meterCount, terminals: n.terminals })) };
+    });
+  }
+
+  /**
+   * Server-sent events: "alert" for every alert open in the last day (QueryAlerts), then every new
+   * revision as analytics publishes it (SubscribeAlerts), cleared ones included.
+   */
+  @Get('api/alerts/live')
+  alerts(@Req() req: Request, @Res() res: Response): void {
+    if (!this.openEvents(req, res)) return;
+    const a = this.grpc().alerts;
+    const send = (x: Alert) => res.write(`event: alert\ndata: ${JSON.stringify(alertView(x))}\n\n`);
+    const stream: ClientReadableStream<SubscribeAlertsResponse> = a.subscribeAlerts(SubscribeAlertsRequest.fromPartial({}));
+    // Revisions that arrive while the query runs are held and sent after it, so none is lost or reordered.
+    const held: Alert[] = [];
+    let replayed = false;
+    stream.on('data', (u: SubscribeAlertsResponse) => (replayed ? send(u.alert!) : held.push(u.alert!)));
+    stream.on('error', (e: ServiceError) => {
+      if (e.code !== 1) res.write(`event: failed\ndata: ${JSON.stringify({ message: e.details || e.message })}\n\n`);
+      res.end();
+    });
+    stream.on('end', () => res.end());
+    req.on('close', () => stream.cancel());
+    void unary<QueryAlertsResponse>(a.queryAlerts.bind(a), QueryAlertsRequest.fromPartial({ fromMs: Date.now() - 86_400_000, filter: AlertFilter.fromPartial({ excludeCleared: true }), limit: 1000 }))
+      .then((r) => {
+        const seen = new Map<string, number>();
+        for (const x of [...r.alerts].reverse()) {
+          send(x);
+          seen.set(x.alertId, x.revision);
+        }
+        for (const x of held) if (x.revision > (seen.get(x.alertId) ?? 0)) send(x);
+        replayed = true;
+        res.write(`event: ready\ndata: {}\n\n`);
+      })
+      .catch((e: ServiceError) => {
+        res.write(`event: failed\ndata: ${JSON.stringify({ message: e.details || e.message })}\n\n`);
+        stream.cancel();
+      });
+  }
+
   // --- programs ---------------------------------------------------------------------------------------
 
   @Get('api/programs')
@@ -311,6 +370,29 @@ export class ConsoleController {
     const status = g.code === 3 || g.code === 9 ? 400 : g.code === 5 ? 404 : g.code === 7 ? 403 : 502;
     res.status(status).json({ error: g.details || (e instanceof Error ? e.message : String(e)) });
   }
+}
+
+function kindName(k: ElementKind): string {
+  return ({ [ElementKind.ELEMENT_KIND_SUBSTATION]: 'substation', [ElementKind.ELEMENT_KIND_FEEDER]: 'feeder', [ElementKind.ELEMENT_KIND_TRANSFORMER_AREA]: 'area', [ElementKind.ELEMENT_KIND_METER_BOX]: 'box', [ElementKind.ELEMENT_KIND_METER]: 'meter' } as Record<number, string>)[k] ?? 'other';
+}
+
+function alertView(a: Alert) {
+  return {
+    id: a.alertId,
+    kind: (AlertKind[a.kind] ?? String(a.kind)).replace('ALERT_KIND_', '').toLowerCase(),
+    state: (AlertState[a.state] ?? String(a.state)).replace('ALERT_STATE_', '').toLowerCase(),
+    revision: a.revision,
+    level: kindName(a.elementKind),
+    element: a.elementId,
+    area: a.transformerAreaId,
+    feeder: a.feederId,
+    substation: a.substationId,
+    meters: a.affectedMeterCount,
+    confidence: a.confidence,
+    detectedAtMs: Number(a.detectedAtMs),
+    clearedAtMs: Number(a.clearedAtMs),
+    supersededBy: a.supersededBy,
+  };
 }
 
 function stageName(s: ProgramStage): string {

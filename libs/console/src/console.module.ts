@@ -7,6 +7,8 @@ import { MetricsSampler } from './metrics';
 export interface ConsoleModuleOptions {
   /** gRPC address of TaskService and ProgramService; a function when it is known only once the server listens. */
   grpc: string | (() => string);
+  /** AlertService and TopologyService (analytics); the `grpc` address when not given. */
+  analyticsGrpc?: string | (() => string);
   /** /metrics URLs the overview reads. */
   metrics: readonly string[] | (() => readonly string[]);
   users: readonly User[] | string;
@@ -23,7 +25,7 @@ export class ConsoleModule {
       providers: [
         { provide: MetricsSampler, useFactory: () => new MetricsSampler(o.metrics) },
         provideWorkerLifecycle<MetricsSampler>(MetricsSampler, async (s) => s.start(), async (s) => s.stop(), STOP_ORDER.derived),
-        { provide: CONSOLE_OPTIONS, inject: [MetricsSampler], useFactory: (sampler: MetricsSampler): ConsoleOptions => ({ grpc: o.grpc, sessions: new Sessions(users), sampler }) },
+        { provide: CONSOLE_OPTIONS, inject: [MetricsSampler], useFactory: (sampler: MetricsSampler): ConsoleOptions => ({ grpc: o.grpc, ...(o.analyticsGrpc ? { analyticsGrpc: o.analyticsGrpc } : {}), sessions: new Sessions(users), sampler }) },
       ],
     };
   }

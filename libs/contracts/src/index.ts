@@ -15,3 +15,4 @@ export * from './gen/gridstation/v1/worker';
 export * from './gen/gridstation/v1/collection';
 export * from './gen/gridstation/v1/edge';
 export * from './gen/gridstation/v1/edgetask';
+export * from './gen/gridstation/v1/topology';

@@ -24,3 +24,4 @@ export {
 } from './scenarios';
 export { DEFAULT_FAULTS, faultyMeters, type FaultKind, type FaultOptions, type FaultyMeter, type InjectedFault } from './anomalies';
 export { indicatorDatasetSql, PAPER_CASE, type IndicatorDatasetSize } from './indicator-dataset';
+export { OutageInjector, type InjectedOutage } from './outage-injector';

@@ -5,7 +5,8 @@ import type { StationConfig } from '@gridstation/config';
 import { adaptersModule, provideResource } from '@gridstation/service';
 import { BUS, managedBus } from '@gridstation/bus';
 import { HBASE, managedLevelStore } from '@gridstation/hbase';
-import { ARCHIVE, MemoryArchive, type TerminalRecord } from '@gridstation/archive';
+import { ARCHIVE, MemoryArchive, StaticTopology, TOPOLOGY, type TerminalRecord } from '@gridstation/archive';
+import { ALERT_STORE, FEEDER_STATE_STORE, MemoryAlertStore, MemoryFeederStateStore } from '@gridstation/analytics';
 import { CONNECTION_REGISTRY, MemoryRegistry } from '@gridstation/ingest';
 import { managedDuckDbStore, READING_STORE } from '@gridstation/persistence';
 import { LevelTaskStore, TASK_STORE } from '@gridstation/scheduler';
@@ -13,8 +14,8 @@ import { LevelTaskStore, TASK_STORE } from '@gridstation/scheduler';
 /**
  * The embedded mode's adapters: the in-process bus, DuckDB for the analytical store and LevelDB for the
  * wide-column store (both on local disk under GS_DATA_DIR), the task store in LevelDB (GS_DATA_DIR/tasks,
- * every commit synced), the archive and connection registry in
- * memory. The features are the same ones the distributed services run.
+ * every commit synced), the archive, connection registry, supply topology (the simulator's, when it
+ * runs), outage state and alerts in memory. The features are the same ones the distributed services run.
  */
 @Module({})
 export class StationAdaptersModule {
@@ -28,6 +29,9 @@ export class StationAdaptersModule {
       // parsed against it (loaded afterwards, the first replayed frames found no meters).
       { provide: ARCHIVE, useFactory: () => archiveFrom(config.archiveFile) },
       { provide: CONNECTION_REGISTRY, useValue: new MemoryRegistry() },
+      { provide: TOPOLOGY, useValue: new StaticTopology() },
+      { provide: FEEDER_STATE_STORE, useValue: new MemoryFeederStateStore() },
+      { provide: ALERT_STORE, useValue: new MemoryAlertStore() },
     ];
     return adaptersModule(StationAdaptersModule, providers);
   }
