@@ -20,6 +20,6 @@ export function bootstrap(config: CommConfig, telemetry: Telemetry, handleSignal
       { ...CommFeatureModule.register({ ...t, instanceId: config.instanceId, grpcAddress: t.advertiseGrpc, edge: config.edge }), global: true },
       ...(config.collectionScheduler ? [CommCollectionWorkerModule.register(config)] : []),
     ],
-    grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/downlink.proto'], direct: EDGE_GRPC_SERVICES },
+    grpc: { packages: ['gridstation.v1'], files: ['gridstation/v1/downlink.proto', 'gridstation/v1/terminal.proto'], direct: EDGE_GRPC_SERVICES },
   });
 }

@@ -1,7 +1,7 @@
-import { lookup } from 'node:dns/promises';
 import { credentials } from '@grpc/grpc-js';
 import { EdgeControlServiceClient, GetLoadRequest, MoveAgentsRequest, RebalanceDecision, type GetLoadResponse, type MoveAgentsResponse } from '@gridstation/contracts';
 import { recordValue, TOPICS, type MessageBus } from '@gridstation/bus';
+import { resolveAddresses } from '@gridstation/service';
 import { Rebalancer, type Decision, type PodLoad, type RebalanceConfig } from '@gridstation/edge';
 import { gsMeter, type Logger } from '@gridstation/telemetry';
 
@@ -105,18 +105,8 @@ export class RebalancerLoop {
     return d;
   }
 
-  private async resolve(): Promise<string[]> {
-    const out: string[] = [];
-    for (const p of this.pods) {
-      const m = /^dns:(.+):(\d+)$/.exec(p);
-      if (!m) {
-        out.push(p);
-        continue;
-      }
-      const all = await lookup(m[1]!, { all: true }).catch(() => []);
-      for (const a of all) out.push(`${a.family === 6 ? `[${a.address}]` : a.address}:${m[2]}`);
-    }
-    return [...new Set(out)];
+  private resolve(): Promise<string[]> {
+    return resolveAddresses(this.pods);
   }
 
   private async getLoad(address: string): Promise<GetLoadResponse | undefined> {

@@ -57,7 +57,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
     ],
     grpc: {
       packages: ['gridstation.v1'],
-      files: ['gridstation/v1/query.proto', 'gridstation/v1/downlink.proto', 'gridstation/v1/task.proto', 'gridstation/v1/program.proto', 'gridstation/v1/collection.proto', ...(config.analytics ? ['gridstation/v1/alert.proto', 'gridstation/v1/topology.proto'] : [])],
+      files: ['gridstation/v1/query.proto', 'gridstation/v1/downlink.proto', 'gridstation/v1/terminal.proto', 'gridstation/v1/task.proto', 'gridstation/v1/program.proto', 'gridstation/v1/collection.proto', ...(config.analytics ? ['gridstation/v1/alert.proto', 'gridstation/v1/topology.proto'] : [])],
       direct: [WORKER_GRPC_SERVICE],
     },
   });
@@ -98,7 +98,7 @@ export async function bootstrap(config: StationConfig, telemetry: Telemetry, han
     })().catch((e: unknown) => logger.error({ err: e }, 'simulator failed'));
   }
 
-  const where = `readings: DuckDB ${resolve(config.dataDir, 'readings.duckdb')} | raw frames + per-meter rows: LevelDB ${resolve(config.dataDir, 'meter-data')} | dead letters: ${resolve(deadLetterFile)} | tasks: LevelDB ${resolve(config.dataDir, 'tasks')} | gRPC ${svc.grpcAddress} (ReadingQueryService, DownlinkService, TaskService, ProgramService, CollectionService${config.analytics ? ', AlertService, TopologyService' : ''}) | terminals tcp/${comm.port}`;
+  const where = `readings: DuckDB ${resolve(config.dataDir, 'readings.duckdb')} | raw frames + per-meter rows: LevelDB ${resolve(config.dataDir, 'meter-data')} | dead letters: ${resolve(deadLetterFile)} | tasks: LevelDB ${resolve(config.dataDir, 'tasks')} | gRPC ${svc.grpcAddress} (ReadingQueryService, DownlinkService, TerminalService, TaskService, ProgramService, CollectionService${config.analytics ? ', AlertService, TopologyService' : ''}) | terminals tcp/${comm.port}`;
   let timer: NodeJS.Timeout | undefined;
   if (config.summaryIntervalMs > 0) {
     const summary = new LiveSummary({

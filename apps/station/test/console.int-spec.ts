@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { DEFAULT_SIMULATOR, meterIdOf } from '@gridstation/simulator';
-import { AlertKind, AlertServiceClient, QueryAlertsRequest, type QueryAlertsResponse } from '@gridstation/contracts';
+import { AlertKind, AlertServiceClient, CollectionServiceClient, PutPlanRequest, QueryAlertsRequest, type QueryAlertsResponse } from '@gridstation/contracts';
 import { freePort, insecure, repoRoot, spawnMain, unary, waitFor, type SpawnedMain } from '@gridstation/testing';
 
 // The operator console in a real browser (Debian's Chromium, driven by puppeteer-core) against the
@@ -181,6 +181,46 @@ describe('console in a real browser', () => {
     await page.browserContext().close();
   });
 
+  it("lists the terminals with their state and a day's collection rate, and shows a terminal's traffic decoded", async () => {
+    // A collection plan over every simulated terminal: the page shows each one's success rate of today.
+    const collection = new CollectionServiceClient(`127.0.0.1:${grpcPort}`, insecure());
+    const terminals = Array.from({ length: 20 }, (_, i) => `${DEFAULT_SIMULATOR.region}-${String(i + 1).padStart(5, '0')}`);
+    await unary(collection, 'putPlan', PutPlanRequest.fromPartial({ plan: { name: 'console-curves', terminals, everyMs: 86_400_000 } }));
+    collection.close();
+    const page = await freshPage();
+    await signIn(page, 'rita', 'rita-pass');
+    await page.waitForSelector('#page-overview', { visible: true });
+    await page.click('nav a[data-page=terminals]');
+    await page.waitForFunction(() => document.querySelectorAll('#terminals tbody tr').length === 20, { timeout: 20_000 });
+    // The simulator starts a week back (a day every 96 s): the day it started on has data by now.
+    const started = new Date(Date.now() - 7 * 86_400_000);
+    const day = `${started.getFullYear()}-${String(started.getMonth() + 1).padStart(2, '0')}-${String(started.getDate()).padStart(2, '0')}`;
+    await page.$eval('#terminals-day', (e, v) => ((e as HTMLInputElement).value = v as string), day);
+    await page.click('#terminals-refresh');
+    await page.waitForFunction(() => [...document.querySelectorAll('#terminals tbody td.c7')].some((td) => /^[1-9]/.test(td.textContent ?? '')), { timeout: 20_000 });
+    const rows = await page.$$eval('#terminals tbody tr', (trs) => trs.map((tr) => ({ terminal: (tr as HTMLElement).dataset['terminal'], state: (tr as HTMLElement).dataset['state'], cells: [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '') })));
+    expect(new Set(rows.map((r) => r.terminal))).toEqual(new Set(terminals));
+    // The simulator cuts one area at a time: at most one terminal is offline.
+    expect(rows.filter((r) => r.state === 'online').length).toBeGreaterThanOrEqual(19);
+    for (const r of rows.filter((x) => x.state === 'online')) {
+      expect(r.cells[2]).toBe('QGDW_1376_1');
+      expect(r.cells[5]).toMatch(/^\d+ s ago$/);
+      expect(Number(r.cells[6]!.replace(/,/g, ''))).toBeGreaterThan(0);
+      expect(r.cells[7]).toMatch(/^\d+(\.\d)? % \([\d,]+ \/ 768, plan console-curves\)$/); // 8 meters x 96 quarters
+      expect(Number(r.cells[7]!.split(' ')[0])).toBeGreaterThan(0);
+    }
+    // The last terminal (the simulator's outages reach it last): its traffic, decoded.
+    const last = terminals[19]!;
+    await page.click(`#terminals tbody tr[data-terminal="${last}"]`);
+    await page.waitForFunction(() => document.querySelector('#traffic li[data-direction="in"]') && document.querySelector('#traffic li[data-direction="out"]'), { timeout: 30_000 });
+    const summaries = await page.$$eval('#traffic li', (l) => l.map((li) => `${(li as HTMLElement).dataset['direction']} ${li.querySelector('.summary')?.textContent ?? ''}`));
+    expect(summaries.some((x) => /^in qgdw1376\.1-2013 AFN 0C /.test(x))).toBe(true); // class 1 data reported
+    expect(summaries.some((x) => /^out qgdw1376\.1-2013 AFN 00 /.test(x))).toBe(true); // its confirmation
+    expect(await text(page, '#traffic-title')).toBe(`Traffic of ${last}`);
+    await shot(page, '08-terminals.png');
+    await page.browserContext().close();
+  });
+
   it('shows an outage the simulator injects on the topology and the map, and clears it when supply returns', async () => {
     const page = await freshPage();
     await signIn(page, 'rita', 'rita-pass');
@@ -199,11 +239,11 @@ describe('console in a real browser', () => {
     const item = `#alerts li[data-alert="${alert!.alertId}"]`;
     expect(await page.$eval(item, (e) => [(e as HTMLElement).dataset['state'], e.textContent])).toEqual(['open', expect.stringMatching(new RegExp(`^outage at area ${area}: 8 meters`))]);
     expect(await page.$$eval('#chart-grid canvas', (c) => c.length)).toBeGreaterThan(0);
-    await shot(page, '08-grid-outage.png');
+    await shot(page, '09-grid-outage.png');
     // Supply returns: the alert clears, the area is drawn normal again, the item fades out.
     await page.waitForFunction((sel: string) => (document.querySelector(sel) as HTMLElement | null)?.dataset['state'] === 'cleared', { timeout: 60_000 }, item);
     expect(await page.$eval(`#grid-tree li[data-id="${area}"]`, (e) => e.classList.contains('out'))).toBe(false);
-    await shot(page, '09-grid-cleared.png');
+    await shot(page, '10-grid-cleared.png');
     alerts.close();
     await page.browserContext().close();
   });

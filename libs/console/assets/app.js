@@ -35,6 +35,7 @@ function show(page) {
   if (page === 'programs') loadPrograms().catch((e) => toast(e.message, true));
   if (page === 'overview') setTimeout(() => charts.resize(), 0);
   if (page === 'grid') loadGrid().catch((e) => toast(e.message, true));
+  if (page === 'terminals') loadTerminals().catch((e) => toast(e.message, true));
 }
 
 function route() {
@@ -108,6 +109,101 @@ async function startLive() {
     charts.push([s]);
   });
 }
+
+// --- terminals -------------------------------------------------------------------------------------
+
+let traffic = null;
+const ago = (ms) => {
+  if (!ms) return '-';
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.floor(s / 60)} min ago` : new Date(ms).toLocaleString();
+};
+
+async function loadTerminals() {
+  const input = $('#terminals-day');
+  if (!input.value) {
+    const d = new Date();
+    input.value = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  }
+  const [y, m, d] = input.value.split('-').map(Number);
+  const r = await call('GET', `/terminals?day=${new Date(y, m - 1, d).getTime()}`);
+  $('#terminals-summary').textContent = `${fmt(r.online)} online, ${fmt(r.offline)} offline (terminals that left since the station started)${r.errors.length ? `; not answering: ${r.errors.join('; ')}` : ''}`;
+  const body = $('#terminals tbody');
+  body.replaceChildren(
+    ...r.terminals.map((t) => {
+      const tr = document.createElement('tr');
+      tr.dataset.terminal = t.address;
+      tr.dataset.state = t.online ? 'online' : 'offline';
+      const state = `<span class="state ${t.online ? 'online' : 'offline'}">${t.online ? 'online' : 'offline'}</span>`;
+      const rate = t.collection ? `${fmt(t.collection.rate * 100, 1)} % (${fmt(t.collection.present)} / ${fmt(t.collection.expected)}, plan ${t.collection.plan})` : '-';
+      const cells = [t.address, state, t.protocol, t.remote, new Date(t.connectedAtMs).toLocaleTimeString(), ago(t.lastSeenMs), fmt(t.framesReceived), rate, t.online ? '' : `${t.disconnectReason} (${ago(t.disconnectedAtMs)})`];
+      tr.innerHTML = cells.map((c, i) => `<td class="c${i}">${i === 1 ? c : escapeHtml(c)}</td>`).join('');
+      tr.addEventListener('click', () => watchTerminal(t));
+      return tr;
+    }),
+  );
+}
+
+function escapeHtml(v) {
+  return String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
+
+/** One line for a decoded frame: protocol, function, data units (or the inspector's error). */
+function frameSummary(f) {
+  if (f.error) return `error ${f.error}: ${f.message}`;
+  const names = [...new Set((f.dataUnits ?? []).map((u) => u.name ?? `p${u.pn} F${u.fn}`))];
+  const units = names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', ');
+  const what = [f.protocol, f.afn !== undefined ? `AFN ${f.afn}` : '', f.control?.function ?? f.apdu?.type ?? f.control?.direction ?? '', f.link ?? ''].filter(Boolean).join(' ');
+  return units ? `${what}: ${units}` : what;
+}
+
+function watchTerminal(t) {
+  for (const tr of document.querySelectorAll('#terminals tbody tr')) tr.classList.toggle('selected', tr.dataset.terminal === t.address);
+  traffic?.close();
+  $('#traffic-card').hidden = false;
+  $('#traffic-title').textContent = `Traffic of ${t.address}`;
+  const list = $('#traffic');
+  list.replaceChildren();
+  if (!t.online) {
+    const li = document.createElement('li');
+    li.textContent = 'offline: nothing to watch until it logs in again';
+    list.append(li);
+    return;
+  }
+  traffic = new EventSource(`${api}/terminals/${encodeURIComponent(t.address)}/traffic`);
+  traffic.addEventListener('traffic', (e) => {
+    const x = JSON.parse(e.data);
+    const li = document.createElement('li');
+    li.dataset.direction = x.direction;
+    const head = document.createElement('div');
+    head.innerHTML = `<span class="dir ${x.direction}">${x.direction === 'in' ? 'IN' : 'OUT'}</span> ${new Date(x.atMs).toLocaleTimeString()} <span class="summary"></span>`;
+    head.querySelector('.summary').textContent = x.frames.length ? x.frames.map(frameSummary).join(' | ') : '(part of a frame)';
+    if (x.frames.some((f) => f.error)) head.querySelector('.summary').classList.add('bad');
+    const details = document.createElement('details');
+    const sum = document.createElement('summary');
+    const bytes = x.hex.replace(/(..)/g, '$1 ').trim();
+    sum.textContent = `${fmt(x.hex.length / 2)} bytes${x.truncated ? ' (the first 4 KiB kept)' : ''}: ${bytes.slice(0, 71)}${bytes.length > 71 ? ' ...' : ''}`;
+    const code = document.createElement('code');
+    code.textContent = bytes;
+    const pre = document.createElement('pre');
+    pre.textContent = JSON.stringify(x.frames, null, 1);
+    details.append(sum, code, pre);
+    li.append(head, details);
+    list.prepend(li);
+    while (list.children.length > 200) list.lastElementChild.remove();
+  });
+  traffic.addEventListener('failed', (e) => {
+    traffic.close();
+    toast(JSON.parse(e.data).message, true);
+  });
+  traffic.addEventListener('ended', () => {
+    traffic.close();
+    toast(`${t.address}: its connection ended`);
+  });
+}
+
+$('#terminals-refresh').addEventListener('click', () => loadTerminals().catch((e) => toast(e.message, true)));
+$('#terminals-day').addEventListener('change', () => loadTerminals().catch((e) => toast(e.message, true)));
 
 // --- grid and outages ------------------------------------------------------------------------------
 

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { Body, Controller, Delete, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { AlertFilter, AlertKind, AlertServiceClient, AlertState, ElementKind, GetTopologyRequest, QueryAlertsRequest, SubscribeAlertsRequest, TopologyServiceClient, type Alert, type GetTopologyResponse, type QueryAlertsResponse, type SubscribeAlertsResponse, AdvanceProgramRequest, CancelTaskSetRequest, GetCurveRequest, GetLatestReadingsRequest, type GetLatestReadingsResponse, QualityFlag, ReadingQueryServiceClient, type GetCurveResponse, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
+import { Direction, GetSuccessRateRequest, ListPlansRequest, ListTerminalsRequest, RateGrouping, TerminalServiceClient, TerminalState, WatchTrafficRequest, CollectionServiceClient, Protocol, type GetSuccessRateResponse, type ListPlansResponse, type ListTerminalsResponse, type WatchTrafficResponse, AlertFilter, AlertKind, AlertServiceClient, AlertState, ElementKind, GetTopologyRequest, QueryAlertsRequest, SubscribeAlertsRequest, TopologyServiceClient, type Alert, type GetTopologyResponse, type QueryAlertsResponse, type SubscribeAlertsResponse, AdvanceProgramRequest, CancelTaskSetRequest, GetCurveRequest, GetLatestReadingsRequest, type GetLatestReadingsResponse, QualityFlag, ReadingQueryServiceClient, type GetCurveResponse, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
+import { createAutoDeframer, describeEvent } from '@gridstation/protocols';
+import { resolveAddresses } from '@gridstation/service';
 import { AuthError, cookie, type Role, type Session, Sessions } from './auth';
 import { MetricsSampler } from './metrics';
 
@@ -20,6 +22,8 @@ export interface ConsoleOptions {
   grpc: string | (() => string);
   /** AlertService and TopologyService (the analytics service; the same address as `grpc` when not given). */
   analyticsGrpc?: string | (() => string);
+  /** TerminalService of every communication instance (`grpc` when not given). */
+  commGrpc?: readonly string[] | (() => readonly string[]);
   sessions: Sessions;
   sampler: MetricsSampler;
 }
@@ -33,7 +37,9 @@ function unary<Res>(call: (req: never, cb: (err: ServiceError | null, res: Res) 
 
 @Controller('console')
 export class ConsoleController {
-  private clients: { tasks: TaskServiceClient; programs: ProgramServiceClient; readings: ReadingQueryServiceClient; alerts: AlertServiceClient; topology: TopologyServiceClient } | undefined;
+  private clients: { tasks: TaskServiceClient; programs: ProgramServiceClient; readings: ReadingQueryServiceClient; alerts: AlertServiceClient; topology: TopologyServiceClient; collection: CollectionServiceClient; comm: Map<string, TerminalServiceClient> } | undefined;
+  /** Which communication instance last said it holds a terminal. */
+  private readonly holder = new Map<string, string>();
   private readonly files = new Map<string, Buffer>();
 
   constructor(@Inject(CONSOLE_OPTIONS) private readonly o: ConsoleOptions) {}
@@ -56,9 +62,19 @@ export class ConsoleController {
         readings: new ReadingQueryServiceClient(address, credentials.createInsecure()),
         alerts: new AlertServiceClient(analytics, credentials.createInsecure()),
         topology: new TopologyServiceClient(analytics, credentials.createInsecure()),
+        collection: new CollectionServiceClient(address, credentials.createInsecure()),
+        comm: new Map(),
       };
     }
     return this.clients;
+  }
+
+  /** TerminalService clients, one per communication instance (dns:name:port entries resolved at each call). */
+  private async commClients(): Promise<Array<[string, TerminalServiceClient]>> {
+    const g = this.grpc();
+    const given = (typeof this.o.commGrpc === 'function' ? this.o.commGrpc() : this.o.commGrpc) ?? [];
+    const addresses = given.length ? await resolveAddresses(given) : [typeof this.o.grpc === 'function' ? this.o.grpc() : this.o.grpc];
+    return addresses.map((a) => [a, g.comm.get(a) ?? g.comm.set(a, new TerminalServiceClient(a, credentials.createInsecure())).get(a)!]);
   }
 
   // --- pages ------------------------------------------------------------------------------------------
@@ -232,6 +248,90 @@ export class ConsoleController {
     });
   }
 
+  // --- terminals --------------------------------------------------------------------------------------
+
+  /**
+   * Terminals online and gone offline, from every communication instance (TerminalService), with each
+   * one's collection success rate of the day starting at `day` (CollectionService, the first plan that
+   * names it) when a plan exists.
+   */
+  @Get('api/terminals')
+  terminals(@Req() req: Request, @Res() res: Response): void {
+    void this.guardAsync(res, async () => {
+      this.session(req);
+      const g = this.grpc();
+      const prefix = typeof req.query['prefix'] === 'string' ? req.query['prefix'] : '';
+      const answers = await Promise.all(
+        (await this.commClients()).map(async ([address, c]) => {
+          try {
+            return { address, r: await unary<ListTerminalsResponse>(c.listTerminals.bind(c), ListTerminalsRequest.fromPartial({ prefix, limit: 5000 })) };
+          } catch (e) {
+            return { address, error: (e as ServiceError).details || String(e) };
+          }
+        }),
+      );
+      const rows = new Map<string, ReturnType<typeof terminalView>>();
+      for (const a of answers) {
+        for (const t of a.r?.terminals ?? []) {
+          const held = rows.get(t.address);
+          // Online somewhere beats offline elsewhere (a terminal that moved to another instance).
+          if (held && (held.online || t.state !== TerminalState.TERMINAL_STATE_ONLINE)) continue;
+          rows.set(t.address, terminalView(t));
+          if (t.state === TerminalState.TERMINAL_STATE_ONLINE) this.holder.set(t.address, a.address);
+        }
+      }
+      const day = Number(req.query['day']) || 0;
+      const rates = new Map<string, { plan: string; rate: number; present: number; expected: number }>();
+      if (day > 0) {
+        const plans = await unary<ListPlansResponse>(g.collection.listPlans.bind(g.collection), ListPlansRequest.fromPartial({})).catch(() => ({ plans: [] }));
+        for (const p of plans.plans) {
+          const r = await unary<GetSuccessRateResponse>(g.collection.getSuccessRate.bind(g.collection), GetSuccessRateRequest.fromPartial({ plan: p.name, dayStartMs: day, by: RateGrouping.RATE_GROUPING_TERMINAL })).catch(() => undefined);
+          for (const x of r?.rates ?? []) if (!rates.has(x.key)) rates.set(x.key, { plan: p.name, rate: x.rate, present: Number(x.present), expected: Number(x.expected) });
+        }
+      }
+      const list = [...rows.values()].map((t) => ({ ...t, collection: rates.get(t.address) ?? null }));
+      return { terminals: list, online: list.filter((t) => t.online).length, offline: list.filter((t) => !t.online).length, errors: answers.filter((a) => a.error).map((a) => `${a.address}: ${a.error}`) };
+    });
+  }
+
+  /**
+   * Server-sent events: a terminal's traffic (TerminalService.WatchTraffic on the instance holding it),
+   * each read or write with its frames decoded by the frame inspector's code (libs/protocols describe).
+   */
+  @Get('api/terminals/:address/traffic')
+  traffic(@Param('address') address: string, @Req() req: Request, @Res() res: Response): void {
+    if (!this.openEvents(req, res)) return;
+    void this.commClients().then((clients) => {
+      const from = this.holder.get(address);
+      this.relayTraffic(address, clients.find(([a]) => a === from)?.[1] ?? clients[0]![1], req, res);
+    });
+  }
+
+  private relayTraffic(address: string, client: TerminalServiceClient, req: Request, res: Response): void {
+    // One deframer per direction: a frame split over two reads is decoded once it is whole.
+    const deframers = { up: createAutoDeframer(), down: createAutoDeframer() };
+    const stream: ClientReadableStream<WatchTrafficResponse> = client.watchTraffic(WatchTrafficRequest.fromPartial({ terminal: address }));
+    stream.on('data', (u: WatchTrafficResponse) => {
+      if (u.caughtUp && !u.chunk) {
+        res.write(`event: caught-up\ndata: {}\n\n`);
+        return;
+      }
+      const c = u.chunk!;
+      const up = c.direction === Direction.DIRECTION_UPLINK;
+      const frames = deframers[up ? 'up' : 'down'].push(c.bytes).map((e) => describeEvent(e));
+      res.write(`event: traffic\ndata: ${JSON.stringify({ atMs: Number(c.atMs), direction: up ? 'in' : 'out', hex: Buffer.from(c.bytes).toString('hex'), truncated: c.truncated, frames })}\n\n`);
+    });
+    stream.on('error', (e: ServiceError) => {
+      if (e.code !== 1) res.write(`event: failed\ndata: ${JSON.stringify({ message: e.details || e.message })}\n\n`);
+      res.end();
+    });
+    stream.on('end', () => {
+      res.write(`event: ended\ndata: {}\n\n`);
+      res.end();
+    });
+    req.on('close', () => stream.cancel());
+  }
+
   // --- the grid and its outages ---------------------------------------------------------------------
 
   /** Substations, feeders and transformer areas (TopologyService.GetTopology). */
@@ -370,6 +470,21 @@ export class ConsoleController {
     const status = g.code === 3 || g.code === 9 ? 400 : g.code === 5 ? 404 : g.code === 7 ? 403 : 502;
     res.status(status).json({ error: g.details || (e instanceof Error ? e.message : String(e)) });
   }
+}
+
+function terminalView(t: ListTerminalsResponse['terminals'][number]) {
+  return {
+    address: t.address,
+    online: t.state === TerminalState.TERMINAL_STATE_ONLINE,
+    protocol: (Protocol[t.protocol] ?? String(t.protocol)).replace('PROTOCOL_', ''),
+    remote: t.remote,
+    connectedAtMs: Number(t.connectedAtMs),
+    lastSeenMs: Number(t.lastSeenMs),
+    framesReceived: Number(t.framesReceived),
+    disconnectedAtMs: Number(t.disconnectedAtMs),
+    disconnectReason: t.disconnectReason,
+    servedBy: t.servedBy,
+  };
 }
 
 function kindName(k: ElementKind): string {

@@ -16,3 +16,4 @@ export * from './gen/gridstation/v1/collection';
 export * from './gen/gridstation/v1/edge';
 export * from './gen/gridstation/v1/edgetask';
 export * from './gen/gridstation/v1/topology';
+export * from './gen/gridstation/v1/terminal';

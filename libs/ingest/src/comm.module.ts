@@ -9,6 +9,7 @@ import { dictionaryIdOf, ZstdCodec, type Dictionary } from '@gridstation/edge';
 import { Downlink } from './downlink';
 import { EdgeIngest, type EdgeIngestOptions } from './edge-ingest';
 import { DownlinkController } from './downlink.controller';
+import { TerminalController } from './terminal.controller';
 import { CONNECTION_REGISTRY, type ConnectionRegistry } from './registry';
 import { DEFAULT_TERMINAL_SERVER, TerminalServer, type TerminalServerOptions } from './terminal-server';
 
@@ -31,13 +32,13 @@ async function loadDictionaries(dir: string | undefined): Promise<Dictionary[]> 
   return out;
 }
 
-/** The communication feature: terminal TCP server, downlink gRPC and the edge agents' streams; needs BUS, ARCHIVE and CONNECTION_REGISTRY. */
+/** The communication feature: terminal TCP server, downlink and terminal gRPC and the edge agents' streams; needs BUS, ARCHIVE and CONNECTION_REGISTRY. */
 @Module({})
 export class CommFeatureModule {
   static register(options: CommFeatureOptions): DynamicModule {
     return {
       module: CommFeatureModule,
-      controllers: [DownlinkController],
+      controllers: [DownlinkController, TerminalController],
       providers: [
         {
           provide: TerminalServer,

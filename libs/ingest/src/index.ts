@@ -1,6 +1,7 @@
 export { RingBuffer } from './ring-buffer';
 export { MemoryRegistry, RedisRegistry, CONNECTION_REGISTRY, type ConnectionOwner, type ConnectionRegistry } from './registry';
-export { TerminalServer, TerminalConnection, DEFAULT_TERMINAL_SERVER, type TerminalServerOptions, type ServerStats } from './terminal-server';
+export { TerminalServer, TerminalConnection, DEFAULT_TERMINAL_SERVER, TRAFFIC_KEPT, type TerminalServerOptions, type ServerStats, type TerminalPresenceInfo, type Traffic } from './terminal-server';
+export { TerminalController } from './terminal.controller';
 export { TerminalSession, DEFAULT_SESSION, type SessionDecision, type SessionOptions, type RefusalReason } from './terminal-session';
 export { FramePublisher, type FrameSource, type PendingFrame, type PublisherOptions } from './frame-publisher';
 export { Downlink, DownlinkError, FORWARDED_HEADER } from './downlink';

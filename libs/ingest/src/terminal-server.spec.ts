@@ -93,6 +93,37 @@ describe('TerminalServer', () => {
     c.socket.destroy();
   });
 
+  it('lists a terminal online with what it sent, keeps its traffic both ways for a watcher, and remembers it offline after it left', async () => {
+    bus.release();
+    const c = await client(server.port);
+    const login = must(qgdw1376.encodeLinkCheck('login', address(7), 3));
+    c.socket.write(login);
+    await until(() => c.frames.length === 1);
+    const conn = server.connectionOf('4101-00007')!;
+    const seen: Array<[boolean, number]> = [];
+    let ended = false;
+    conn.watch((t) => seen.push([t.up, t.bytes.length]), () => (ended = true));
+    const heartbeat = must(qgdw1376.encodeLinkCheck('heartbeat', address(7), 4));
+    c.socket.write(heartbeat);
+    await until(() => c.frames.length === 2);
+    const [t] = server.terminals();
+    expect(t).toMatchObject({ address: '4101-00007', online: true, protocol: Protocol.PROTOCOL_QGDW_1376_1, framesReceived: 2, disconnectedAtMs: 0 });
+    expect(t!.lastSeenMs).toBeGreaterThanOrEqual(t!.connectedAtMs);
+    // Held: the login read, its confirmation written, the heartbeat read, its confirmation written.
+    expect(conn.recentTraffic().map((x) => [x.up, Buffer.from(x.bytes).toString('hex')])).toEqual([
+      [true, Buffer.from(login).toString('hex')],
+      [false, expect.stringMatching(/^68/)],
+      [true, Buffer.from(heartbeat).toString('hex')],
+      [false, expect.stringMatching(/^68/)],
+    ]);
+    expect(seen).toEqual([[true, heartbeat.length], [false, conn.recentTraffic()[3]!.bytes.length]]);
+    c.socket.destroy();
+    await until(() => server.terminals()[0]?.online === false);
+    expect(ended).toBe(true);
+    expect(server.terminals()[0]).toMatchObject({ address: '4101-00007', online: false, disconnectReason: 'closed by the terminal' });
+    expect(server.terminals()[0]!.disconnectedAtMs).toBeGreaterThan(0);
+  });
+
   it('refuses an unknown terminal with AFN 00 F2, closes it and counts it', async () => {
     bus.release();
     const c = await client(server.port);

@@ -143,8 +143,25 @@ class Replies<T> {
   }
 }
 
+/** What went over one terminal's socket: one read or one write. */
+export interface Traffic {
+  atMs: number;
+  up: boolean;
+  bytes: Uint8Array;
+  truncated: boolean;
+}
+
+/** Reads and writes a connection keeps for someone looking at it (TerminalService.WatchTraffic). */
+export const TRAFFIC_KEPT = 16;
+const TRAFFIC_MAX_BYTES = 4096;
+
 /** One terminal connection: its socket, its session, and the downlink requests waiting for replies. */
 export class TerminalConnection implements FrameSource {
+  readonly connectedAtMs = Date.now();
+  lastSeenMs = 0;
+  framesReceived = 0;
+  private readonly traffic: Traffic[] = [];
+  private readonly watchers = new Set<{ traffic: (t: Traffic) => void; closed: () => void }>();
   private seq = 0;
   private frameNo = 0;
   private readonly replies = new Replies<qgdw1376.QgdwFrame>();
@@ -209,7 +226,42 @@ export class TerminalConnection implements FrameSource {
   }
 
   write(bytes: Uint8Array): void {
-    if (!this.isClosed) this.socket.write(bytes);
+    if (this.isClosed) return;
+    this.socket.write(bytes);
+    this.keep(false, bytes);
+  }
+
+  /** Bytes read from the socket. */
+  heard(chunk: Buffer): void {
+    this.lastSeenMs = Date.now();
+    this.keep(true, chunk);
+  }
+
+  /** The reads and writes still held, oldest first. */
+  recentTraffic(): readonly Traffic[] {
+    return [...this.traffic];
+  }
+
+  /** Calls `traffic` with every read and write from now on, `closed` when the connection ends; returns the function that stops it. */
+  watch(traffic: (t: Traffic) => void, closed: () => void): () => void {
+    const w = { traffic, closed };
+    if (this.isClosed) closed();
+    else this.watchers.add(w);
+    return () => this.watchers.delete(w);
+  }
+
+  /** The socket closed: watchers are told and let go. */
+  ended(): void {
+    for (const w of this.watchers) w.closed();
+    this.watchers.clear();
+  }
+
+  private keep(up: boolean, bytes: Uint8Array): void {
+    // A copy: socket chunks are slices of larger buffers that would otherwise stay alive.
+    const t: Traffic = { atMs: Date.now(), up, bytes: Uint8Array.prototype.slice.call(bytes, 0, TRAFFIC_MAX_BYTES), truncated: bytes.length > TRAFFIC_MAX_BYTES };
+    this.traffic.push(t);
+    if (this.traffic.length > TRAFFIC_KEPT) this.traffic.shift();
+    for (const w of this.watchers) w.traffic(t);
   }
 
   pause(): void {
@@ -241,10 +293,28 @@ export class TerminalConnection implements FrameSource {
 
 }
 
+/** A terminal as the terminal server sees it (online here, or gone since). */
+export interface TerminalPresenceInfo {
+  address: string;
+  online: boolean;
+  protocol: Protocol;
+  remote: string;
+  connectedAtMs: number;
+  lastSeenMs: number;
+  framesReceived: number;
+  disconnectedAtMs: number;
+  disconnectReason: string;
+}
+
+/** Terminals remembered after they left (most recent kept). */
+const DEPARTED_KEPT = 10_000;
+
 export class TerminalServer {
   private server?: Server;
   private readonly connections = new Set<TerminalConnection>();
   private readonly byTerminal = new Map<string, TerminalConnection>();
+  private readonly departed = new Map<string, TerminalPresenceInfo>();
+  private readonly closeReasons = new WeakMap<TerminalConnection, string>();
   private readonly publisher: FramePublisher;
   private connSeq = 0;
   private readonly epoch = Date.now().toString(36);
@@ -330,6 +400,18 @@ export class TerminalServer {
     return this.byTerminal.get(terminal);
   }
 
+  /** Terminals online here and those that left since start, by address. */
+  terminals(): TerminalPresenceInfo[] {
+    const out = [...this.byTerminal.entries()].map(([address, c]) => this.presence(address, c));
+    for (const [address, d] of this.departed) if (!this.byTerminal.has(address)) out.push(d);
+    return out;
+  }
+
+  private presence(address: string, c: TerminalConnection): TerminalPresenceInfo {
+    const protocol = c.link698 ? Protocol.PROTOCOL_DLT698_45 : c.address ? Protocol.PROTOCOL_QGDW_1376_1 : Protocol.PROTOCOL_DLT645_2007;
+    return { address, online: !c.isClosed, protocol, remote: c.remote, connectedAtMs: c.connectedAtMs, lastSeenMs: c.lastSeenMs, framesReceived: c.framesReceived, disconnectedAtMs: 0, disconnectReason: '' };
+  }
+
   private accept(socket: Socket): void {
     const session = new TerminalSession(this.sessionOptions);
     const c = new TerminalConnection(`${this.options.instanceId}.${this.epoch}.${++this.connSeq}`, socket, session);
@@ -345,7 +427,10 @@ export class TerminalServer {
       this.close(c, `no login within ${this.options.loginDeadlineMs} ms`);
     }, this.options.loginDeadlineMs);
     c.loginDeadline.unref();
-    socket.on('data', (chunk: Buffer) => this.carryOut(c, session.receive(chunk)));
+    socket.on('data', (chunk: Buffer) => {
+      c.heard(chunk);
+      this.carryOut(c, session.receive(chunk));
+    });
     socket.on('end', () => {
       this.carryOut(c, session.finish());
       socket.end();
@@ -360,6 +445,7 @@ export class TerminalServer {
   private close(c: TerminalConnection, reason: string): void {
     if (c.isClosed) return;
     this.log.info({ connection: c.id, identity: c.identity, remote: c.remote, reason }, 'closing connection');
+    this.closeReasons.set(c, reason);
     this.carryOut(c, c.session.finish().filter((d) => d.kind !== 'close'));
     c.socket.destroy();
   }
@@ -369,10 +455,14 @@ export class TerminalServer {
     clearTimeout(c.loginDeadline);
     c.isClosed = true;
     c.session.closed();
+    c.ended();
     this.connections.delete(c);
     metrics.connections.add(-1);
     if (terminal && this.byTerminal.get(terminal) === c) {
       this.byTerminal.delete(terminal);
+      this.departed.delete(terminal); // re-inserted: the map's order is the order of leaving
+      this.departed.set(terminal, { ...this.presence(terminal, c), online: false, disconnectedAtMs: Date.now(), disconnectReason: this.closeReasons.get(c) ?? 'closed by the terminal' });
+      if (this.departed.size > DEPARTED_KEPT) this.departed.delete(this.departed.keys().next().value!);
       this.registry.release(terminal, c.id).catch((e: unknown) => this.log.warn({ err: e, terminal }, 'registry release failed'));
     }
   }
@@ -382,6 +472,7 @@ export class TerminalServer {
       switch (d.kind) {
         case 'publish':
           this.counts.framesReceived++;
+          c.framesReceived++;
           metrics.frames.add(1, { protocol: Protocol[d.protocol] ?? String(d.protocol) });
           this.publisher.enqueue({ key: d.key, frame: this.rawFrame(c, d.bytes, d.protocol, d.terminal), source: c, ...(d.confirm ? { onAck: () => c.write(d.confirm!) } : {}) });
           break;
@@ -419,6 +510,7 @@ export class TerminalServer {
           break;
         case 'close':
           this.log.info({ connection: c.id, remote: c.remote, reason: d.reason }, 'closing connection');
+          this.closeReasons.set(c, d.reason);
           c.socket.end();
           c.socket.destroySoon();
           break;
@@ -458,6 +550,7 @@ export class TerminalServer {
     const previous = this.byTerminal.get(terminal);
     if (previous && previous !== c) {
       this.log.info({ terminal, old: previous.id, new: c.id }, 'terminal logged in again; closing its old connection');
+      this.closeReasons.set(previous, 'the terminal logged in again on a new connection');
       previous.socket.destroy();
     }
     this.byTerminal.set(terminal, c);

@@ -5,3 +5,4 @@ export { startService, type DirectGrpcService, type GrpcApi, type RunningService
 export { launch } from './launch';
 export { HEALTH, LOGGER, SERVICE_CONFIG, TELEMETRY } from './tokens';
 export { GrpcErrorFilter, grpcStatusOf, deadlineOf } from './grpc-errors';
+export { resolveAddresses } from './pod-addresses';
