@@ -24,7 +24,9 @@ export class RebalancerLoop {
   private readonly clients = new Map<string, EdgeControlServiceClient>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  readonly decisions: Decision[] = [];
+  /** The latest periods' decisions, oldest first. */
+  readonly decisions: RebalanceDecision[] = [];
+  private readonly listeners = new Set<(d: RebalanceDecision) => void>();
   private lastScores: Record<string, number> = {};
   private readonly gauge = (r: { observe(v: number, a?: Record<string, string>): void }) => {
     for (const [pod, v] of Object.entries(this.lastScores)) r.observe(v, { pod });
@@ -33,7 +35,7 @@ export class RebalancerLoop {
   constructor(
     private readonly pods: readonly string[],
     config: RebalanceConfig,
-    private readonly periodMs: number,
+    readonly periodMs: number,
     private readonly bus: MessageBus,
     private readonly log: Logger,
   ) {
@@ -58,6 +60,12 @@ export class RebalancerLoop {
     for (const c of this.clients.values()) c.close();
   }
 
+  /** Calls `listener` with every period's decision; returns the function that stops it. */
+  watch(listener: (d: RebalanceDecision) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** One period; returns the decision. */
   async period(): Promise<Decision> {
     const addresses = await this.resolve();
@@ -66,27 +74,26 @@ export class RebalancerLoop {
     const d = this.policy.decide(pods);
     metrics.periods.add(1);
     this.lastScores = d.loads;
-    this.decisions.push(d);
-    if (this.decisions.length > 100) this.decisions.shift();
-    if (d.hotspots.length === 0) return d;
-    metrics.hotspots.add(d.hotspots.length);
     const decisionId = `rb-${Date.now().toString(36)}-${d.period}`;
     const told = new Set<string>();
-    const byDonor = new Map<string, typeof d.moves>();
-    for (const m of d.moves) byDonor.set(m.from, [...(byDonor.get(m.from) ?? []), m]);
-    for (const [donor, moves] of byDonor) {
-      const donorAddress = pods.find((p) => p.pod === donor)!.address;
-      const byTarget = new Map<string, string[]>();
-      for (const m of moves) byTarget.set(m.toAddress, [...(byTarget.get(m.toAddress) ?? []), m.agentId]);
-      for (const [target, agentIds] of byTarget) {
-        const r = await this.call<MoveAgentsResponse>(donorAddress, (c, cb) => c.moveAgents(MoveAgentsRequest.fromPartial({ agentIds, targetAddress: target, reason: `hotspot ${donor}`, decisionId }), cb)).catch((e: unknown) => {
-          this.log.warn({ err: e, pod: donor }, 'move request failed');
-          return undefined;
-        });
-        for (const id of r?.moved ?? []) told.add(id);
+    if (d.hotspots.length > 0) {
+      metrics.hotspots.add(d.hotspots.length);
+      const byDonor = new Map<string, typeof d.moves>();
+      for (const m of d.moves) byDonor.set(m.from, [...(byDonor.get(m.from) ?? []), m]);
+      for (const [donor, moves] of byDonor) {
+        const donorAddress = pods.find((p) => p.pod === donor)!.address;
+        const byTarget = new Map<string, string[]>();
+        for (const m of moves) byTarget.set(m.toAddress, [...(byTarget.get(m.toAddress) ?? []), m.agentId]);
+        for (const [target, agentIds] of byTarget) {
+          const r = await this.call<MoveAgentsResponse>(donorAddress, (c, cb) => c.moveAgents(MoveAgentsRequest.fromPartial({ agentIds, targetAddress: target, reason: `hotspot ${donor}`, decisionId }), cb)).catch((e: unknown) => {
+            this.log.warn({ err: e, pod: donor }, 'move request failed');
+            return undefined;
+          });
+          for (const id of r?.moved ?? []) told.add(id);
+        }
       }
+      metrics.moves.add(told.size);
     }
-    metrics.moves.add(told.size);
     const loadOf = new Map(pods.map((p) => [p.pod, p]));
     const event = RebalanceDecision.fromPartial({
       decisionId,
@@ -100,6 +107,10 @@ export class RebalancerLoop {
       }),
       moves: d.moves.map((m) => ({ agentId: m.agentId, fromPod: m.from, toPod: m.to, toAddress: m.toAddress, recordsPerSecond: m.rate, told: told.has(m.agentId) })),
     });
+    this.decisions.push(event);
+    if (this.decisions.length > 100) this.decisions.shift();
+    for (const l of this.listeners) l(event);
+    if (d.hotspots.length === 0) return d;
     await this.bus.publish(TOPICS.rebalance, [{ key: decisionId, value: recordValue(RebalanceDecision.encode(event)) }]);
     this.log.info({ decision: decisionId, hotspots: d.hotspots, moves: d.moves.length, told: told.size }, 'rebalancing decision');
     return d;

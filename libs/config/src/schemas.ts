@@ -431,6 +431,8 @@ export const consoleConfigSchema = z
     GS_CONSOLE_ANALYTICS_GRPC: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port').default('127.0.0.1:50054'),
     /** TerminalService of every communication pod, comma-separated: host:port, or dns:name:port for every address a name resolves to. */
     GS_CONSOLE_COMM_GRPC: z.string().default('127.0.0.1:50051'),
+    /** RebalancerService; empty: no agents and pods page. */
+    GS_CONSOLE_REBALANCER_GRPC: z.union([z.literal(''), z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')]).default('127.0.0.1:50056'),
     /** The /metrics URLs the overview reads, comma-separated (comm, parser, storage pods or their Services). */
     GS_CONSOLE_METRICS: z.string().default(''),
     /** name:role:secret, comma-separated (see the station's GS_CONSOLE_USERS); required here. */
@@ -441,6 +443,7 @@ export const consoleConfigSchema = z
     grpcTarget: e.GS_CONSOLE_GRPC,
     analyticsTarget: e.GS_CONSOLE_ANALYTICS_GRPC,
     commTargets: e.GS_CONSOLE_COMM_GRPC.split(',').map((x) => x.trim()).filter(Boolean),
+    rebalancerTarget: e.GS_CONSOLE_REBALANCER_GRPC || undefined,
     metrics: e.GS_CONSOLE_METRICS.split(',').map((x) => x.trim()).filter(Boolean),
     users: e.GS_CONSOLE_USERS,
   }));

@@ -36,6 +36,7 @@ function show(page) {
   if (page === 'overview') setTimeout(() => charts.resize(), 0);
   if (page === 'grid') loadGrid().catch((e) => toast(e.message, true));
   if (page === 'terminals') loadTerminals().catch((e) => toast(e.message, true));
+  if (page === 'pods') loadPods().catch((e) => toast(e.message, true));
 }
 
 function route() {
@@ -204,6 +205,100 @@ function watchTerminal(t) {
 
 $('#terminals-refresh').addEventListener('click', () => loadTerminals().catch((e) => toast(e.message, true)));
 $('#terminals-day').addEventListener('change', () => loadTerminals().catch((e) => toast(e.message, true)));
+
+// --- agents and pods -------------------------------------------------------------------------------
+
+const pods = { chart: null, stream: null, decisions: [], loads: [] };
+
+async function loadPods() {
+  const r = await call('GET', '/pods');
+  if (!r.rebalancer) {
+    $('#pods-summary').textContent = 'This station runs embedded (one process): there are no pods to balance and no rebalancer.';
+    return;
+  }
+  pods.decisions = r.decisions.slice().reverse();
+  pods.loads = r.pods;
+  renderPods(r.errors);
+  if (!pods.stream) {
+    pods.stream = new EventSource(`${api}/pods/live`);
+    pods.stream.addEventListener('decision', (e) => {
+      const d = JSON.parse(e.data);
+      pods.decisions.push(d);
+      if (pods.decisions.length > 300) pods.decisions.shift();
+      // Agents moved: the pods' agent lists changed.
+      if (d.moves.length && !$('#page-pods').hidden) loadPods().catch((err) => toast(err.message, true));
+      else renderPods([]);
+    });
+    pods.stream.addEventListener('failed', (e) => {
+      pods.stream.close();
+      toast(JSON.parse(e.data).message, true);
+    });
+  }
+}
+
+function renderPods(errors) {
+  if ($('#page-pods').hidden) return;
+  const last = pods.decisions[pods.decisions.length - 1];
+  const moves = pods.decisions.flatMap((d) => d.moves.map((m) => ({ ...m, atMs: d.atMs })));
+  $('#pods-summary').textContent = `${fmt(pods.loads.length)} pods, ${fmt(pods.loads.reduce((n, p) => n + p.agents.length, 0))} agents; ${fmt(pods.decisions.length)} periods shown, ${fmt(pods.decisions.filter((d) => d.hotspots.length).length)} with a hotspot, ${fmt(moves.length)} agents moved${errors.length ? `; not answering: ${errors.join('; ')}` : ''}`;
+  const score = new Map((last?.pods ?? []).map((p) => [p.pod, p]));
+  $('#pods tbody').replaceChildren(
+    ...pods.loads.map((p) => {
+      const tr = document.createElement('tr');
+      tr.dataset.pod = p.pod;
+      const s = score.get(p.pod);
+      const hot = last?.hotspots.includes(p.pod);
+      tr.innerHTML = [p.pod, s ? fmt(s.score, 2) : '-', fmt(p.recordsPerSecond), fmt(p.queue), fmt(p.cpu, 2), fmt(p.agents.length)].map((c) => `<td>${escapeHtml(c)}</td>`).join('') + `<td>${hot ? '<span class="hotspot">hotspot</span>' : s?.overPeriods ? `over the threshold ${s.overPeriods} period(s)` : ''}</td>`;
+      return tr;
+    }),
+  );
+  $('#agents tbody').replaceChildren(
+    ...pods.loads.flatMap((p) =>
+      p.agents.map((a) => {
+        const tr = document.createElement('tr');
+        tr.dataset.agent = a.agentId;
+        tr.dataset.pod = p.pod;
+        tr.innerHTML = [a.agentId, a.site, p.pod, fmt(a.recordsPerSecond), new Date(a.connectedAtMs).toLocaleTimeString()].map((c) => `<td>${escapeHtml(c)}</td>`).join('');
+        return tr;
+      }),
+    ),
+  );
+  $('#moves').replaceChildren(
+    ...moves.reverse().map((m) => {
+      const li = document.createElement('li');
+      li.dataset.agent = m.agentId;
+      li.textContent = `${new Date(m.atMs).toLocaleTimeString()} ${m.agentId}: ${m.from} -> ${m.to} (${fmt(m.recordsPerSecond)} records/s) `;
+      const told = document.createElement('span');
+      told.className = m.told ? 'told' : 'error';
+      told.textContent = m.told ? 'told' : 'the donor pod did not confirm';
+      li.append(told);
+      return li;
+    }),
+  );
+  if (!pods.chart) pods.chart = echarts.init($('#chart-pods'));
+  const names = [...new Set(pods.decisions.flatMap((d) => d.pods.map((p) => p.pod)))].sort();
+  pods.chart.setOption(
+    {
+      animation: false,
+      grid: { left: 50, right: 10, top: 30, bottom: 30 },
+      legend: { data: [...names, 'mean'] },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'time' },
+      yAxis: { type: 'value', name: 'load score' },
+      series: [
+        ...names.map((n) => ({
+          name: n,
+          type: 'line',
+          showSymbol: false,
+          data: pods.decisions.map((d) => [d.atMs, d.pods.find((p) => p.pod === n)?.score ?? null]),
+          markPoint: { symbol: 'pin', symbolSize: 30, data: pods.decisions.filter((d) => d.hotspots.includes(n)).slice(-20).map((d) => ({ coord: [d.atMs, d.pods.find((p) => p.pod === n)?.score ?? 0], value: 'hot' })) },
+        })),
+        { name: 'mean', type: 'line', showSymbol: false, lineStyle: { type: 'dashed' }, data: pods.decisions.map((d) => [d.atMs, d.mean]) },
+      ],
+    },
+    true,
+  );
+}
 
 // --- grid and outages ------------------------------------------------------------------------------
 
@@ -521,5 +616,6 @@ window.addEventListener('hashchange', route);
 window.addEventListener('resize', () => {
   charts.resize();
   grid.chart?.resize();
+  pods.chart?.resize();
 });
 call('GET', '/session').then(signedIn, () => route());

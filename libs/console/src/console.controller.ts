@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Body, Controller, Delete, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { Direction, GetSuccessRateRequest, ListPlansRequest, ListTerminalsRequest, RateGrouping, TerminalServiceClient, TerminalState, WatchTrafficRequest, CollectionServiceClient, Protocol, type GetSuccessRateResponse, type ListPlansResponse, type ListTerminalsResponse, type WatchTrafficResponse, AlertFilter, AlertKind, AlertServiceClient, AlertState, ElementKind, GetTopologyRequest, QueryAlertsRequest, SubscribeAlertsRequest, TopologyServiceClient, type Alert, type GetTopologyResponse, type QueryAlertsResponse, type SubscribeAlertsResponse, AdvanceProgramRequest, CancelTaskSetRequest, GetCurveRequest, GetLatestReadingsRequest, type GetLatestReadingsResponse, QualityFlag, ReadingQueryServiceClient, type GetCurveResponse, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
+import { EdgeControlServiceClient, GetLoadRequest, ListDecisionsRequest, RebalancerServiceClient, WatchDecisionsRequest, type GetLoadResponse, type ListDecisionsResponse, type RebalanceDecision, Direction, GetSuccessRateRequest, ListPlansRequest, ListTerminalsRequest, RateGrouping, TerminalServiceClient, TerminalState, WatchTrafficRequest, CollectionServiceClient, Protocol, type GetSuccessRateResponse, type ListPlansResponse, type ListTerminalsResponse, type WatchTrafficResponse, AlertFilter, AlertKind, AlertServiceClient, AlertState, ElementKind, GetTopologyRequest, QueryAlertsRequest, SubscribeAlertsRequest, TopologyServiceClient, type Alert, type GetTopologyResponse, type QueryAlertsResponse, type SubscribeAlertsResponse, AdvanceProgramRequest, CancelTaskSetRequest, GetCurveRequest, GetLatestReadingsRequest, type GetLatestReadingsResponse, QualityFlag, ReadingQueryServiceClient, type GetCurveResponse, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
 import { createAutoDeframer, describeEvent } from '@gridstation/protocols';
 import { resolveAddresses } from '@gridstation/service';
 import { AuthError, cookie, type Role, type Session, Sessions } from './auth';
@@ -22,8 +22,10 @@ export interface ConsoleOptions {
   grpc: string | (() => string);
   /** AlertService and TopologyService (the analytics service; the same address as `grpc` when not given). */
   analyticsGrpc?: string | (() => string);
-  /** TerminalService of every communication instance (`grpc` when not given). */
+  /** TerminalService and EdgeControlService of every communication instance (`grpc` when not given). */
   commGrpc?: readonly string[] | (() => readonly string[]);
+  /** RebalancerService; none in the embedded station (one process: no pods to balance). */
+  rebalancerGrpc?: string;
   sessions: Sessions;
   sampler: MetricsSampler;
 }
@@ -37,7 +39,7 @@ function unary<Res>(call: (req: never, cb: (err: ServiceError | null, res: Res) 
 
 @Controller('console')
 export class ConsoleController {
-  private clients: { tasks: TaskServiceClient; programs: ProgramServiceClient; readings: ReadingQueryServiceClient; alerts: AlertServiceClient; topology: TopologyServiceClient; collection: CollectionServiceClient; comm: Map<string, TerminalServiceClient> } | undefined;
+  private clients: { tasks: TaskServiceClient; programs: ProgramServiceClient; readings: ReadingQueryServiceClient; alerts: AlertServiceClient; topology: TopologyServiceClient; collection: CollectionServiceClient; comm: Map<string, { terminals: TerminalServiceClient; edge: EdgeControlServiceClient }>; rebalancer?: RebalancerServiceClient } | undefined;
   /** Which communication instance last said it holds a terminal. */
   private readonly holder = new Map<string, string>();
   private readonly files = new Map<string, Buffer>();
@@ -64,17 +66,26 @@ export class ConsoleController {
         topology: new TopologyServiceClient(analytics, credentials.createInsecure()),
         collection: new CollectionServiceClient(address, credentials.createInsecure()),
         comm: new Map(),
+        ...(this.o.rebalancerGrpc ? { rebalancer: new RebalancerServiceClient(this.o.rebalancerGrpc, credentials.createInsecure()) } : {}),
       };
     }
     return this.clients;
   }
 
-  /** TerminalService clients, one per communication instance (dns:name:port entries resolved at each call). */
-  private async commClients(): Promise<Array<[string, TerminalServiceClient]>> {
+  /** Clients of each communication instance (dns:name:port entries resolved at each call). */
+  private async commInstances(): Promise<Array<[string, { terminals: TerminalServiceClient; edge: EdgeControlServiceClient }]>> {
     const g = this.grpc();
     const given = (typeof this.o.commGrpc === 'function' ? this.o.commGrpc() : this.o.commGrpc) ?? [];
     const addresses = given.length ? await resolveAddresses(given) : [typeof this.o.grpc === 'function' ? this.o.grpc() : this.o.grpc];
-    return addresses.map((a) => [a, g.comm.get(a) ?? g.comm.set(a, new TerminalServiceClient(a, credentials.createInsecure())).get(a)!]);
+    return addresses.map((a) => {
+      let c = g.comm.get(a);
+      if (!c) g.comm.set(a, (c = { terminals: new TerminalServiceClient(a, credentials.createInsecure()), edge: new EdgeControlServiceClient(a, credentials.createInsecure()) }));
+      return [a, c];
+    });
+  }
+
+  private async commClients(): Promise<Array<[string, TerminalServiceClient]>> {
+    return (await this.commInstances()).map(([a, c]) => [a, c.terminals]);
   }
 
   // --- pages ------------------------------------------------------------------------------------------
@@ -332,6 +343,60 @@ export class ConsoleController {
     req.on('close', () => stream.cancel());
   }
 
+  // --- agents and pods --------------------------------------------------------------------------------
+
+  /**
+   * The station pods' load with the agents each holds (EdgeControlService.GetLoad on every
+   * communication instance) and the rebalancer's latest periods (RebalancerService.ListDecisions).
+   */
+  @Get('api/pods')
+  pods(@Req() req: Request, @Res() res: Response): void {
+    void this.guardAsync(res, async () => {
+      this.session(req);
+      const r = this.grpc().rebalancer;
+      if (!r) return { rebalancer: false, pods: [], decisions: [], periodMs: 0, errors: [] };
+      const [loads, decisions] = await Promise.all([
+        Promise.all(
+          (await this.commInstances()).map(async ([address, c]) => {
+            try {
+              return { address, load: await unary<GetLoadResponse>(c.edge.getLoad.bind(c.edge), GetLoadRequest.fromPartial({})) };
+            } catch (e) {
+              return { address, error: (e as ServiceError).details || String(e) };
+            }
+          }),
+        ),
+        unary<ListDecisionsResponse>(r.listDecisions.bind(r), ListDecisionsRequest.fromPartial({ limit: 60 })),
+      ]);
+      return {
+        rebalancer: true,
+        periodMs: Number(decisions.periodMs),
+        decisions: decisions.decisions.map(decisionView),
+        pods: loads.filter((l) => l.load).map(({ load: l }) => ({ pod: l!.pod, address: l!.address, recordsPerSecond: l!.recordsPerSecond, queue: l!.queueLength, cpu: l!.cpu, agents: l!.agents.map((a) => ({ agentId: a.agentId, site: a.site, recordsPerSecond: a.recordsPerSecond, connectedAtMs: Number(a.connectedAtMs) })) })),
+        errors: loads.filter((l) => l.error).map((l) => `${l.address}: ${l.error}`),
+      };
+    });
+  }
+
+  /** Server-sent events: every rebalancing period's decision (RebalancerService.WatchDecisions). */
+  @Get('api/pods/live')
+  podsLive(@Req() req: Request, @Res() res: Response): void {
+    if (!this.openEvents(req, res)) return;
+    const r = this.grpc().rebalancer;
+    if (!r) {
+      res.write(`event: failed\ndata: ${JSON.stringify({ message: 'no rebalancer: the embedded station is one process' })}\n\n`);
+      res.end();
+      return;
+    }
+    const stream: ClientReadableStream<RebalanceDecision> = r.watchDecisions(WatchDecisionsRequest.fromPartial({}));
+    stream.on('data', (d: RebalanceDecision) => res.write(`event: decision\ndata: ${JSON.stringify(decisionView(d))}\n\n`));
+    stream.on('error', (e: ServiceError) => {
+      if (e.code !== 1) res.write(`event: failed\ndata: ${JSON.stringify({ message: e.details || e.message })}\n\n`);
+      res.end();
+    });
+    stream.on('end', () => res.end());
+    req.on('close', () => stream.cancel());
+  }
+
   // --- the grid and its outages ---------------------------------------------------------------------
 
   /** Substations, feeders and transformer areas (TopologyService.GetTopology). */
@@ -470,6 +535,18 @@ export class ConsoleController {
     const status = g.code === 3 || g.code === 9 ? 400 : g.code === 5 ? 404 : g.code === 7 ? 403 : 502;
     res.status(status).json({ error: g.details || (e instanceof Error ? e.message : String(e)) });
   }
+}
+
+function decisionView(d: RebalanceDecision) {
+  return {
+    id: d.decisionId,
+    period: Number(d.period),
+    atMs: Number(d.atMs),
+    mean: d.mean,
+    hotspots: d.hotspots,
+    pods: d.pods.map((p) => ({ pod: p.pod, score: p.score, recordsPerSecond: p.recordsPerSecond, queue: p.queueLength, cpu: p.cpu, overPeriods: p.overPeriods, agents: p.agents })),
+    moves: d.moves.map((m) => ({ agentId: m.agentId, from: m.fromPod, to: m.toPod, recordsPerSecond: m.recordsPerSecond, told: m.told })),
+  };
 }
 
 function terminalView(t: ListTerminalsResponse['terminals'][number]) {

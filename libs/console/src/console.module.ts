@@ -11,6 +11,8 @@ export interface ConsoleModuleOptions {
   analyticsGrpc?: string | (() => string);
   /** TerminalService of each communication instance; the `grpc` address when not given. */
   commGrpc?: readonly string[] | (() => readonly string[]);
+  /** RebalancerService (the distributed mode's rebalancer). */
+  rebalancerGrpc?: string;
   /** /metrics URLs the overview reads. */
   metrics: readonly string[] | (() => readonly string[]);
   users: readonly User[] | string;
@@ -27,7 +29,7 @@ export class ConsoleModule {
       providers: [
         { provide: MetricsSampler, useFactory: () => new MetricsSampler(o.metrics) },
         provideWorkerLifecycle<MetricsSampler>(MetricsSampler, async (s) => s.start(), async (s) => s.stop(), STOP_ORDER.derived),
-        { provide: CONSOLE_OPTIONS, inject: [MetricsSampler], useFactory: (sampler: MetricsSampler): ConsoleOptions => ({ grpc: o.grpc, ...(o.analyticsGrpc ? { analyticsGrpc: o.analyticsGrpc } : {}), ...(o.commGrpc ? { commGrpc: o.commGrpc } : {}), sessions: new Sessions(users), sampler }) },
+        { provide: CONSOLE_OPTIONS, inject: [MetricsSampler], useFactory: (sampler: MetricsSampler): ConsoleOptions => ({ grpc: o.grpc, ...(o.analyticsGrpc ? { analyticsGrpc: o.analyticsGrpc } : {}), ...(o.commGrpc ? { commGrpc: o.commGrpc } : {}), ...(o.rebalancerGrpc ? { rebalancerGrpc: o.rebalancerGrpc } : {}), sessions: new Sessions(users), sampler }) },
       ],
     };
   }

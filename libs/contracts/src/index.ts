@@ -17,3 +17,4 @@ export * from './gen/gridstation/v1/edge';
 export * from './gen/gridstation/v1/edgetask';
 export * from './gen/gridstation/v1/topology';
 export * from './gen/gridstation/v1/terminal';
+export * from './gen/gridstation/v1/rebalancer';

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+/// <reference lib="dom" />
+import { mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,8 @@ import { closeRedis, createRedis } from '@gridstation/cache';
 import { EdgeControlServiceClient, GetLoadRequest, RebalanceDecision, type GetLoadResponse } from '@gridstation/contracts';
 import { EDGE_QUANTITIES, EdgeAgent, packRecords, SimulatedMeters, Spool, trainDictionary, ZstdCodec } from '@gridstation/edge';
 import { ClickHouseHaPool, ClickHouseReadingStore } from '@gridstation/persistence';
-import { distributedServiceEnv, freePort, httpGet, infra, requireService, testLogger, uniqueName, waitFor } from '@gridstation/testing';
+import { distributedServiceEnv, freePort, httpGet, infra, repoRoot, requireService, testLogger, uniqueName, waitFor } from '@gridstation/testing';
+import puppeteer from 'puppeteer-core';
 import { Kafka, logLevel } from 'kafkajs';
 import { startProcess, stopProcess, waitReady, type ServiceProcess } from './processes';
 
@@ -18,6 +20,42 @@ import { startProcess, stopProcess, waitReady, type ServiceProcess } from './pro
 // by window so that the test knows every record they generated; one agent process runs beside them.
 
 const VALUES = EDGE_QUANTITIES.length;
+
+/**
+ * The operator console as its own process against the two pods and the rebalancer, in Debian's
+ * Chromium: the pods' load, the agents each holds, and the moves the rebalancer made (screenshot
+ * tmp/console/11-pods.png).
+ */
+async function consolePodsPage(env: Record<string, string>, pods: string[], moved: string[]): Promise<void> {
+  const proc = startProcess('console', 'console', env);
+  const browser = await puppeteer.launch({ executablePath: process.env['GS_CHROMIUM'] || '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  try {
+    await waitReady(proc);
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    await page.goto(`http://127.0.0.1:${env['GS_HTTP_PORT']}/console/#pods`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('#sign-in input[name=user]', { visible: true });
+    await page.type('#sign-in input[name=user]', 'vera');
+    await page.type('#sign-in input[name=password]', 'vera-pass');
+    await page.click('#sign-in button[type=submit]');
+    await page.waitForFunction((n: number) => document.querySelectorAll('#pods tbody tr').length === n, { timeout: 30_000 }, pods.length);
+    expect(await page.$$eval('#pods tbody tr', (rows) => rows.map((r) => (r as HTMLElement).dataset['pod']).sort())).toEqual(pods);
+    // Every agent the rebalancer told to move is in the moves list, marked told; the pods hold agents.
+    await page.waitForFunction((ids: string[]) => ids.every((id) => [...document.querySelectorAll('#moves li')].some((li) => (li as HTMLElement).dataset['agent'] === id && li.querySelector('.told'))), { timeout: 30_000 }, moved);
+    expect(await page.$$eval('#moves li', (l) => l[l.length - 1]!.textContent ?? '')).toMatch(new RegExp(`: ${pods[0]} -> ${pods[1]} \\([\\d,]+ records/s\\) told$`));
+    expect(await page.$$eval('#agents tbody tr', (rows) => rows.length)).toBeGreaterThan(0);
+    // The load chart goes on with every period (RebalancerService.WatchDecisions).
+    const periods = async () => Number(/(\d+) periods shown/.exec(await page.$eval('#pods-summary', (e) => e.textContent ?? ''))?.[1] ?? 0);
+    const before = await periods();
+    await waitFor(async () => (await periods()) > before, 'a new period on the pods page', 15_000, 250);
+    expect(await page.$$eval('#chart-pods canvas', (c) => c.length)).toBeGreaterThan(0);
+    mkdirSync(join(repoRoot(), 'tmp', 'console'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot(), 'tmp', 'console', '11-pods.png'), fullPage: true });
+  } finally {
+    await browser.close();
+    await stopProcess(proc);
+  }
+}
 
 describe('edge agents, station pods and the rebalancer (real Kafka, ClickHouse, Redis)', () => {
   const region = String(7000 + Math.floor(Math.random() * 2000));
@@ -133,6 +171,7 @@ describe('edge agents, station pods and the rebalancer (real Kafka, ClickHouse, 
       await waitFor(async () => (await load(addrB)).agents.length > 0, 'agents on pod B', 30_000, 250);
       const moved = decisions.flatMap((d) => d.moves.filter((m) => m.told)).map((m) => m.agentId);
       expect(moved.length).toBeGreaterThan(0);
+      await consolePodsPage(await env('console', { GS_CONSOLE_COMM_GRPC: `${addrA},${addrB}`, GS_CONSOLE_REBALANCER_GRPC: `127.0.0.1:${rebalancer.env['GS_GRPC_PORT']}`, GS_CONSOLE_USERS: 'vera:read-only:plain:vera-pass' }), [`comm-a-${region}`, `comm-b-${region}`], moved);
 
       // kill -9 pod A: its agents go to B, their unacknowledged batches with them; A comes back on the same ports.
       commA.child.kill('SIGKILL');

@@ -13,7 +13,7 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startProcess(app: 'comm' | 'parser' | 'storage' | 'analytics' | 'scheduler' | 'rebalancer' | 'agent', name: string, env: Record<string, string>): ServiceProcess {
+export function startProcess(app: 'comm' | 'parser' | 'storage' | 'analytics' | 'scheduler' | 'rebalancer' | 'agent' | 'console', name: string, env: Record<string, string>): ServiceProcess {
   const p = spawnMain(`apps/${app}/src/main.ts`, env);
   // Every line the service wrote, kept for reading after a failure (tmp/e2e/logs/<name>.log).
   const dir = join(repoRoot(), 'tmp', 'e2e', 'logs');
