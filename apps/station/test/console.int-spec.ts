@@ -197,8 +197,8 @@ describe('console in a real browser', () => {
     const day = `${started.getFullYear()}-${String(started.getMonth() + 1).padStart(2, '0')}-${String(started.getDate()).padStart(2, '0')}`;
     await page.$eval('#terminals-day', (e, v) => ((e as HTMLInputElement).value = v as string), day);
     await page.click('#terminals-refresh');
-    await page.waitForFunction(() => [...document.querySelectorAll('#terminals tbody td.c7')].some((td) => /^[1-9]/.test(td.textContent ?? '')), { timeout: 20_000 });
-    const rows = await page.$$eval('#terminals tbody tr', (trs) => trs.map((tr) => ({ terminal: (tr as HTMLElement).dataset['terminal'], state: (tr as HTMLElement).dataset['state'], cells: [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '') })));
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#terminals tbody td.c7')).some((td) => /^[1-9]/.test(td.textContent ?? '')), { timeout: 20_000 });
+    const rows = await page.$$eval('#terminals tbody tr', (trs) => trs.map((tr) => ({ terminal: (tr as HTMLElement).dataset['terminal'], state: (tr as HTMLElement).dataset['state'], cells: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '') })));
     expect(new Set(rows.map((r) => r.terminal))).toEqual(new Set(terminals));
     // The simulator cuts one area at a time: at most one terminal is offline.
     expect(rows.filter((r) => r.state === 'online').length).toBeGreaterThanOrEqual(19);

@@ -41,7 +41,7 @@ async function consolePodsPage(env: Record<string, string>, pods: string[], move
     await page.waitForFunction((n: number) => document.querySelectorAll('#pods tbody tr').length === n, { timeout: 30_000 }, pods.length);
     expect(await page.$$eval('#pods tbody tr', (rows) => rows.map((r) => (r as HTMLElement).dataset['pod']).sort())).toEqual(pods);
     // Every agent the rebalancer told to move is in the moves list, marked told; the pods hold agents.
-    await page.waitForFunction((ids: string[]) => ids.every((id) => [...document.querySelectorAll('#moves li')].some((li) => (li as HTMLElement).dataset['agent'] === id && li.querySelector('.told'))), { timeout: 30_000 }, moved);
+    await page.waitForFunction((ids: string[]) => ids.every((id) => Array.from(document.querySelectorAll('#moves li')).some((li) => (li as HTMLElement).dataset['agent'] === id && li.querySelector('.told'))), { timeout: 30_000 }, moved);
     expect(await page.$$eval('#moves li', (l) => l[l.length - 1]!.textContent ?? '')).toMatch(new RegExp(`: ${pods[0]} -> ${pods[1]} \\([\\d,]+ records/s\\) told$`));
     expect(await page.$$eval('#agents tbody tr', (rows) => rows.length)).toBeGreaterThan(0);
     // The load chart goes on with every period (RebalancerService.WatchDecisions).
