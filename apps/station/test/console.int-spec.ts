@@ -178,6 +178,19 @@ describe('console in a real browser', () => {
     expect(title).toMatch(new RegExp(`^${meter}: [1-9]\\d* quantities, [1-9]\\d* values$`));
     expect(await page.$$eval('#chart-meter canvas', (c) => c.length)).toBeGreaterThan(0);
     await shot(page, '07-meter-curve.png');
+    // The same meter's power in the VEE views (CollectionService.GetValues): the estimated view holds
+    // at least what the validated one does (estimates only fill).
+    const count = async (view: string) => {
+      await page.select('#meter-form select[name=view]', view);
+      await page.click('#meter-form button[type=submit]');
+      await page.waitForFunction((v: string) => new RegExp(`, ${v} view: \\d`).test(document.querySelector('#meter-title')?.textContent ?? ''), { timeout: 20_000 }, view);
+      const t = await text(page, '#meter-title');
+      expect(t).toMatch(new RegExp(`^${meter} power\\.active\\.total, ${view} view: [1-9][\\d,]* values \\(`));
+      return Number(/view: ([\d,]+) values/.exec(t)![1]!.replace(/,/g, ''));
+    };
+    const validated = await count('validated');
+    expect(await count('estimated')).toBeGreaterThanOrEqual(validated);
+    await shot(page, '07-meter-estimated.png');
     await page.browserContext().close();
   });
 

@@ -498,10 +498,37 @@ $('#submit-set').addEventListener('submit', async (e) => {
 
 let meterChart = null;
 
+const QUALITY_COLOR = { SUSPECT: '#c0392b', ESTIMATED: '#e67e22', EDITED: '#8e44ad' };
+
+/** One quantity in a VEE view: the line, and the values that are not plain raw ones marked by quality. */
+async function showValues(id, f) {
+  const view = f.get('view');
+  const c = await call('GET', `/meters/${encodeURIComponent(id)}/values?view=${view}&quantity=${encodeURIComponent(f.get('quantity'))}&hours=${encodeURIComponent(f.get('hours'))}`);
+  meterChart ??= echarts.init($('#chart-meter'));
+  const marked = c.values.filter((v) => v.quality !== 'RAW');
+  meterChart.setOption({
+    animation: false,
+    tooltip: { trigger: 'axis' },
+    legend: { data: [c.quantity, ...Object.keys(QUALITY_COLOR)] },
+    grid: { left: 60, right: 20, top: 40, bottom: 40 },
+    xAxis: { type: 'time', min: c.fromMs, max: c.toMs },
+    yAxis: { type: 'value', scale: true },
+    series: [
+      { name: c.quantity, type: 'line', showSymbol: c.values.length < 200, data: c.values.map((v) => [v.atMs, v.value]) },
+      ...Object.entries(QUALITY_COLOR).map(([q, color]) => ({ name: q, type: 'scatter', symbol: q === 'SUSPECT' ? 'diamond' : 'triangle', symbolSize: 10, itemStyle: { color }, data: marked.filter((v) => v.quality === q).map((v) => [v.atMs, v.value]) })),
+    ],
+  }, true);
+  const counts = Object.entries(c.values.reduce((m, v) => ({ ...m, [v.quality]: (m[v.quality] ?? 0) + 1 }), {})).map(([q, n]) => `${fmt(n)} ${q.toLowerCase()}`).join(', ');
+  $('#meter-title').textContent = `${c.meterId} ${c.quantity}, ${view} view: ${fmt(c.values.length)} values${counts ? ` (${counts})` : ''}`;
+  $('#meter-flags').replaceChildren(...marked.slice(0, 50).map((v) => Object.assign(document.createElement('li'), { textContent: `${new Date(v.atMs).toLocaleString()} = ${v.value}: ${v.quality.toLowerCase()}${v.rules.length ? `, rules ${v.rules.join(', ')}` : ''}${v.method ? `, ${v.method.toLowerCase()}` : ''}${v.raw !== null ? ` (raw ${v.raw})` : ''}` })));
+  if (!c.values.length) toast(`no ${c.quantity} values for ${id} in the last ${f.get('hours')} h`, true);
+}
+
 $('#meter-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const f = new FormData(e.target);
   const id = String(f.get('meter')).trim();
+  if (f.get('view') !== 'stored') return showValues(id, f).catch((err) => toast(err.message, true));
   try {
     const c = await call('GET', `/meters/${encodeURIComponent(id)}/curve?hours=${encodeURIComponent(f.get('hours'))}`);
     const names = Object.keys(c.series).sort();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Body, Controller, Delete, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { EdgeControlServiceClient, GetLoadRequest, ListDecisionsRequest, RebalancerServiceClient, WatchDecisionsRequest, type GetLoadResponse, type ListDecisionsResponse, type RebalanceDecision, Direction, GetSuccessRateRequest, ListPlansRequest, ListTerminalsRequest, RateGrouping, TerminalServiceClient, TerminalState, WatchTrafficRequest, CollectionServiceClient, Protocol, type GetSuccessRateResponse, type ListPlansResponse, type ListTerminalsResponse, type WatchTrafficResponse, AlertFilter, AlertKind, AlertServiceClient, AlertState, ElementKind, GetTopologyRequest, QueryAlertsRequest, SubscribeAlertsRequest, TopologyServiceClient, type Alert, type GetTopologyResponse, type QueryAlertsResponse, type SubscribeAlertsResponse, AdvanceProgramRequest, CancelTaskSetRequest, GetCurveRequest, GetLatestReadingsRequest, type GetLatestReadingsResponse, QualityFlag, ReadingQueryServiceClient, type GetCurveResponse, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
+import { GetValuesRequest, ValueView, type GetValuesResponse, EdgeControlServiceClient, GetLoadRequest, ListDecisionsRequest, RebalancerServiceClient, WatchDecisionsRequest, type GetLoadResponse, type ListDecisionsResponse, type RebalanceDecision, Direction, GetSuccessRateRequest, ListPlansRequest, ListTerminalsRequest, RateGrouping, TerminalServiceClient, TerminalState, WatchTrafficRequest, CollectionServiceClient, Protocol, type GetSuccessRateResponse, type ListPlansResponse, type ListTerminalsResponse, type WatchTrafficResponse, AlertFilter, AlertKind, AlertServiceClient, AlertState, ElementKind, GetTopologyRequest, QueryAlertsRequest, SubscribeAlertsRequest, TopologyServiceClient, type Alert, type GetTopologyResponse, type QueryAlertsResponse, type SubscribeAlertsResponse, AdvanceProgramRequest, CancelTaskSetRequest, GetCurveRequest, GetLatestReadingsRequest, type GetLatestReadingsResponse, QualityFlag, ReadingQueryServiceClient, type GetCurveResponse, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
 import { createAutoDeframer, describeEvent } from '@gridstation/protocols';
 import { resolveAddresses } from '@gridstation/service';
 import { AuthError, cookie, type Role, type Session, Sessions } from './auth';
@@ -447,6 +447,28 @@ export class ConsoleController {
       });
   }
 
+  /**
+   * One quantity of a meter over the `hours` up to its latest data time in a VEE view
+   * (CollectionService.GetValues: raw, validated with the rules that flagged values, or estimated).
+   */
+  @Get('api/meters/:id/values')
+  values(@Param('id') id: string, @Req() req: Request, @Res() res: Response): void {
+    void this.guardAsync(res, async () => {
+      this.session(req);
+      const views: Record<string, ValueView> = { raw: ValueView.VALUE_VIEW_RAW, validated: ValueView.VALUE_VIEW_VALIDATED, estimated: ValueView.VALUE_VIEW_ESTIMATED };
+      const view = views[String(req.query['view'])];
+      if (view === undefined) throw new BadRequest('view must be raw, validated or estimated');
+      const quantity = String(req.query['quantity'] || 'power.active.total');
+      const hours = Math.min(24 * 31, Math.max(0.1, Number(req.query['hours']) || 1));
+      const g = this.grpc();
+      const latest = await unary<GetLatestReadingsResponse>(g.readings.getLatestReadings.bind(g.readings), GetLatestReadingsRequest.fromPartial({ meterId: id }));
+      const to = latest.readings.filter((x) => x.quantity === quantity).reduce((m, x) => Math.max(m, Number(x.dataTimeMs)), 0) + 1 || Date.now();
+      const from = to - hours * 3_600_000;
+      const r = await unary<GetValuesResponse>(g.collection.getValues.bind(g.collection), GetValuesRequest.fromPartial({ meterId: id, quantity, fromMs: from, toMs: to, view }));
+      return { meterId: id, quantity, fromMs: from, toMs: to, values: r.values.map((v) => ({ atMs: Number(v.dataTimeMs), value: v.value, quality: v.quality, rules: v.rules, method: v.method, raw: v.raw ?? null })) };
+    });
+  }
+
   // --- programs ---------------------------------------------------------------------------------------
 
   @Get('api/programs')
@@ -526,6 +548,10 @@ export class ConsoleController {
   }
 
   private fail(res: Response, e: unknown): void {
+    if (e instanceof BadRequest) {
+      res.status(400).json({ error: e.message });
+      return;
+    }
     if (e instanceof AuthError) {
       res.status(e.status).json({ error: e.message });
       return;
@@ -536,6 +562,9 @@ export class ConsoleController {
     res.status(status).json({ error: g.details || (e instanceof Error ? e.message : String(e)) });
   }
 }
+
+/** A request the console itself refuses (before any service is asked). */
+class BadRequest extends Error {}
 
 function decisionView(d: RebalanceDecision) {
   return {
