@@ -70,7 +70,7 @@ export class RebalancerLoop {
   async period(): Promise<Decision> {
     const addresses = await this.resolve();
     const loads = (await Promise.all(addresses.map((a) => this.getLoad(a)))).filter((x): x is GetLoadResponse => x !== undefined);
-    const pods: PodLoad[] = loads.map((l) => ({ pod: l.pod, address: l.address, rate: l.recordsPerSecond, queue: l.queueLength, cpu: l.cpu, agents: l.agents.map((a) => ({ agentId: a.agentId, rate: a.recordsPerSecond })) }));
+    const pods: PodLoad[] = loads.map((l) => ({ pod: l.pod, address: l.address, rate: l.recordsPerSecond, queue: l.queueLength, cpu: l.cpu, agents: l.agents.map((a) => ({ agentId: a.agentId, rate: a.recordsPerSecond })), measuredFromMs: Number(l.measuredFromMs) }));
     const d = this.policy.decide(pods);
     metrics.periods.add(1);
     this.lastScores = d.loads;

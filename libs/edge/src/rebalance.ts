@@ -4,7 +4,12 @@
 // L_j > beta * mean(L) for k periods in a row and its rate is also above an absolute floor (a small
 // fleet's imbalance is not worth a move). Agents are moved from a hotspot to the least-loaded pods,
 // heaviest first as long as a move does not overshoot, at most `maxMovesPerPeriod` in all (the
-// eviction rate), and an agent just moved is left alone for `cooldownPeriods`.
+// eviction rate), and an agent just moved is left alone for `cooldownPeriods`. A pod that gave or took
+// agents is settling until its load is measured over a window that starts after the move (pods
+// measure over windows of their own, longer than a short period: judged on a window from before
+// the move, the donor still looks hot, the target cold, and agents go back and forth); a settling pod
+// is neither drained nor given agents. Pods that do not say their window settle for
+// `cooldownPeriods`.
 
 export interface AgentOnPod {
   agentId: string;
@@ -21,7 +26,12 @@ export interface PodLoad {
   /** Cores. */
   cpu: number;
   agents: AgentOnPod[];
+  /** Start of the window the rate, queue and CPU cover (epoch ms); 0 or absent = not known. */
+  measuredFromMs?: number;
 }
+
+/** Agents reconnect to their new pod within this after a move; a window must start this much later to count. */
+export const MOVE_GRACE_MS = 1_000;
 
 export interface RebalanceConfig {
   beta: number;
@@ -68,22 +78,34 @@ export class Rebalancer {
   private period = 0;
   private readonly streak = new Map<string, number>();
   private readonly movedAt = new Map<string, number>();
+  /** Per pod: the last move it took part in (period and wall time). */
+  private readonly touched = new Map<string, { period: number; atMs: number }>();
 
   constructor(readonly config: RebalanceConfig = DEFAULT_REBALANCE) {}
 
+  /** Whether a pod's load does not yet show the last move it took part in. */
+  private settling(p: PodLoad): boolean {
+    const t = this.touched.get(p.pod);
+    if (!t) return false;
+    if (p.measuredFromMs) return p.measuredFromMs < t.atMs + MOVE_GRACE_MS;
+    return this.period - t.period <= this.config.cooldownPeriods;
+  }
+
   /** One period: the pods as read now. */
-  decide(pods: readonly PodLoad[]): Decision {
+  decide(pods: readonly PodLoad[], nowMs = Date.now()): Decision {
     const c = this.config;
     this.period++;
     const scores = loadScores(pods, c.weights);
     const mean = pods.length ? [...scores.values()].reduce((a, b) => a + b, 0) / pods.length : 0;
     const over: Record<string, number> = {};
+    const settling = new Set(pods.filter((p) => this.settling(p)).map((p) => p.pod));
     for (const p of pods) {
-      const n = scores.get(p.pod)! > c.beta * mean && p.rate > c.absoluteRate ? (this.streak.get(p.pod) ?? 0) + 1 : 0;
+      const n = !settling.has(p.pod) && scores.get(p.pod)! > c.beta * mean && p.rate > c.absoluteRate ? (this.streak.get(p.pod) ?? 0) + 1 : 0;
       this.streak.set(p.pod, n);
       if (n > 0) over[p.pod] = n;
     }
     for (const pod of [...this.streak.keys()]) if (!pods.some((p) => p.pod === pod)) this.streak.delete(pod);
+    for (const pod of [...this.touched.keys()]) if (!pods.some((p) => p.pod === pod)) this.touched.delete(pod);
     const hotspots = pods.filter((p) => (this.streak.get(p.pod) ?? 0) >= c.k).sort((a, b) => b.rate - a.rate);
     const moves: Move[] = [];
     if (hotspots.length && pods.length > 1) {
@@ -95,7 +117,7 @@ export class Rebalancer {
           if (moves.length >= c.maxMovesPerPeriod) break;
           const excess = rate.get(h.pod)! - meanRate;
           if (excess <= 0) break;
-          const target = pods.filter((p) => p.pod !== h.pod && !hotspots.includes(p)).sort((x, y) => rate.get(x.pod)! - rate.get(y.pod)!)[0];
+          const target = pods.filter((p) => p.pod !== h.pod && !hotspots.includes(p) && !settling.has(p.pod)).sort((x, y) => rate.get(x.pod)! - rate.get(y.pod)!)[0];
           if (!target) break;
           // Moving it must leave the target below the donor (no ping-pong) and not take the donor far below the mean.
           if (rate.get(target.pod)! + a.rate >= rate.get(h.pod)! - a.rate || a.rate > excess * 1.5) continue;
@@ -103,6 +125,8 @@ export class Rebalancer {
           rate.set(h.pod, rate.get(h.pod)! - a.rate);
           rate.set(target.pod, rate.get(target.pod)! + a.rate);
           this.movedAt.set(a.agentId, this.period);
+          this.touched.set(h.pod, { period: this.period, atMs: nowMs });
+          this.touched.set(target.pod, { period: this.period, atMs: nowMs });
         }
         // A drained hotspot starts counting again.
         if (moves.some((m) => m.from === h.pod)) this.streak.set(h.pod, 0);

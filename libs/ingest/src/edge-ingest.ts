@@ -60,6 +60,8 @@ export class EdgeIngest {
   private cpu = 0;
   private lastCpu = process.cpuUsage();
   private lastPeriodAt = Date.now();
+  /** The window the current rates cover (none before the first period ends). */
+  private window = { from: 0, to: 0 };
   readonly stats = { batches: 0, records: 0, readings: 0, rejected: 0 };
 
   constructor(
@@ -146,6 +148,8 @@ export class EdgeIngest {
       queueLength: this.queueLength,
       cpu: this.cpu,
       atMs: Date.now(),
+      measuredFromMs: this.window.from,
+      measuredToMs: this.window.to,
       agents: [...this.sessions.values()].map((s) => ({ agentId: s.agentId, site: s.site, recordsPerSecond: s.rate, connectedAtMs: s.connectedAtMs, metadata: s.metadata })),
     };
   }
@@ -178,6 +182,7 @@ export class EdgeIngest {
     const cpu = process.cpuUsage(this.lastCpu);
     this.cpu = (cpu.user + cpu.system) / 1e6 / secs;
     this.lastCpu = process.cpuUsage();
+    this.window = { from: this.lastPeriodAt, to: now };
     this.lastPeriodAt = now;
   }
 

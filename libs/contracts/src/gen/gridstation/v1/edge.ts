@@ -205,6 +205,12 @@ export interface GetLoadResponse {
   cpu: number;
   agents: AgentLoad[];
   atMs: number;
+  /**
+   * The window the rates, queue and CPU were measured over (0 = not known). A rebalancer waits for
+   * a window that starts after its last move on this pod before judging the pod again.
+   */
+  measuredFromMs: number;
+  measuredToMs: number;
 }
 
 export interface MoveAgentsRequest {
@@ -1751,7 +1757,17 @@ export const AgentLoad: MessageFns<AgentLoad> = {
 };
 
 function createBaseGetLoadResponse(): GetLoadResponse {
-  return { pod: "", address: "", recordsPerSecond: 0, queueLength: 0, cpu: 0, agents: [], atMs: 0 };
+  return {
+    pod: "",
+    address: "",
+    recordsPerSecond: 0,
+    queueLength: 0,
+    cpu: 0,
+    agents: [],
+    atMs: 0,
+    measuredFromMs: 0,
+    measuredToMs: 0,
+  };
 }
 
 export const GetLoadResponse: MessageFns<GetLoadResponse> = {
@@ -1776,6 +1792,12 @@ export const GetLoadResponse: MessageFns<GetLoadResponse> = {
     }
     if (message.atMs !== 0) {
       writer.uint32(56).int64(message.atMs);
+    }
+    if (message.measuredFromMs !== 0) {
+      writer.uint32(64).int64(message.measuredFromMs);
+    }
+    if (message.measuredToMs !== 0) {
+      writer.uint32(72).int64(message.measuredToMs);
     }
     return writer;
   },
@@ -1843,6 +1865,22 @@ export const GetLoadResponse: MessageFns<GetLoadResponse> = {
           message.atMs = longToNumber(reader.int64());
           continue;
         }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.measuredFromMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.measuredToMs = longToNumber(reader.int64());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1861,6 +1899,8 @@ export const GetLoadResponse: MessageFns<GetLoadResponse> = {
       cpu: isSet(object.cpu) ? globalThis.Number(object.cpu) : 0,
       agents: globalThis.Array.isArray(object?.agents) ? object.agents.map((e: any) => AgentLoad.fromJSON(e)) : [],
       atMs: isSet(object.atMs) ? globalThis.Number(object.atMs) : 0,
+      measuredFromMs: isSet(object.measuredFromMs) ? globalThis.Number(object.measuredFromMs) : 0,
+      measuredToMs: isSet(object.measuredToMs) ? globalThis.Number(object.measuredToMs) : 0,
     };
   },
 
@@ -1887,6 +1927,12 @@ export const GetLoadResponse: MessageFns<GetLoadResponse> = {
     if (message.atMs !== 0) {
       obj.atMs = Math.round(message.atMs);
     }
+    if (message.measuredFromMs !== 0) {
+      obj.measuredFromMs = Math.round(message.measuredFromMs);
+    }
+    if (message.measuredToMs !== 0) {
+      obj.measuredToMs = Math.round(message.measuredToMs);
+    }
     return obj;
   },
 
@@ -1902,6 +1948,8 @@ export const GetLoadResponse: MessageFns<GetLoadResponse> = {
     message.cpu = object.cpu ?? 0;
     message.agents = object.agents?.map((e) => AgentLoad.fromPartial(e)) || [];
     message.atMs = object.atMs ?? 0;
+    message.measuredFromMs = object.measuredFromMs ?? 0;
+    message.measuredToMs = object.measuredToMs ?? 0;
     return message;
   },
 };
