@@ -170,7 +170,7 @@ export class ConsoleController {
   @Get('api/live')
   live(@Req() req: Request, @Res() res: Response): void {
     if (!this.openEvents(req, res)) return;
-    const off = this.o.sampler.subscribe((s) => res.write(`event: sample\ndata: ${JSON.stringify(s)}\n\n`));
+    const off = this.o.sampler.subscribe((s) => event(res, 'sample', s));
     req.on('close', off);
   }
 
@@ -220,13 +220,7 @@ export class ConsoleController {
   watch(@Param('id') id: string, @Req() req: Request, @Res() res: Response): void {
     if (!this.openEvents(req, res)) return;
     const stream: ClientReadableStream<WatchTaskSetResponse> = this.tasks.watchTaskSet(WatchTaskSetRequest.fromPartial({ id }));
-    stream.on('data', (u: WatchTaskSetResponse) => res.write(`event: progress\ndata: ${JSON.stringify({ done: u.done, taskSet: view(u.taskSet!) })}\n\n`));
-    stream.on('error', (e: ServiceError) => {
-      if (e.code !== 1) res.write(`event: failed\ndata: ${JSON.stringify({ message: e.details || e.message })}\n\n`);
-      res.end();
-    });
-    stream.on('end', () => res.end());
-    req.on('close', () => stream.cancel());
+    this.relay(stream, req, res, (u) => event(res, 'progress', { done: u.done, taskSet: view(u.taskSet!) }));
   }
 
   // --- a meter's curve -------------------------------------------------------------------------------
@@ -322,25 +316,22 @@ export class ConsoleController {
     // One deframer per direction: a frame split over two reads is decoded once it is whole.
     const deframers = { up: createAutoDeframer(), down: createAutoDeframer() };
     const stream: ClientReadableStream<WatchTrafficResponse> = client.watchTraffic(WatchTrafficRequest.fromPartial({ terminal: address }));
-    stream.on('data', (u: WatchTrafficResponse) => {
-      if (u.caughtUp && !u.chunk) {
-        res.write(`event: caught-up\ndata: {}\n\n`);
-        return;
-      }
-      const c = u.chunk!;
-      const up = c.direction === Direction.DIRECTION_UPLINK;
-      const frames = deframers[up ? 'up' : 'down'].push(c.bytes).map((e) => describeEvent(e));
-      res.write(`event: traffic\ndata: ${JSON.stringify({ atMs: Number(c.atMs), direction: up ? 'in' : 'out', hex: Buffer.from(c.bytes).toString('hex'), truncated: c.truncated, frames })}\n\n`);
-    });
-    stream.on('error', (e: ServiceError) => {
-      if (e.code !== 1) res.write(`event: failed\ndata: ${JSON.stringify({ message: e.details || e.message })}\n\n`);
-      res.end();
-    });
-    stream.on('end', () => {
-      res.write(`event: ended\ndata: {}\n\n`);
-      res.end();
-    });
-    req.on('close', () => stream.cancel());
+    this.relay(
+      stream,
+      req,
+      res,
+      (u) => {
+        if (u.caughtUp && !u.chunk) {
+          event(res, 'caught-up', {});
+          return;
+        }
+        const c = u.chunk!;
+        const up = c.direction === Direction.DIRECTION_UPLINK;
+        const frames = deframers[up ? 'up' : 'down'].push(c.bytes).map((e) => describeEvent(e));
+        event(res, 'traffic', { atMs: Number(c.atMs), direction: up ? 'in' : 'out', hex: Buffer.from(c.bytes).toString('hex'), truncated: c.truncated, frames });
+      },
+      () => event(res, 'ended', {}),
+    );
   }
 
   // --- agents and pods --------------------------------------------------------------------------------
@@ -383,18 +374,12 @@ export class ConsoleController {
     if (!this.openEvents(req, res)) return;
     const r = this.grpc().rebalancer;
     if (!r) {
-      res.write(`event: failed\ndata: ${JSON.stringify({ message: 'no rebalancer: the embedded station is one process' })}\n\n`);
+      event(res, 'failed', { message: 'no rebalancer: the embedded station is one process' });
       res.end();
       return;
     }
     const stream: ClientReadableStream<RebalanceDecision> = r.watchDecisions(WatchDecisionsRequest.fromPartial({}));
-    stream.on('data', (d: RebalanceDecision) => res.write(`event: decision\ndata: ${JSON.stringify(decisionView(d))}\n\n`));
-    stream.on('error', (e: ServiceError) => {
-      if (e.code !== 1) res.write(`event: failed\ndata: ${JSON.stringify({ message: e.details || e.message })}\n\n`);
-      res.end();
-    });
-    stream.on('end', () => res.end());
-    req.on('close', () => stream.cancel());
+    this.relay(stream, req, res, (d) => event(res, 'decision', decisionView(d)));
   }
 
   // --- the grid and its outages ---------------------------------------------------------------------
@@ -418,18 +403,12 @@ export class ConsoleController {
   alerts(@Req() req: Request, @Res() res: Response): void {
     if (!this.openEvents(req, res)) return;
     const a = this.grpc().alerts;
-    const send = (x: Alert) => res.write(`event: alert\ndata: ${JSON.stringify(alertView(x))}\n\n`);
+    const send = (x: Alert) => event(res, 'alert', alertView(x));
     const stream: ClientReadableStream<SubscribeAlertsResponse> = a.subscribeAlerts(SubscribeAlertsRequest.fromPartial({}));
     // Revisions that arrive while the query runs are held and sent after it, so none is lost or reordered.
     const held: Alert[] = [];
     let replayed = false;
-    stream.on('data', (u: SubscribeAlertsResponse) => (replayed ? send(u.alert!) : held.push(u.alert!)));
-    stream.on('error', (e: ServiceError) => {
-      if (e.code !== 1) res.write(`event: failed\ndata: ${JSON.stringify({ message: e.details || e.message })}\n\n`);
-      res.end();
-    });
-    stream.on('end', () => res.end());
-    req.on('close', () => stream.cancel());
+    this.relay(stream, req, res, (u) => (replayed ? send(u.alert!) : held.push(u.alert!)));
     void unary<QueryAlertsResponse>(a.queryAlerts.bind(a), QueryAlertsRequest.fromPartial({ fromMs: Date.now() - 86_400_000, filter: AlertFilter.fromPartial({ excludeCleared: true }), limit: 1000 }))
       .then((r) => {
         const seen = new Map<string, number>();
@@ -439,10 +418,10 @@ export class ConsoleController {
         }
         for (const x of held) if (x.revision > (seen.get(x.alertId) ?? 0)) send(x);
         replayed = true;
-        res.write(`event: ready\ndata: {}\n\n`);
+        event(res, 'ready', {});
       })
       .catch((e: ServiceError) => {
-        res.write(`event: failed\ndata: ${JSON.stringify({ message: e.details || e.message })}\n\n`);
+        event(res, 'failed', { message: e.details || e.message });
         stream.cancel();
       });
   }
@@ -525,6 +504,24 @@ export class ConsoleController {
     return true;
   }
 
+  /**
+   * A gRPC server stream as server-sent events: each message through `data`; a failure as "failed"
+   * with the service's words (a cancel is the browser leaving, not a failure); the stream is cancelled
+   * when the browser goes.
+   */
+  private relay<T>(stream: ClientReadableStream<T>, req: Request, res: Response, data: (x: T) => void, ended?: () => void): void {
+    stream.on('data', data);
+    stream.on('error', (e: ServiceError) => {
+      if (e.code !== 1) event(res, 'failed', { message: e.details || e.message });
+      res.end();
+    });
+    stream.on('end', () => {
+      ended?.();
+      res.end();
+    });
+    req.on('close', () => stream.cancel());
+  }
+
   private sse(res: Response): void {
     res.status(200).setHeader('Content-Type', 'text/event-stream').setHeader('Cache-Control', 'no-cache').setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
@@ -565,6 +562,10 @@ export class ConsoleController {
 
 /** A request the console itself refuses (before any service is asked). */
 class BadRequest extends Error {}
+
+function event(res: Response, name: string, data: unknown): void {
+  res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+}
 
 function decisionView(d: RebalanceDecision) {
   return {
