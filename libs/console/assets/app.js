@@ -367,7 +367,10 @@ function onAlert(a) {
   li.textContent = `${a.kind.replace(/_/g, ' ')} at ${a.level} ${a.element}${a.meters ? `: ${fmt(a.meters)} meters` : ''}`;
   const when = document.createElement('span');
   when.className = 'when';
-  when.textContent = a.state === 'cleared' ? `cleared ${new Date(a.clearedAtMs || Date.now()).toLocaleTimeString()}` : `since ${since}, confidence ${fmt(a.confidence * 100)} %`;
+  // Supply came back at the evidence's (device) time, which need not be today's.
+  const back = a.clearedAtMs ? new Date(a.clearedAtMs) : null;
+  const backText = back ? (back.toDateString() === new Date().toDateString() ? back.toLocaleTimeString() : back.toLocaleString()) : '';
+  when.textContent = a.state === 'cleared' ? `cleared${backText ? `, supply back at ${backText} by the evidence` : ''}` : `since ${since}, confidence ${fmt(a.confidence * 100)} %`;
   li.append(when);
   if (a.state === 'cleared') {
     setTimeout(() => {
