@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
-import type { ListDecisionsRequest, ListDecisionsResponse, RebalanceDecision } from '@gridstation/contracts';
+import type { ListDecisionsRequest, ListDecisionsResponse, WatchDecisionsResponse } from '@gridstation/contracts';
 import { RebalancerLoop } from './rebalancer.loop';
 
 /** RebalancerService: the periods' decisions, kept and live. */
@@ -17,7 +17,7 @@ export class RebalancerController {
   }
 
   @GrpcMethod('RebalancerService', 'WatchDecisions')
-  watchDecisions(): Observable<RebalanceDecision> {
-    return new Observable<RebalanceDecision>((sub) => this.loop.watch((d) => sub.next(d)));
+  watchDecisions(): Observable<WatchDecisionsResponse> {
+    return new Observable<WatchDecisionsResponse>((sub) => this.loop.watch((decision) => sub.next({ decision })));
   }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Body, Controller, Delete, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { GetValuesRequest, ValueView, type GetValuesResponse, EdgeControlServiceClient, GetLoadRequest, ListDecisionsRequest, RebalancerServiceClient, WatchDecisionsRequest, type GetLoadResponse, type ListDecisionsResponse, type RebalanceDecision, Direction, GetSuccessRateRequest, ListPlansRequest, ListTerminalsRequest, RateGrouping, TerminalServiceClient, TerminalState, WatchTrafficRequest, CollectionServiceClient, Protocol, type GetSuccessRateResponse, type ListPlansResponse, type ListTerminalsResponse, type WatchTrafficResponse, AlertFilter, AlertKind, AlertServiceClient, AlertState, ElementKind, GetTopologyRequest, QueryAlertsRequest, SubscribeAlertsRequest, TopologyServiceClient, type Alert, type GetTopologyResponse, type QueryAlertsResponse, type SubscribeAlertsResponse, AdvanceProgramRequest, CancelTaskSetRequest, GetCurveRequest, GetLatestReadingsRequest, type GetLatestReadingsResponse, QualityFlag, ReadingQueryServiceClient, type GetCurveResponse, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
+import { GetValuesRequest, ValueView, type GetValuesResponse, EdgeControlServiceClient, GetLoadRequest, ListDecisionsRequest, RebalancerServiceClient, WatchDecisionsRequest, type GetLoadResponse, type ListDecisionsResponse, type RebalanceDecision, type WatchDecisionsResponse, Direction, GetSuccessRateRequest, ListPlansRequest, ListTerminalsRequest, RateGrouping, TerminalServiceClient, TerminalState, WatchTrafficRequest, CollectionServiceClient, Protocol, type GetSuccessRateResponse, type ListPlansResponse, type ListTerminalsResponse, type WatchTrafficResponse, AlertFilter, AlertKind, AlertServiceClient, AlertState, ElementKind, GetTopologyRequest, QueryAlertsRequest, SubscribeAlertsRequest, TopologyServiceClient, type Alert, type GetTopologyResponse, type QueryAlertsResponse, type SubscribeAlertsResponse, AdvanceProgramRequest, CancelTaskSetRequest, GetCurveRequest, GetLatestReadingsRequest, type GetLatestReadingsResponse, QualityFlag, ReadingQueryServiceClient, type GetCurveResponse, ListProgramsRequest, ListSlotsRequest, ListTaskSetsRequest, ProgramServiceClient, ProgramStage, SubmitTaskSetRequest, TaskServiceClient, WatchTaskSetRequest, type AdvanceProgramResponse, type CancelTaskSetResponse, type ListProgramsResponse, type ListSlotsResponse, type ListTaskSetsResponse, type SubmitTaskSetResponse, type TaskSet, type WatchTaskSetResponse } from '@gridstation/contracts';
 import { createAutoDeframer, describeEvent } from '@gridstation/protocols';
 import { resolveAddresses } from '@gridstation/service';
 import { AuthError, cookie, type Role, type Session, Sessions } from './auth';
@@ -378,8 +378,8 @@ export class ConsoleController {
       res.end();
       return;
     }
-    const stream: ClientReadableStream<RebalanceDecision> = r.watchDecisions(WatchDecisionsRequest.fromPartial({}));
-    this.relay(stream, req, res, (d) => event(res, 'decision', decisionView(d)));
+    const stream: ClientReadableStream<WatchDecisionsResponse> = r.watchDecisions(WatchDecisionsRequest.fromPartial({}));
+    this.relay(stream, req, res, (u) => event(res, 'decision', decisionView(u.decision!)));
   }
 
   // --- the grid and its outages ---------------------------------------------------------------------

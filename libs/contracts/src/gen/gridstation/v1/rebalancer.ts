@@ -38,6 +38,10 @@ export interface ListDecisionsResponse {
 export interface WatchDecisionsRequest {
 }
 
+export interface WatchDecisionsResponse {
+  decision: RebalanceDecision | undefined;
+}
+
 function createBaseListDecisionsRequest(): ListDecisionsRequest {
   return { limit: 0, hotspotsOnly: false };
 }
@@ -235,6 +239,66 @@ export const WatchDecisionsRequest: MessageFns<WatchDecisionsRequest> = {
   },
 };
 
+function createBaseWatchDecisionsResponse(): WatchDecisionsResponse {
+  return { decision: undefined };
+}
+
+export const WatchDecisionsResponse: MessageFns<WatchDecisionsResponse> = {
+  encode(message: WatchDecisionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.decision !== undefined) {
+      RebalanceDecision.encode(message.decision, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDecisionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWatchDecisionsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.decision = RebalanceDecision.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): WatchDecisionsResponse {
+    return { decision: isSet(object.decision) ? RebalanceDecision.fromJSON(object.decision) : undefined };
+  },
+
+  toJSON(message: WatchDecisionsResponse): unknown {
+    const obj: any = {};
+    if (message.decision !== undefined) {
+      obj.decision = RebalanceDecision.toJSON(message.decision);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchDecisionsResponse>, I>>(base?: I): WatchDecisionsResponse {
+    return WatchDecisionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchDecisionsResponse>, I>>(object: I): WatchDecisionsResponse {
+    const message = createBaseWatchDecisionsResponse();
+    message.decision = (object.decision !== undefined && object.decision !== null)
+      ? RebalanceDecision.fromPartial(object.decision)
+      : undefined;
+    return message;
+  },
+};
+
 export type RebalancerServiceService = typeof RebalancerServiceService;
 export const RebalancerServiceService = {
   /** The latest periods, newest first (at most 100 are kept). */
@@ -256,8 +320,9 @@ export const RebalancerServiceService = {
     requestSerialize: (value: WatchDecisionsRequest): Buffer =>
       Buffer.from(WatchDecisionsRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): WatchDecisionsRequest => WatchDecisionsRequest.decode(value),
-    responseSerialize: (value: RebalanceDecision): Buffer => Buffer.from(RebalanceDecision.encode(value).finish()),
-    responseDeserialize: (value: Buffer): RebalanceDecision => RebalanceDecision.decode(value),
+    responseSerialize: (value: WatchDecisionsResponse): Buffer =>
+      Buffer.from(WatchDecisionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchDecisionsResponse => WatchDecisionsResponse.decode(value),
   },
 } as const;
 
@@ -265,7 +330,7 @@ export interface RebalancerServiceServer extends UntypedServiceImplementation {
   /** The latest periods, newest first (at most 100 are kept). */
   listDecisions: handleUnaryCall<ListDecisionsRequest, ListDecisionsResponse>;
   /** Every period's decision from now on, while the call lasts. */
-  watchDecisions: handleServerStreamingCall<WatchDecisionsRequest, RebalanceDecision>;
+  watchDecisions: handleServerStreamingCall<WatchDecisionsRequest, WatchDecisionsResponse>;
 }
 
 export interface RebalancerServiceClient extends Client {
@@ -289,12 +354,12 @@ export interface RebalancerServiceClient extends Client {
   watchDecisions(
     request: WatchDecisionsRequest,
     options?: Partial<CallOptions>,
-  ): ClientReadableStream<RebalanceDecision>;
+  ): ClientReadableStream<WatchDecisionsResponse>;
   watchDecisions(
     request: WatchDecisionsRequest,
     metadata?: Metadata,
     options?: Partial<CallOptions>,
-  ): ClientReadableStream<RebalanceDecision>;
+  ): ClientReadableStream<WatchDecisionsResponse>;
 }
 
 export const RebalancerServiceClient = makeGenericClientConstructor(
