@@ -382,13 +382,13 @@ function onAlert(a) {
   paint();
 }
 
-/** 'out', 'flapping' or '' for an element: an open outage (or flapping) alert at it or above it. */
+/** 'out' or 'flapping' for an element with an open alert at it or above it, 'below' for one with an outage under it, else ''. */
 function supplyState(id) {
   const open = new Map();
   for (const a of grid.alerts.values()) if (a.state !== 'cleared' && (a.kind === 'outage' || a.kind === 'flapping')) open.set(a.element, a.kind === 'outage' ? 'out' : 'flapping');
   for (let n = grid.byId.get(id); n; n = grid.byId.get(n.parent)) if (open.has(n.id)) return open.get(n.id);
-  // An element is shown as out when an outage sits below it too (a box or meter without supply).
-  for (const a of grid.alerts.values()) if (a.state !== 'cleared' && a.kind === 'outage' && [a.area, a.feeder, a.substation].includes(id)) return 'out';
+  // Supply lost somewhere below it (an area under a feeder, a box or meter in an area).
+  for (const a of grid.alerts.values()) if (a.state !== 'cleared' && a.kind === 'outage' && [a.area, a.feeder, a.substation].includes(id)) return 'below';
   return '';
 }
 
@@ -398,13 +398,14 @@ function paint() {
     const st = supplyState(li.dataset.id);
     li.classList.toggle('out', st === 'out');
     li.classList.toggle('flapping', st === 'flapping');
+    li.classList.toggle('below', st === 'below');
   }
-  const color = (id) => ({ out: '#c0392b', flapping: '#e67e22' })[supplyState(id)] ?? '#7fb685';
+  const color = (id) => ({ out: '#c0392b', flapping: '#e67e22', below: '#e8a39b' })[supplyState(id)] ?? '#7fb685';
   const node = (n) => ({ name: n.name || n.id, id: n.id, value: n.meters, itemStyle: n.level === 'area' ? { color: color(n.id) } : undefined, children: n.children.length ? n.children.map(node) : undefined });
   if (!grid.chart) grid.chart = echarts.init($('#chart-grid'));
   grid.chart.setOption({
     animation: false,
-    tooltip: { formatter: (p) => `${p.data.id}: ${fmt(p.value)} meters${supplyState(p.data.id) ? ` (${supplyState(p.data.id) === 'out' ? 'without supply' : 'flapping'})` : ''}` },
+    tooltip: { formatter: (p) => `${p.data.id}: ${fmt(p.value)} meters${{ out: ' (without supply)', flapping: ' (flapping)', below: ' (supply lost below)' }[supplyState(p.data.id)] ?? ''}` },
     series: [{ type: 'treemap', data: grid.roots.map(node), roam: false, nodeClick: false, breadcrumb: { show: false }, label: { show: true }, upperLabel: { show: true, height: 18 }, levels: [
       { itemStyle: { borderWidth: 0, gapWidth: 4 }, upperLabel: { show: false } },
       { itemStyle: { borderColor: '#334e68', borderWidth: 3, gapWidth: 3 }, upperLabel: { color: '#fff' } },
