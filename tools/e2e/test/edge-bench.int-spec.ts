@@ -6,14 +6,24 @@ import { repoRoot, requireService } from '@gridstation/testing';
 // experiment (round-robin against rebalancing) and the fault table both print, and no acknowledged
 // record is lost. Its numbers are not asserted (a shared machine); the loss target is.
 
-function runBench(args: string[]): Promise<{ code: number | null; out: string }> {
+function runBench(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const root = repoRoot();
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'tools/bench/src/edge.bench.ts'), ...args], { cwd: root, env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.base.json') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'tools/bench/src/edge.bench.ts'), ...args], { cwd: root, env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.base.json') }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', () => undefined);
-    child.on('exit', (code) => resolve({ code, out }));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.on('exit', (code) => {
+      // The benchmark's own service processes go with it, also when it failed before stopping them
+      // (a storage process left in its consumer group would take later tests' partitions).
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+      resolve({ code, out, err });
+    });
   });
 }
 
@@ -24,7 +34,7 @@ describe('edge benchmark, short form', () => {
 
   it('prints compression, the experiment and the fault table, with no acknowledged record lost', async () => {
     const r = await runBench(['--short', '--agents=200', '--seconds=10']);
-    expect(r.code).toBe(0);
+    if (r.code !== 0) throw new Error(`the edge benchmark exited with ${r.code}:\n${r.out.slice(-3000)}\n${r.err}`);
     expect(r.out).toContain('Compression on held-out data');
     expect(r.out).toMatch(/^\s+200 {2}round-robin\s+[\d,]+/m);
     expect(r.out).toMatch(/^\s+200 {2}rebalancing\s+[\d,]+/m);
