@@ -170,8 +170,8 @@ export class MemoryAlertStore implements AlertStore {
     const to = q.toMs || Date.now() + 1;
     // The time range applies to any revision's detection; only the newest is kept, so to its first one.
     return [...this.alerts.values()]
-      .filter((a) => Number(a.detectedAtMs) < to && Math.max(Number(a.detectedAtMs), Number(a.clearedAtMs)) >= q.fromMs && matches(a, q.filter))
-      .sort((a, b) => Number(b.detectedAtMs) - Number(a.detectedAtMs))
+      .filter((a) => a.detectedAtMs < to && Math.max(a.detectedAtMs, a.clearedAtMs) >= q.fromMs && matches(a, q.filter))
+      .sort((a, b) => b.detectedAtMs - a.detectedAtMs)
       .slice(0, limit);
   }
 
