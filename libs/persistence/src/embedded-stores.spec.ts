@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classifyError, DependencyUnavailableError } from '@gridstation/errors';
@@ -63,6 +63,30 @@ describe('DuckDB store after a fatal error', () => {
       expect((await again.readingsOf(['mk1'])).map((r) => r.value)).toEqual([2]);
     } finally {
       await again.close();
+    }
+  });
+});
+
+describe('DuckDB store checkpoints', () => {
+  it('checkpoints by itself after the configured rows, not inside a commit on the event loop', async () => {
+    const path = join(dir, 'checkpoint.duckdb');
+    const walBytes = () => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0);
+    const store = await DuckDbReadingStore.open(path, { ...DEFAULT_DUCKDB_LIMITS, checkpointRows: 3000 });
+    try {
+      const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => reading('mc1', 'ENERGY_IMPORT', from + i, from + i));
+      // Below the threshold the rows stay in the WAL.
+      await store.insertReadings(rows(0, 2000));
+      expect(store.checkpoints).toBe(0);
+      expect(walBytes()).toBeGreaterThan(0);
+      await store.insertReadings(rows(2000, 1500));
+      // The checkpoint is queued behind the insert that crossed the threshold; the next statement waits for it.
+      expect(await store.countEvents()).toBe(0);
+      expect(store.checkpoints).toBe(1);
+      expect(store.checkpointFailures).toBe(0);
+      expect(walBytes()).toBe(0);
+      expect(await store.readingsOf(['mc1'])).toHaveLength(3500);
+    } finally {
+      await store.close();
     }
   });
 });
