@@ -30,6 +30,7 @@ import { Simulator, DEFAULT_SIMULATOR, QUARTER_MS } from '@gridstation/simulator
 import { configureTestEnvironment, distributedServiceEnv, freePort, httpGet, infra, localServiceEnv, requireService, spawnMain, testEnvironment, testLogger, waitFor, type SpawnedMain } from '@gridstation/testing';
 import { naivePath, type NaiveResult } from './pipeline/naive';
 import { infraPids, ProcWatch } from './pipeline/observe';
+import { busiestStep, cpuBudget, type CpuBudget } from './pipeline/budget';
 import { newestProfile, summarize, type ProfileSummary } from './pipeline/profile';
 import { clickhouseRaw, hbaseRaw, kafkaRaw, writeTsv, type ClickHouseRaw, type HBaseRaw, type KafkaRaw } from './pipeline/raw';
 import { breakReason, drain, measureStep, P99_TARGET_MS, type StepResult } from './pipeline/steps';
@@ -453,16 +454,32 @@ async function main(): Promise<void> {
     const why = profiling ? 'see the CPU profiles below' : 'run with profiling for the profile shares';
     const DEMO_LOAD = 100 * 8 * 43; // the npm start default: 100 terminals x 8 meters x 43 readings per round per second
     const demoStep = emb?.find((x) => Math.abs(x.offeredPerSec - DEMO_LOAD) <= DEMO_LOAD * 0.25);
+    // What each throughput target would cost in CPU at the cost per reading measured in the busiest step.
+    const cores = Number(m['cores']);
+    const pipeBusiest = pipe ? busiestStep(pipe.steps) : undefined;
+    const embBusiest = emb ? busiestStep(emb) : undefined;
+    const pipeBudget = pipeBusiest ? cpuBudget(pipeBusiest, 250_000, cores) : undefined;
+    const embBudget = embBusiest ? cpuBudget(embBusiest, 1_000_000, cores) : undefined;
+    const needs = (b: CpuBudget | undefined) => (b ? `; at the measured cost it needs ${b.coresNeeded.toFixed(1)} cores (${b.coresAvailable} here), ceiling ${k(b.ceilingPerSec)}/s` : '');
+    report['cpuBudget'] = { distributed: pipeBudget, embedded: embBudget };
     const targets: Array<[string, string, boolean | undefined, string]> = [
-      ['distributed: >= 250,000 readings/s sustained into both stores, p99 <= 500 ms', k(pipelineSustained), pipelineSustained === undefined ? undefined : pipelineSustained >= 250_000, `${r(pipelineSustained === undefined ? undefined : pipelineSustained / 250_000)} of the target`],
+      ['distributed: >= 250,000 readings/s sustained into both stores, p99 <= 500 ms', k(pipelineSustained), pipelineSustained === undefined ? undefined : pipelineSustained >= 250_000, `${r(pipelineSustained === undefined ? undefined : pipelineSustained / 250_000)} of the target${needs(pipeBudget)}`],
       ['distributed: >= 0.5 of the raw ClickHouse insert rate', r(ratios.pipelineSustainedOverRawClickHouse), ratios.pipelineSustainedOverRawClickHouse === undefined ? undefined : ratios.pipelineSustainedOverRawClickHouse >= 0.5, `raw ClickHouse ${k(chResult?.rowsPerSec)}/s`],
-      ['embedded: >= 1,000,000 readings/s', k(embeddedSustained), embeddedSustained === undefined ? undefined : embeddedSustained >= 1_000_000, `${r(embeddedSustained === undefined ? undefined : embeddedSustained / 1_000_000)} of the target`],
+      ['embedded: >= 1,000,000 readings/s', k(embeddedSustained), embeddedSustained === undefined ? undefined : embeddedSustained >= 1_000_000, `${r(embeddedSustained === undefined ? undefined : embeddedSustained / 1_000_000)} of the target${needs(embBudget)}`],
       [`embedded: p99 <= 250 ms at the default demo load (${k(DEMO_LOAD)}/s)`, demoStep ? `${ms(demoStep.p99Ms)} ms` : '-', demoStep?.p99Ms === undefined ? undefined : demoStep.p99Ms <= 250, demoStep ? `step ${demoStep.label}` : 'no step near that load in this run'],
     ];
     out.push(`\nTargets${short ? ' (short run: its steps stop at a low rate, so the sustained figures are lower bounds, not capacities)' : ''}`);
     out.push('| target | this run | status | ratio / note |');
     out.push('|---|---:|---|---|');
     for (const [name, value, ok, note] of targets) out.push(`| ${name} | ${value} | ${met(ok)} | ${note}${ok === false ? `; ${why}` : ''} |`);
+    for (const [name, b] of [['distributed pipeline at 250,000 readings/s', pipeBudget], ['embedded station at 1,000,000 readings/s', embBudget]] as const) {
+      if (!b) continue;
+      out.push(`\nCPU budget of the ${name}: cost per stored reading measured at step ${b.step} (${k(b.storedPerSec)} stored/s); the load generator is not counted`);
+      out.push('| process | CPU us per reading | cores at the target rate |');
+      out.push('|---|---:|---:|');
+      for (const l of b.lines) out.push(`| ${l.process} | ${l.usPerReading.toFixed(1)} | ${l.coresAtTarget.toFixed(2)} |`);
+      out.push(`| all counted | ${((b.coresNeeded * 1e6) / b.targetPerSec).toFixed(1)} | ${b.coresNeeded.toFixed(1)} of ${b.coresAvailable} |`);
+    }
     if (profiling && pipe) {
       out.push('\nCPU profiles of the pipeline services (self time, % of the run)');
       for (const [name, p] of Object.entries(pipe.profiles)) {
