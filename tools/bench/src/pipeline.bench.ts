@@ -334,10 +334,13 @@ async function main(): Promise<void> {
   try {
     let pipe: PipelineOutcome | undefined;
     let beforeSteps: StepResult[] | undefined;
+    let beforeProfiles: Record<string, ProfileSummary | undefined> = {};
     if (before && only.has('pipeline')) {
       log(`pipeline "before": ${before}`);
-      beforeSteps = (await pipeline(admin, kafka, beforeEnv)).steps;
-      report['before'] = { settings: beforeEnv, steps: beforeSteps };
+      const b = await pipeline(admin, kafka, beforeEnv);
+      beforeSteps = b.steps;
+      beforeProfiles = b.profiles;
+      report['before'] = { settings: beforeEnv, steps: beforeSteps, profiles: beforeProfiles };
     }
     if (only.has('pipeline') || only.has('raw') || only.has('naive')) {
       pipe = await pipeline(admin, kafka);
@@ -480,15 +483,17 @@ async function main(): Promise<void> {
       for (const l of b.lines) out.push(`| ${l.process} | ${l.usPerReading.toFixed(1)} | ${l.coresAtTarget.toFixed(2)} |`);
       out.push(`| all counted | ${((b.coresNeeded * 1e6) / b.targetPerSec).toFixed(1)} | ${b.coresNeeded.toFixed(1)} of ${b.coresAvailable} |`);
     }
-    if (profiling && pipe) {
-      out.push('\nCPU profiles of the pipeline services (self time, % of the run)');
-      for (const [name, p] of Object.entries(pipe.profiles)) {
+    const printProfiles = (title: string, profiles: Record<string, ProfileSummary | undefined>) => {
+      out.push(`\n${title} (self time, % of the run)`);
+      for (const [name, p] of Object.entries(profiles)) {
         if (!p) continue;
         out.push(`\n${name}: ${p.seconds.toFixed(0)} s, idle ${p.idlePercent}%, GC ${p.gcPercent}%  (${p.file})`);
         out.push(`  by area: ${p.byArea.map((a) => `${a.area} ${a.selfPercent}%`).join(', ')}`);
         for (const t of p.top) out.push(`  ${String(t.selfPercent).padStart(5)}%  ${t.fn}  ${t.where}`);
       }
-    }
+    };
+    if (profiling && beforeSteps) printProfiles(`CPU profiles of the pipeline services before (${before})`, beforeProfiles);
+    if (profiling && pipe) printProfiles('CPU profiles of the pipeline services', pipe.profiles);
     const json = join(OUT, `pipeline-${RUN_ID}.json`);
     writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
