@@ -205,7 +205,8 @@ async function pipeline(admin: Admin, kafka: Kafka, settings: Record<string, str
 async function sampleRecords(kafka: Kafka, start: Array<{ partition: number; offset: string }>, want: number): Promise<{ recordBytes: number; readingsPerRecord: number }> {
   const consumer = kafka.consumer({ groupId: `gs-bench-sample-${Date.now()}` });
   await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.readings, fromBeginning: false });
+  // From the beginning when the topic was created by this run (no start offsets to seek to).
+  await consumer.subscribe({ topic: TOPICS.readings, fromBeginning: start.length === 0 });
   let bytes = 0;
   let records = 0;
   let readings = 0;
