@@ -73,6 +73,12 @@ describe('DuckDB store checkpoints', () => {
     const walBytes = () => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0);
     const store = await DuckDbReadingStore.open(path, { ...DEFAULT_DUCKDB_LIMITS, checkpointRows: 3000 });
     try {
+      // DuckDB's own checkpoint (inside a commit, on the appender's synchronous call) is off.
+      const conn = (store as unknown as { connection: { runAndReadAll: (sql: string) => Promise<{ getRows: () => unknown[][] }> } }).connection;
+      const threshold = String((await conn.runAndReadAll(`SELECT current_setting('checkpoint_threshold')`)).getRows()[0]![0]);
+      // Default 16.0 MiB; set to 1 TB, which DuckDB reports in GiB.
+      expect(threshold).toMatch(/^\d+(\.\d+)? (GiB|TiB)$/);
+      expect(Number.parseFloat(threshold)).toBeGreaterThan(threshold.endsWith('TiB') ? 0.5 : 500);
       const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => reading('mc1', 'ENERGY_IMPORT', from + i, from + i));
       // Below the threshold the rows stay in the WAL.
       await store.insertReadings(rows(0, 2000));

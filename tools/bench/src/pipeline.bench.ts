@@ -476,9 +476,13 @@ async function main(): Promise<void> {
     out.push('| target | this run | status | ratio / note |');
     out.push('|---|---:|---|---|');
     for (const [name, value, ok, note] of targets) out.push(`| ${name} | ${value} | ${met(ok)} | ${note}${ok === false ? `; ${why}` : ''} |`);
-    for (const [name, b] of [['distributed pipeline at 250,000 readings/s', pipeBudget], ['embedded station at 1,000,000 readings/s', embBudget]] as const) {
+    const budgets = [
+      ['distributed pipeline at 250,000 readings/s', pipeBudget, 'the load generator is not counted'],
+      ['embedded station at 1,000,000 readings/s', embBudget, 'its simulator runs inside the station and is counted with it'],
+    ] as const;
+    for (const [name, b, counted] of budgets) {
       if (!b) continue;
-      out.push(`\nCPU budget of the ${name}: cost per stored reading measured at step ${b.step} (${k(b.storedPerSec)} stored/s); the load generator is not counted`);
+      out.push(`\nCPU budget of the ${name}: cost per stored reading measured at step ${b.step} (${k(b.storedPerSec)} stored/s); ${counted}`);
       out.push('| process | CPU us per reading | cores at the target rate |');
       out.push('|---|---:|---:|');
       for (const l of b.lines) out.push(`| ${l.process} | ${l.usPerReading.toFixed(1)} | ${l.coresAtTarget.toFixed(2)} |`);
