@@ -59,22 +59,32 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (b: number) => Math.round(b / 1048576);
 
-/** Kernel settings a province-sized listener needs on loopback; each one that could not be set is reported. */
-function tuneKernel(): string[] {
+/**
+ * Kernel settings a province-sized listener needs on loopback; each one that could not be set is
+ * reported. `restore` puts back what was there: a widened ephemeral port range left behind makes other
+ * processes' outgoing connections take ports the test setup hands to services (20000-31999).
+ */
+function tuneKernel(): { notes: string[]; restore(): void } {
   const notes: string[] = [];
+  const previous: Array<[string, string]> = [];
   for (const [key, value] of [
     ['net.ipv4.ip_local_port_range', '10000 65000'],
     ['net.core.somaxconn', '65535'],
     ['net.ipv4.tcp_max_syn_backlog', '65535'],
   ] as const) {
+    const was = execFileSync('sysctl', ['-n', key]).toString().trim().replace(/\s+/g, ' ');
     try {
       execFileSync('sysctl', ['-q', '-w', `${key}=${value}`], { stdio: 'ignore' });
       notes.push(`${key}=${value}`);
+      previous.push([key, was]);
     } catch {
-      notes.push(`${key} not writable (kept ${execFileSync('sysctl', ['-n', key]).toString().trim()})`);
+      notes.push(`${key} not writable (kept ${was})`);
     }
   }
-  return notes;
+  const restore = () => {
+    for (const [key, was] of previous) execFileSync('sysctl', ['-q', '-w', `${key}=${was}`], { stdio: 'ignore' });
+  };
+  return { notes, restore };
 }
 
 class Loader {
@@ -144,8 +154,16 @@ async function watch(pid: number, ms: number): Promise<{ cpuPercent: number; rss
 async function main(): Promise<void> {
   for (const s of ['kafka', 'redis'] as const) await requireService(s);
   mkdirSync(OUT, { recursive: true });
-  const kernel = tuneKernel();
-  log(`kernel: ${kernel.join(', ')}`);
+  const tuned = tuneKernel();
+  log(`kernel: ${tuned.notes.join(', ')}`);
+  try {
+    await measure(tuned.notes);
+  } finally {
+    tuned.restore();
+  }
+}
+
+async function measure(kernel: string[]): Promise<void> {
 
   log(`archive: ${TERMINALS} terminals into Redis`);
   const redis = createRedis({ url: infra.redisUrl });
